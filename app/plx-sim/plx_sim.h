@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The plx-dma authors
+ */
+
+#ifndef PLX_SIM_H
+#define PLX_SIM_H
+
+/*
+ * The simulated PEX 87xx switch.
+ *
+ * Two layers share this header:
+ *  - the device model (plx_sim_model.c): BAR0 register files, the engine
+ *    that walks descriptor rings in host memory, the IOMMU, fault injection.
+ *    It knows nothing of DPDK; tests may drive it at register level.
+ *  - the host presentation (plx_sim_host.c, plx_sim_vfio.c): a fake sysfs
+ *    tree and emulated vfio-pci / uio device files, preloaded into any DPDK
+ *    program by the dpdk-plx-sim launcher, so that DPDK's unmodified PCI bus
+ *    probes and maps the simulated functions.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PLX_SIM_MAX_FUNCS	8
+
+/* Faults a function can be told to suffer. */
+enum plx_sim_fault {
+	PLX_SIM_FAULT_NONE = 0,
+	/* The target descriptor is written back with READ_FAIL, 0 bytes. */
+	PLX_SIM_FAULT_READ_FAIL,
+	/* The target descriptor is written back with WRITE_FAIL, 0 bytes. */
+	PLX_SIM_FAULT_WRITE_FAIL,
+	/* The engine stops making progress before the target descriptor and
+	 * stays IN_PROGRESS; a graceful pause is never acknowledged, an abort
+	 * still is. */
+	PLX_SIM_FAULT_STALL,
+	/* GRACEFUL_PAUSE is ignored from now on. */
+	PLX_SIM_FAULT_PAUSE_STUCK,
+	/* ABORT is ignored from now on. */
+	PLX_SIM_FAULT_ABORT_STUCK,
+	/* The function leaves the bus: BAR0 reads all ones, writes are
+	 * dropped, nothing more is written back. */
+	PLX_SIM_FAULT_SURPRISE_REMOVAL,
+	/* The administrator unbinds the function: the VFIO request (REQ)
+	 * eventfd is signalled, as the kernel's vfio-pci does. */
+	PLX_SIM_FAULT_UNBIND_REQUEST,
+	PLX_SIM_FAULT_MAX
+};
+
+struct plx_sim_conf {
+	unsigned int nb_funcs;		/* 1 .. PLX_SIM_MAX_FUNCS */
+	uint64_t bandwidth;		/* bytes/s per function, 0 = unpaced */
+	uint32_t desc_latency_ns;	/* added per descriptor, 0 = none */
+	int cpu;			/* pin the engine thread, -1 = no */
+	bool null_copy;			/* write back without moving data */
+	bool manual;			/* no engine thread: use plx_sim_step() */
+	int verbose;			/* 0 quiet, 1 events, 2 every descriptor */
+	/* Optional: file descriptors backing each BAR0 (4 KiB, shared);
+	 * -1 or a NULL array makes the model create its own. */
+	const int *bar_fds;
+};
+
+/* Translates a DMA address to a host pointer, for an IOVA-as-PA host. */
+typedef void *(*plx_sim_iova_xlate_t)(uint64_t iova, uint64_t len);
+
+struct plx_sim;
+
+/* --- device model (plx_sim_model.c) --- */
+
+struct plx_sim *plx_sim_create(const struct plx_sim_conf *conf);
+void plx_sim_destroy(struct plx_sim *sim);
+unsigned int plx_sim_nb_funcs(const struct plx_sim *sim);
+
+/* BAR0 of function fn as software sees it (PLX_BAR0_SIM_LEN bytes). */
+volatile void *plx_sim_bar0(struct plx_sim *sim, unsigned int fn);
+int plx_sim_bar0_fd(struct plx_sim *sim, unsigned int fn);
+
+/* IOMMU: only mapped IOVA ranges can be read or written by the engine. */
+int plx_sim_iommu_map(struct plx_sim *sim, uint64_t iova, void *vaddr,
+		uint64_t len);
+int plx_sim_iommu_unmap(struct plx_sim *sim, uint64_t iova, uint64_t len);
+/* Replace the IOMMU by a translator (uio / IOVA as PA); NULL restores it. */
+void plx_sim_set_iova_xlate(struct plx_sim *sim, plx_sim_iova_xlate_t fn);
+
+/*
+ * Manual mode: take pending register writes of function fn, then process
+ * at most max_desc descriptors. Returns the number processed.
+ */
+unsigned int plx_sim_step(struct plx_sim *sim, unsigned int fn,
+		unsigned int max_desc);
+
+/*
+ * Arm a fault on function fn. READ_FAIL, WRITE_FAIL and STALL hit the
+ * descriptor that comes after `after` more descriptors have been processed
+ * (0: the next one); the other faults take effect at once and ignore it.
+ */
+int plx_sim_inject(struct plx_sim *sim, unsigned int fn,
+		enum plx_sim_fault fault, uint64_t after);
+/* Disarm faults (a stall is released; removal is undone by replug). */
+void plx_sim_clear_faults(struct plx_sim *sim, unsigned int fn);
+/* Put a removed function back on the bus with power-on register values. */
+int plx_sim_replug(struct plx_sim *sim, unsigned int fn);
+
+/* Descriptors function fn has processed (written back or failed). */
+uint64_t plx_sim_desc_count(struct plx_sim *sim, unsigned int fn);
+
+/* The eventfd that DPDK armed as VFIO request notifier, -1 = none. */
+void plx_sim_set_req_eventfd(struct plx_sim *sim, unsigned int fn, int fd);
+
+const char *plx_sim_fault_name(enum plx_sim_fault fault);
+int plx_sim_fault_parse(const char *name, enum plx_sim_fault *fault);
+
+/* --- host presentation (plx_sim_host.c) --- */
+
+/*
+ * The switch this process runs on when started by dpdk-plx-sim (or NULL).
+ * Tests that link libplx_sim use it to inject faults into the functions
+ * their DPDK application has probed.
+ */
+struct plx_sim *plx_sim_self(void);
+
+/* PCI address ("0000:03:00.1") of function fn, and the reverse. */
+const char *plx_sim_func_addr(unsigned int fn);
+int plx_sim_func_of_addr(const char *pci_addr);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PLX_SIM_H */

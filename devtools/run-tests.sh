@@ -1,0 +1,85 @@
+#!/bin/sh
+# Run every plx-dma test: set-up and build first (devtools/setup.sh), then
+# each test program on the simulated switch, in the plain build and under
+# AddressSanitizer + UndefinedBehaviorSanitizer (build-asan). Ends with
+# "N passed, N failed", counting the test cases each program reports.
+#
+# Usage: devtools/run-tests.sh [NAME-FILTER]
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+filter=${1:-}
+
+if ! "$top/devtools/setup.sh" --asan; then
+	echo "setup failed"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT INT TERM
+passed=0
+failed=0
+skipped=0
+
+# Count a program's own "N passed, N failed[, N skipped]" line; a program
+# that ends without one counts as one test, by its exit status.
+tally() { # name status log
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$3" | tail -n 1)
+	if [ -n "$line" ]; then
+		p=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')
+		f=$(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
+		s=$(echo "$line" | sed -nE 's/.* ([0-9]+) skipped.*/\1/p')
+		[ "$2" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	elif [ "$2" -eq 0 ]; then
+		p=1 f=0 s=""
+	else
+		p=0 f=1 s=""
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + ${s:-0}))
+	if [ "$f" -ne 0 ]; then
+		echo "FAIL $1 (exit $2): $p passed, $f failed"
+		sed 's/^/    /' "$3" | tail -n 40
+	else
+		echo "ok   $1: $p passed${s:+, $s skipped}"
+	fi
+}
+
+run() { # name command...
+	name=$1
+	shift
+	case "$name" in *"$filter"*) ;; *) return 0 ;; esac
+	log="$logs/$name.log"
+	start=$(date +%s)
+	"$@" > "$log" 2>&1 < /dev/null
+	status=$?
+	tally "$name" "$status" "$log"
+	echo "     ($(( $(date +%s) - start )) s)"
+}
+
+# EAL arguments for one private DPDK instance on the simulated switch.
+eal() { # tag
+	echo "--no-huge -m 512 --iova-mode=va --no-shconf --file-prefix plx-$1-$$"
+}
+
+for b in build build-asan; do
+	pmd="$top/$b/drivers/dma/plx/librte_dma_plx.so"
+	sim="$top/$b/app/dpdk-plx-sim"
+	run "$b/model" "$b/app/test/test_plx_sim_model"
+	# shellcheck disable=SC2046
+	run "$b/sim-bus-vfio" "$sim" -n 4 -- "$b/app/test/test_plx_sim_bus" \
+		$(eal bus)
+	# shellcheck disable=SC2046
+	run "$b/dma-plx" "$sim" -n 4 -- "$b/app/test/test_dma_plx" \
+		$(eal fn) --lcores '0-4@(0,1)' -d "$pmd"
+done
+
+# DPDK's own conformance suite on the simulated functions.
+run "dmadev_autotest" "$top/devtools/test-sim-dpdk-test.sh" \
+	-d "$top/build/drivers/dma/plx/librte_dma_plx.so"
+
+echo "${passed} passed, ${failed} failed$([ "$skipped" -ne 0 ] && echo ", $skipped skipped")"
+[ "$failed" -eq 0 ]

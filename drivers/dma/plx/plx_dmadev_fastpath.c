@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The plx-dma authors
+ */
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+
+#include "plx_dmadev.h"
+
+/*
+ * Descriptor ownership. copy() fills a slot and sets VALID at once, except
+ * for the first slot of a batch that is not submitted yet (the "gate"):
+ * that one stays invalid, so the engine, which stops at the first invalid
+ * descriptor, cannot run into the batch early. submit() sets VALID on the
+ * gate and writes START once. Only positions before submit_pos can thus
+ * be finished by the engine, and completed() looks no further while the
+ * channel runs.
+ */
+
+static __rte_noinline int
+plx_dma_reject_copy(struct plx_dma_chan *ch, rte_iova_t src, rte_iova_t dst,
+		uint32_t length)
+{
+	if (!ch->active) {
+		if (ch->pci == NULL || ch->halt == PLX_DMA_HALT_GONE) {
+			PLX_DMA_DEBUG("%s: device removed", ch->name);
+			return -ENODEV;
+		}
+		PLX_DMA_ERR("%s: channel not started",
+			ch->name);
+		return -EINVAL;
+	}
+	if (length == 0 || length > PLX_DESC_MAX_SIZE) {
+		PLX_DMA_ERR("%s: length %u outside 1..%u",
+			ch->name, length, PLX_DESC_MAX_SIZE);
+		return -EINVAL;
+	}
+	if ((src | dst) & ~PLX_IOVA_MASK) {
+		PLX_DMA_ERR("%s: IOVA beyond %u bits (src 0x%" PRIx64
+			", dst 0x%" PRIx64 ")", ch->name,
+			PLX_IOVA_BITS, src, dst);
+		return -EINVAL;
+	}
+	return -ENOSPC;
+}
+
+static __rte_always_inline int
+plx_dma_do_submit(struct plx_dma_chan *ch, bool fenced)
+{
+	uint16_t pos = ch->submit_pos;
+	uint16_t end = ch->write_pos;
+
+	if (pos == end)
+		return 0;
+	if (unlikely(!plx_dma_bar_enter(ch, fenced))) {
+		plx_dma_bar_leave(ch);
+		return ch->halt == PLX_DMA_HALT_GONE || ch->pci == NULL ?
+			-ENODEV : -EINVAL;
+	}
+	/* Fields of the whole batch before the gate opens. */
+	rte_io_wmb();
+	ch->ring[pos & ch->ring_mask].flags_and_size =
+		rte_cpu_to_le_32(ch->gate_flags);
+	/* rte_write16 orders the gate before the doorbell. */
+	rte_write16(PLX_CTRL_START_VAL, ch->doorbell);
+	plx_dma_bar_leave(ch);
+
+	ch->submitted += (uint16_t)(end - pos);
+	ch->submit_pos = end;
+	return 0;
+}
+
+static __rte_always_inline int
+plx_dma_do_copy(struct plx_dma_chan *ch, rte_iova_t src, rte_iova_t dst,
+		uint32_t length, uint64_t flags, bool fenced)
+{
+	uint16_t pos = ch->write_pos;
+	struct plx_dma_hw_desc *desc;
+	uint32_t size_flags;
+
+	/* One unsigned compare catches length 0 and oversize alike. */
+	if (unlikely(!ch->active || length - 1 >= PLX_DESC_MAX_SIZE ||
+			((src | dst) & ~PLX_IOVA_MASK) != 0 ||
+			(uint16_t)(pos - ch->read_pos) > ch->ring_mask))
+		return plx_dma_reject_copy(ch, src, dst, length);
+
+	desc = &ch->ring[pos & ch->ring_mask];
+	desc->dst_addr_lo = rte_cpu_to_le_32((uint32_t)dst);
+	desc->src_addr_lo = rte_cpu_to_le_32((uint32_t)src);
+	desc->dst_addr_hi = rte_cpu_to_le_16((uint16_t)(dst >> 32));
+	desc->src_addr_hi = rte_cpu_to_le_16((uint16_t)(src >> 32));
+	size_flags = length | PLX_DESC_VALID;
+	if (pos == ch->submit_pos) {
+		ch->gate_flags = size_flags;
+		size_flags = length;
+	}
+	/* Addresses and size become visible before VALID does. */
+	rte_io_wmb();
+	desc->flags_and_size = rte_cpu_to_le_32(size_flags);
+	ch->write_pos = pos + 1;
+
+	if (flags & RTE_DMA_OP_FLAG_SUBMIT) {
+		int ret = plx_dma_do_submit(ch, fenced);
+
+		if (unlikely(ret < 0))
+			return ret;
+	}
+	return pos;
+}
+
+int
+plx_dma_copy(void *dev_private, uint16_t vchan __rte_unused, rte_iova_t src,
+		rte_iova_t dst, uint32_t length, uint64_t flags)
+{
+	return plx_dma_do_copy(dev_private, src, dst, length, flags, false);
+}
+
+int
+plx_dma_copy_fenced(void *dev_private, uint16_t vchan __rte_unused,
+		rte_iova_t src, rte_iova_t dst, uint32_t length, uint64_t flags)
+{
+	return plx_dma_do_copy(dev_private, src, dst, length, flags, true);
+}
+
+int
+plx_dma_submit(void *dev_private, uint16_t vchan __rte_unused)
+{
+	return plx_dma_do_submit(dev_private, false);
+}
+
+int
+plx_dma_submit_fenced(void *dev_private, uint16_t vchan __rte_unused)
+{
+	return plx_dma_do_submit(dev_private, true);
+}
+
+static inline uint32_t
+plx_dma_desc_flags(const struct plx_dma_chan *ch, uint16_t pos)
+{
+	/* Acquire: the copied data is visible once the write-back is. */
+	return rte_le_to_cpu_32(__atomic_load_n(
+		&ch->ring[pos & ch->ring_mask].flags_and_size,
+		__ATOMIC_ACQUIRE));
+}
+
+static enum rte_dma_status_code
+plx_dma_wb_status(uint32_t flags)
+{
+	if (flags & PLX_DESC_WB_SUCCESS)
+		return RTE_DMA_STATUS_SUCCESSFUL;
+	if (flags & PLX_DESC_WB_READ_FAIL)
+		return RTE_DMA_STATUS_BUS_READ_ERROR;
+	if (flags & PLX_DESC_WB_WRITE_FAIL)
+		return RTE_DMA_STATUS_BUS_WRITE_ERROR;
+	return RTE_DMA_STATUS_ERROR_UNKNOWN;
+}
+
+/*
+ * Status of a descriptor the engine will never finish: the channel was
+ * halted, and it was either not submitted or not reached.
+ */
+static enum rte_dma_status_code
+plx_dma_halted_status(const struct plx_dma_chan *ch, uint16_t pos,
+		uint8_t halt)
+{
+	if ((uint16_t)(pos - ch->read_pos) >=
+			(uint16_t)(ch->submit_pos - ch->read_pos))
+		return RTE_DMA_STATUS_NOT_ATTEMPTED;
+	return halt == PLX_DMA_HALT_GONE ? RTE_DMA_STATUS_DEV_LINK_ERROR :
+		RTE_DMA_STATUS_USER_ABORT;
+}
+
+/*
+ * The descriptor at pos is not a written-back success. Say whether it is
+ * to be reported as a failure now; while the channel runs, an unfinished
+ * descriptor is only pending, but now and then check the device is there.
+ */
+static __rte_noinline bool
+plx_dma_head_failed(struct plx_dma_chan *ch, uint16_t pos)
+{
+	uint8_t halt = __atomic_load_n(&ch->halt, __ATOMIC_ACQUIRE);
+	uint32_t flags;
+
+	if (pos == ch->write_pos)
+		return false;
+	if (halt != PLX_DMA_HALT_NONE)
+		return true;
+	if (pos == ch->submit_pos)
+		return false;
+	flags = plx_dma_desc_flags(ch, pos);
+	if (!(flags & PLX_DESC_VALID))
+		return true;
+	if (rte_get_tsc_cycles() >= ch->next_gone_check)
+		plx_dma_check_gone(ch);
+	return ch->halt != PLX_DMA_HALT_NONE;
+}
+
+uint16_t
+plx_dma_completed(void *dev_private, uint16_t vchan __rte_unused,
+		const uint16_t nb_cpls, uint16_t *last_idx, bool *has_error)
+{
+	struct plx_dma_chan *ch = dev_private;
+	uint16_t pos = ch->read_pos;
+	uint16_t limit = RTE_MIN((uint16_t)(ch->submit_pos - pos), nb_cpls);
+	uint16_t n;
+
+	for (n = 0; n < limit; n++) {
+		uint32_t flags = plx_dma_desc_flags(ch, pos + n);
+
+		if (unlikely((flags & (PLX_DESC_VALID | PLX_DESC_WB_SUCCESS)) !=
+				PLX_DESC_WB_SUCCESS))
+			break;
+	}
+	if (unlikely(n < nb_cpls))
+		*has_error = plx_dma_head_failed(ch, pos + n);
+
+	ch->read_pos = pos + n;
+	ch->completed += n;
+	*last_idx = pos + n - 1;
+	return n;
+}
+
+/* Report descriptors from pos on once the channel is halted. */
+static __rte_noinline uint16_t
+plx_dma_halted_statuses(struct plx_dma_chan *ch, uint16_t pos, uint16_t max,
+		enum rte_dma_status_code *status)
+{
+	uint8_t halt = __atomic_load_n(&ch->halt, __ATOMIC_ACQUIRE);
+	uint16_t n, limit;
+
+	if (halt == PLX_DMA_HALT_NONE) {
+		if (pos == ch->submit_pos ||
+				rte_get_tsc_cycles() < ch->next_gone_check)
+			return 0;
+		plx_dma_check_gone(ch);
+		halt = __atomic_load_n(&ch->halt, __ATOMIC_ACQUIRE);
+		if (halt == PLX_DMA_HALT_NONE)
+			return 0;
+	}
+	limit = RTE_MIN((uint16_t)(ch->write_pos - pos), max);
+	for (n = 0; n < limit; n++) {
+		uint16_t p = pos + n;
+		bool submitted = (uint16_t)(p - ch->read_pos) <
+			(uint16_t)(ch->submit_pos - ch->read_pos);
+		uint32_t flags = plx_dma_desc_flags(ch, p);
+
+		if (submitted && !(flags & PLX_DESC_VALID))
+			status[n] = plx_dma_wb_status(flags);
+		else
+			status[n] = plx_dma_halted_status(ch, p, halt);
+	}
+	return n;
+}
+
+uint16_t
+plx_dma_completed_status(void *dev_private, uint16_t vchan __rte_unused,
+		const uint16_t nb_cpls, uint16_t *last_idx,
+		enum rte_dma_status_code *status)
+{
+	struct plx_dma_chan *ch = dev_private;
+	uint16_t pos = ch->read_pos;
+	uint16_t limit = RTE_MIN((uint16_t)(ch->submit_pos - pos), nb_cpls);
+	uint16_t n, i;
+
+	for (n = 0; n < limit; n++) {
+		uint32_t flags = plx_dma_desc_flags(ch, pos + n);
+
+		if (unlikely(flags & PLX_DESC_VALID))
+			break;
+		status[n] = likely(flags & PLX_DESC_WB_SUCCESS) ?
+			RTE_DMA_STATUS_SUCCESSFUL : plx_dma_wb_status(flags);
+	}
+	if (unlikely(n < nb_cpls && (uint16_t)(pos + n) != ch->write_pos))
+		n += plx_dma_halted_statuses(ch, pos + n, nb_cpls - n,
+			&status[n]);
+
+	for (i = 0; i < n; i++)
+		ch->errors += status[i] != RTE_DMA_STATUS_SUCCESSFUL;
+	ch->read_pos = pos + n;
+	ch->completed += n;
+	*last_idx = pos + n - 1;
+	return n;
+}
+
+uint16_t
+plx_dma_burst_capacity(const void *dev_private, uint16_t vchan __rte_unused)
+{
+	const struct plx_dma_chan *ch = dev_private;
+
+	return ch->ring_mask + 1 - (uint16_t)(ch->write_pos - ch->read_pos);
+}
