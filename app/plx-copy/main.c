@@ -328,6 +328,7 @@ main(int argc, char **argv)
 	int16_t id;
 	int nb = 0, ret;
 
+	setlinebuf(stdout);
 	ret = rte_eal_init(argc, argv);
 	if (ret < 0) {
 		fprintf(stderr, "EAL init failed\n");

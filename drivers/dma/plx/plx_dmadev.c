@@ -55,16 +55,11 @@ static const struct plx_dma_devargs plx_dma_default_args = {
 	.gone_check_us = 100,
 };
 
-/* Channels by PCI device, so remove() finds the channel it detaches. */
-static TAILQ_HEAD(, plx_dma_entry) plx_dma_channels =
-	TAILQ_HEAD_INITIALIZER(plx_dma_channels);
+/* Attached channels, so remove() finds the one it detaches. */
+static TAILQ_HEAD(, plx_dma_chan) plx_dma_attached =
+	TAILQ_HEAD_INITIALIZER(plx_dma_attached);
 static pthread_mutex_t plx_dma_list_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t plx_dma_generation;
-
-struct plx_dma_entry {
-	TAILQ_ENTRY(plx_dma_entry) next;
-	struct plx_dma_chan *ch;
-};
 
 /* 1: membarrier usable, 0: not, -1: not asked yet. */
 static int plx_dma_membarrier = -1;
@@ -327,6 +322,27 @@ plx_dma_ring_alloc(struct plx_dma_chan *ch, uint16_t nb_desc)
 	return 0;
 }
 
+/* --- the list of attached channels --- */
+
+static void
+plx_dma_track(struct plx_dma_chan *ch)
+{
+	pthread_mutex_lock(&plx_dma_list_lock);
+	TAILQ_INSERT_TAIL(&plx_dma_attached, ch, next);
+	ch->tracked = true;
+	pthread_mutex_unlock(&plx_dma_list_lock);
+}
+
+static void
+plx_dma_untrack(struct plx_dma_chan *ch)
+{
+	pthread_mutex_lock(&plx_dma_list_lock);
+	if (ch->tracked)
+		TAILQ_REMOVE(&plx_dma_attached, ch, next);
+	ch->tracked = false;
+	pthread_mutex_unlock(&plx_dma_list_lock);
+}
+
 /* --- dmadev operations --- */
 
 static int
@@ -436,18 +452,8 @@ static int
 plx_dma_close(struct rte_dma_dev *dev)
 {
 	struct plx_dma_chan *ch = dev->data->dev_private;
-	struct plx_dma_entry *e;
 
-	pthread_mutex_lock(&plx_dma_list_lock);
-	TAILQ_FOREACH(e, &plx_dma_channels, next)
-		if (e->ch == ch)
-			break;
-	if (e != NULL) {
-		TAILQ_REMOVE(&plx_dma_channels, e, next);
-		free(e);
-	}
-	pthread_mutex_unlock(&plx_dma_list_lock);
-
+	plx_dma_untrack(ch);
 	plx_dma_ring_free(ch);
 	pthread_mutex_destroy(&ch->ctl_lock);
 	return 0;
@@ -720,20 +726,6 @@ plx_dma_chan_init(struct plx_dma_chan *ch, struct rte_dma_dev *dev,
 }
 
 static int
-plx_dma_track(struct plx_dma_chan *ch)
-{
-	struct plx_dma_entry *e = malloc(sizeof(*e));
-
-	if (e == NULL)
-		return -ENOMEM;
-	e->ch = ch;
-	pthread_mutex_lock(&plx_dma_list_lock);
-	TAILQ_INSERT_TAIL(&plx_dma_channels, e, next);
-	pthread_mutex_unlock(&plx_dma_list_lock);
-	return 0;
-}
-
-static int
 plx_dma_probe(struct rte_pci_driver *drv __rte_unused,
 		struct rte_pci_device *pci)
 {
@@ -743,6 +735,10 @@ plx_dma_probe(struct rte_pci_driver *drv __rte_unused,
 	struct plx_dma_chan *ch;
 	int ret;
 
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY) {
+		PLX_DMA_ERR("%s: secondary processes are not supported", name);
+		return -ENOTSUP;
+	}
 	ret = plx_dma_parse_devargs(pci->device.devargs, &args);
 	if (ret == 0)
 		ret = plx_dma_check_pci(pci);
@@ -757,8 +753,6 @@ plx_dma_probe(struct rte_pci_driver *drv __rte_unused,
 	ch = dev->data->dev_private;
 	plx_dma_chan_init(ch, dev, pci, &args);
 	ret = plx_dma_engine_reset(ch);
-	if (ret == 0)
-		ret = plx_dma_track(ch);
 	if (ret != 0) {
 		PLX_DMA_ERR("%s: engine did not reach a known state: %s", name,
 			strerror(-ret));
@@ -766,6 +760,7 @@ plx_dma_probe(struct rte_pci_driver *drv __rte_unused,
 		rte_dma_pmd_release(name);
 		return ret;
 	}
+	plx_dma_track(ch);
 	dev->state = RTE_DMA_DEV_READY;
 	PLX_DMA_INFO("%s: dmadev %d", name, dev->data->dev_id);
 	return 0;
@@ -774,16 +769,12 @@ plx_dma_probe(struct rte_pci_driver *drv __rte_unused,
 static struct plx_dma_chan *
 plx_dma_find(const struct rte_pci_device *pci)
 {
-	struct plx_dma_entry *e;
-	struct plx_dma_chan *ch = NULL;
+	struct plx_dma_chan *ch;
 
 	pthread_mutex_lock(&plx_dma_list_lock);
-	TAILQ_FOREACH(e, &plx_dma_channels, next) {
-		if (e->ch->pci == pci) {
-			ch = e->ch;
+	TAILQ_FOREACH(ch, &plx_dma_attached, next)
+		if (ch->pci == pci)
 			break;
-		}
-	}
 	pthread_mutex_unlock(&plx_dma_list_lock);
 	return ch;
 }
@@ -820,11 +811,13 @@ plx_dma_remove(struct rte_pci_device *pci)
 	char name[RTE_DEV_NAME_MAX_LEN];
 
 	if (ch == NULL) {
-		PLX_DMA_ERR("%s: not a dma_plx device", pci->device.name);
-		return -ENODEV;
+		/* The application closed the dmadev already. */
+		PLX_DMA_DEBUG("%s: no channel left to detach", pci->device.name);
+		return 0;
 	}
 	dev = ch->dmadev;
 	rte_strscpy(name, dev->data->dev_name, sizeof(name));
+	plx_dma_untrack(ch);
 	plx_dma_detach(ch);
 	if (!dev->data->dev_started) {
 		PLX_DMA_INFO("%s: removed, dmadev %d released", name,

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <sys/queue.h>
 
 #include <rte_byteorder.h>
 #include <rte_common.h>
@@ -91,6 +92,8 @@ struct plx_dma_chan {
 
 	/* Control path. */
 	pthread_mutex_t ctl_lock;	/* control ops against removal */
+	TAILQ_ENTRY(plx_dma_chan) next;	/* in the list of attached channels */
+	bool tracked;
 	struct rte_dma_dev *dmadev;
 	struct rte_pci_device *pci;	/* NULL once removed */
 	uint8_t *bar0;			/* NULL once removed */

@@ -1,0 +1,1671 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The plx-dma authors
+ */
+
+/*
+ * Functional tests of the dma_plx PMD, run on the simulated PEX 87xx switch:
+ *
+ *   dpdk-plx-sim -n 4 -- test_dma_plx --no-huge -m 512 --iova-mode=va \
+ *       --no-shconf --file-prefix plxtestN --lcores '0-4@(0,1)' \
+ *       -d .../librte_dma_plx.so [-- --filter SUBSTRING | --list]
+ *
+ * Functions 0000:03:00.1..4 are used as follows: .1 data, errors, input
+ * checks; .2 ring and lifecycle tests; .3 devargs; .4 (re-probed with
+ * stop_timeout_ms=50) the tests that make a stop time out.
+ *
+ * Output: one "PASS name", "FAIL name: reason (file:line)" or
+ * "SKIP name: reason" line per test, then "N passed, N failed[, N skipped]".
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_dev.h>
+#include <rte_dmadev.h>
+#include <rte_eal.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_memory.h>
+#include <rte_memzone.h>
+#include <rte_pause.h>
+#include <rte_string_fns.h>
+
+#include "plx_dma_hw.h"
+#include "plx_sim.h"
+
+#define NB_FUNCS	4
+#define PCI_FMT		"0000:03:00.%u"
+#define DATA_IDX	0	/* 0000:03:00.1 */
+#define RING_IDX	1	/* 0000:03:00.2 */
+#define DEVARGS_IDX	2	/* 0000:03:00.3 */
+#define FAST_IDX	3	/* 0000:03:00.4, stop_timeout_ms=50 */
+#define FAST_ARGS	"stop_timeout_ms=50"
+#define WAIT_S		2	/* longest wait without progress */
+#define MSG_LEN		512
+#define MAX_BUFS	64
+#define GUARD		0xa5
+#define IOVA_BIT48	(UINT64_C(1) << 48)
+
+/* --- results --- */
+
+static __thread char t_msg[MSG_LEN];
+
+static void __rte_format_printf(3, 4)
+record(const char *file, int line, const char *fmt, ...);
+
+/* Keep the first failure of the current test (or worker). */
+static void
+record(const char *file, int line, const char *fmt, ...)
+{
+	const char *base = file != NULL ? strrchr(file, '/') : NULL;
+	va_list ap;
+	int n;
+
+	if (t_msg[0] != '\0')
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(t_msg, sizeof(t_msg), fmt, ap);
+	va_end(ap);
+	if (file == NULL || n < 0 || (size_t)n >= sizeof(t_msg))
+		return;
+	snprintf(t_msg + n, sizeof(t_msg) - n, " (%s:%d)",
+		base != NULL ? base + 1 : file, line);
+}
+
+#define FAIL(...) do { \
+	record(__FILE__, __LINE__, __VA_ARGS__); \
+	return -1; \
+} while (0)
+#define SKIP(...) do { \
+	record(NULL, 0, __VA_ARGS__); \
+	return 1; \
+} while (0)
+#define CHECK(cond) do { \
+	if (!(cond)) \
+		FAIL("%s", #cond); \
+} while (0)
+#define CHECK_MSG(cond, ...) do { \
+	if (!(cond)) \
+		FAIL(__VA_ARGS__); \
+} while (0)
+#define CHECK_EQ(a, b) do { \
+	long long a_ = (long long)(a), b_ = (long long)(b); \
+	if (a_ != b_) \
+		FAIL("%s is %lld, expected %s = %lld", #a, a_, #b, b_); \
+} while (0)
+/* For helpers returning 0 or -1 (the helper has recorded why). */
+#define CHECK_OK(expr) do { \
+	if ((expr) != 0) \
+		FAIL("%s failed", #expr); \
+} while (0)
+#define CHECK_STATUS(a, b) do { \
+	enum rte_dma_status_code a_ = (a), b_ = (b); \
+	if (a_ != b_) \
+		FAIL("%s is %s, expected %s", #a, status_name(a_), \
+			status_name(b_)); \
+} while (0)
+
+static struct plx_sim *sim;
+#define NEED_SIM() do { \
+	if (sim == NULL) \
+		SKIP("not running under dpdk-plx-sim"); \
+} while (0)
+
+static const char *
+status_name(enum rte_dma_status_code st)
+{
+	switch (st) {
+	case RTE_DMA_STATUS_SUCCESSFUL: return "SUCCESSFUL";
+	case RTE_DMA_STATUS_USER_ABORT: return "USER_ABORT";
+	case RTE_DMA_STATUS_NOT_ATTEMPTED: return "NOT_ATTEMPTED";
+	case RTE_DMA_STATUS_BUS_READ_ERROR: return "BUS_READ_ERROR";
+	case RTE_DMA_STATUS_BUS_WRITE_ERROR: return "BUS_WRITE_ERROR";
+	case RTE_DMA_STATUS_DEV_LINK_ERROR: return "DEV_LINK_ERROR";
+	case RTE_DMA_STATUS_ERROR_UNKNOWN: return "ERROR_UNKNOWN";
+	default: return "other";
+	}
+}
+
+/* --- waiting --- */
+
+static uint64_t
+deadline(void)
+{
+	return rte_get_timer_cycles() + WAIT_S * rte_get_timer_hz();
+}
+
+static bool
+expired(uint64_t end)
+{
+	return rte_get_timer_cycles() > end;
+}
+
+/* Between polls: leave the CPU to the engine now and then (2 cores). */
+static void
+idle(unsigned int *spins)
+{
+	if (++*spins % 64 == 0)
+		sched_yield();
+	else
+		rte_pause();
+}
+
+/* --- buffers --- */
+
+static const struct rte_memzone *bufs[MAX_BUFS];
+static unsigned int nb_bufs;
+static unsigned int buf_seq;
+
+/* IOVA of any byte of DPDK memory; never assumes IOVA == VA. */
+static rte_iova_t
+iova(const void *p)
+{
+	return rte_mem_virt2iova(p);
+}
+
+/* IOVA-contiguous buffer, freed by the runner after the test. */
+static uint8_t *
+buf_alloc(size_t len)
+{
+	char name[RTE_MEMZONE_NAMESIZE];
+	const struct rte_memzone *mz;
+	const uint8_t *va;
+
+	if (nb_bufs == MAX_BUFS)
+		return NULL;
+	snprintf(name, sizeof(name), "plx_test_%u", buf_seq++);
+	mz = rte_memzone_reserve_aligned(name, len, SOCKET_ID_ANY,
+		RTE_MEMZONE_IOVA_CONTIG, RTE_CACHE_LINE_SIZE);
+	if (mz == NULL)
+		return NULL;
+	bufs[nb_bufs++] = mz;
+	va = mz->addr;
+	if (iova(va) != mz->iova || iova(va + len - 1) != mz->iova + len - 1) {
+		printf("# buffer %s: IOVA not contiguous\n", name);
+		return NULL;
+	}
+	return mz->addr;
+}
+
+static void
+bufs_free(void)
+{
+	while (nb_bufs > 0)
+		rte_memzone_free(bufs[--nb_bufs]);
+}
+
+static uint32_t
+rnd_next(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+static void
+fill_pattern(uint8_t *p, size_t len, uint32_t seed)
+{
+	uint32_t x = seed * 2654435761u + 1;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = rnd_next(&x) >> 24;
+}
+
+/*
+ * region (region_len bytes) holds len bytes of src at off and GUARD
+ * everywhere else; len 0 checks the region is untouched.
+ */
+static int
+verify_copy(const uint8_t *src, const uint8_t *region, size_t off, size_t len,
+		size_t region_len)
+{
+	size_t i;
+
+	for (i = 0; i < region_len; i++) {
+		bool in = i >= off && i < off + len;
+
+		/* The data in one go when it is right, else byte by byte. */
+		if (i == off && len > 0 && memcmp(region + off, src, len) == 0) {
+			i += len - 1;
+			continue;
+		}
+		if (region[i] != (in ? src[i - off] : GUARD))
+			FAIL("%zu-byte copy at +%zu: byte %zu is 0x%02x, expected 0x%02x (%s)",
+				len, off, i, region[i],
+				in ? src[i - off] : GUARD,
+				in ? "data" : "guard");
+	}
+	return 0;
+}
+
+/* --- devices --- */
+
+struct tdev {
+	int16_t id;
+	int fn;			/* simulator function */
+	uint16_t nb_desc;
+	uint16_t next_id;	/* id the next copy must get */
+	uint16_t last_idx;	/* id of the last completion collected */
+	char name[RTE_DEV_NAME_MAX_LEN];
+};
+
+struct xfer {
+	rte_iova_t src;
+	rte_iova_t dst;
+	uint32_t len;
+};
+
+static bool fast_ready;	/* FAST_IDX carries FAST_ARGS */
+
+static void
+func_name(unsigned int idx, char *buf, size_t len)
+{
+	snprintf(buf, len, PCI_FMT, idx + 1);
+}
+
+static int
+dev_id_of(unsigned int idx)
+{
+	char name[RTE_DEV_NAME_MAX_LEN];
+
+	func_name(idx, name, sizeof(name));
+	return rte_dma_get_dev_id_by_name(name);
+}
+
+static int
+tdev_get(struct tdev *d, unsigned int idx)
+{
+	int id;
+
+	memset(d, 0, sizeof(*d));
+	func_name(idx, d->name, sizeof(d->name));
+	id = rte_dma_get_dev_id_by_name(d->name);
+	CHECK_MSG(id >= 0, "no dmadev named %s", d->name);
+	d->id = id;
+	d->fn = plx_sim_func_of_addr(d->name);
+	CHECK_MSG(d->fn >= 0, "%s is no simulated function", d->name);
+	return 0;
+}
+
+static uint64_t
+sim_descs(const struct tdev *d)
+{
+	return plx_sim_desc_count(sim, d->fn);
+}
+
+/* Wait until the engine has processed exactly target descriptors. */
+static int
+wait_descs(const struct tdev *d, uint64_t target)
+{
+	uint64_t end = deadline();
+	unsigned int spins = 0;
+
+	while (sim_descs(d) < target) {
+		CHECK_MSG(!expired(end),
+			"timeout: engine at descriptor %" PRIu64 ", waiting for %" PRIu64,
+			sim_descs(d), target);
+		idle(&spins);
+	}
+	CHECK_EQ(sim_descs(d), target);
+	return 0;
+}
+
+/* Collect all a stopped channel still reports. */
+static unsigned int
+drain_stopped(int16_t id)
+{
+	enum rte_dma_status_code st[256];
+	unsigned int n = 0, k;
+	uint16_t last;
+
+	do {
+		k = rte_dma_completed_status(id, 0, RTE_DIM(st), &last, st);
+		n += k;
+	} while (k > 0 && n < 2 * 65536);
+	return n;
+}
+
+/* Right after a start: ids restart at 0 and nothing is completed. */
+static int
+tdev_restarted(struct tdev *d)
+{
+	uint16_t last = 0;
+	bool err = true;
+
+	d->next_id = 0;
+	d->last_idx = UINT16_MAX;
+	CHECK_EQ(rte_dma_completed(d->id, 0, 1, &last, &err), 0);
+	CHECK_EQ(last, UINT16_MAX);
+	CHECK(!err);
+	return 0;
+}
+
+/* Configure function idx with one vchan of nb_desc descriptors, start it. */
+static int
+tdev_start(struct tdev *d, unsigned int idx, uint16_t nb_desc)
+{
+	const struct rte_dma_conf conf = { .nb_vchans = 1 };
+	const struct rte_dma_vchan_conf qconf = {
+		.direction = RTE_DMA_DIR_MEM_TO_MEM,
+		.nb_desc = nb_desc,
+	};
+
+	CHECK_OK(tdev_get(d, idx));
+	CHECK_EQ(rte_dma_stop(d->id), 0);
+	drain_stopped(d->id);
+	CHECK_EQ(rte_dma_configure(d->id, &conf), 0);
+	CHECK_EQ(rte_dma_vchan_setup(d->id, 0, &qconf), 0);
+	CHECK_EQ(rte_dma_stats_reset(d->id, 0), 0);
+	CHECK_EQ(rte_dma_start(d->id), 0);
+	d->nb_desc = rte_dma_burst_capacity(d->id, 0);
+	CHECK_EQ(d->nb_desc, rte_align32pow2(nb_desc));
+	return tdev_restarted(d);
+}
+
+static int
+enqueue(struct tdev *d, rte_iova_t src, rte_iova_t dst, uint32_t len,
+		uint64_t flags)
+{
+	int ret = rte_dma_copy(d->id, 0, src, dst, len, flags);
+
+	CHECK_MSG(ret >= 0, "copy of %u bytes on %s: %s", len, d->name,
+		strerror(-ret));
+	CHECK_EQ(ret, d->next_id);
+	d->next_id++;
+	return 0;
+}
+
+/* Collect n successful completions, checking each last_idx. */
+static int
+wait_completed(struct tdev *d, unsigned int n)
+{
+	uint64_t end = deadline();
+	unsigned int got = 0, spins = 0;
+
+	while (got < n) {
+		uint16_t last = 0, k;
+		bool err = false;
+
+		k = rte_dma_completed(d->id, 0, RTE_MIN(n - got, 65535u),
+			&last, &err);
+		CHECK_MSG(!err, "%s: error after %u of %u completions",
+			d->name, got, n);
+		CHECK_EQ(last, (uint16_t)(d->last_idx + k));
+		d->last_idx = last;
+		got += k;
+		if (k > 0) {
+			end = deadline();
+			continue;
+		}
+		CHECK_MSG(!expired(end), "%s: timeout after %u of %u completions",
+			d->name, got, n);
+		idle(&spins);
+	}
+	return 0;
+}
+
+/* Collect n statuses into st, checking each last_idx. */
+static int
+wait_status(struct tdev *d, enum rte_dma_status_code *st, unsigned int n)
+{
+	uint64_t end = deadline();
+	unsigned int got = 0, spins = 0;
+
+	while (got < n) {
+		uint16_t last = 0, k;
+
+		k = rte_dma_completed_status(d->id, 0,
+			RTE_MIN(n - got, 65535u), &last, st + got);
+		CHECK_EQ(last, (uint16_t)(d->last_idx + k));
+		d->last_idx = last;
+		got += k;
+		if (k > 0) {
+			end = deadline();
+			continue;
+		}
+		CHECK_MSG(!expired(end), "%s: timeout after %u of %u statuses",
+			d->name, got, n);
+		idle(&spins);
+	}
+	return 0;
+}
+
+/* Enqueue n copies (as many at a time as the ring takes) and wait. */
+static int
+run_copies(struct tdev *d, const struct xfer *x, unsigned int n)
+{
+	unsigned int i = 0, j, chunk;
+
+	while (i < n) {
+		chunk = RTE_MIN(n - i, rte_dma_burst_capacity(d->id, 0));
+		CHECK_MSG(chunk > 0, "%s: ring full before copying", d->name);
+		for (j = 0; j < chunk; j++)
+			CHECK_OK(enqueue(d, x[i + j].src, x[i + j].dst,
+				x[i + j].len, 0));
+		CHECK_EQ(rte_dma_submit(d->id, 0), 0);
+		CHECK_OK(wait_completed(d, chunk));
+		i += chunk;
+	}
+	return 0;
+}
+
+/* A few verified copies: the channel works. */
+static int
+smoke_copy(struct tdev *d)
+{
+	enum { N = 4, LEN = 300, SLOT = LEN + 16 };
+	uint8_t *src = buf_alloc(N * LEN), *dst = buf_alloc(N * SLOT);
+	struct xfer x[N];
+	unsigned int i;
+
+	CHECK(src != NULL && dst != NULL);
+	fill_pattern(src, N * LEN, d->next_id);
+	memset(dst, GUARD, N * SLOT);
+	for (i = 0; i < N; i++)
+		x[i] = (struct xfer){ iova(src + i * LEN),
+			iova(dst + i * SLOT + 3), LEN };
+	CHECK_OK(run_copies(d, x, N));
+	for (i = 0; i < N; i++)
+		CHECK_OK(verify_copy(src + i * LEN, dst + i * SLOT, 3, LEN,
+			SLOT));
+	return 0;
+}
+
+static int
+check_stats(const struct tdev *d, uint64_t submitted, uint64_t completed,
+		uint64_t errors)
+{
+	struct rte_dma_stats s;
+
+	CHECK_EQ(rte_dma_stats_get(d->id, 0, &s), 0);
+	CHECK_EQ(s.submitted, submitted);
+	CHECK_EQ(s.completed, completed);
+	CHECK_EQ(s.errors, errors);
+	return 0;
+}
+
+static int
+vchan_status_is(const struct tdev *d, enum rte_dma_vchan_status exp)
+{
+	enum rte_dma_vchan_status vs;
+
+	CHECK_EQ(rte_dma_vchan_status(d->id, 0, &vs), 0);
+	CHECK_EQ(vs, exp);
+	return 0;
+}
+
+/* --- hot-plug --- */
+
+static struct rte_device *
+find_pci_dev(const char *name)
+{
+	struct rte_dev_iterator it;
+	struct rte_device *dev, *found = NULL;
+
+	RTE_DEV_FOREACH(dev, "bus=pci", &it)
+		if (strcmp(rte_dev_name(dev), name) == 0)
+			found = dev;
+	return found;
+}
+
+static int
+remove_func(unsigned int idx)
+{
+	char name[RTE_DEV_NAME_MAX_LEN];
+	struct rte_device *dev;
+
+	func_name(idx, name, sizeof(name));
+	dev = find_pci_dev(name);
+	CHECK_MSG(dev != NULL, "no PCI device %s", name);
+	CHECK_EQ(rte_dev_remove(dev), 0);
+	CHECK_MSG(rte_dma_get_dev_id_by_name(name) < 0,
+		"dmadev %s still there after removal", name);
+	if (idx == FAST_IDX)
+		fast_ready = false;
+	return 0;
+}
+
+/* Probe function idx with devargs args (or none); expect it to work or not. */
+static int
+probe_func(unsigned int idx, const char *args, bool expect_ok)
+{
+	char name[RTE_DEV_NAME_MAX_LEN], devstr[128];
+	int ret;
+
+	func_name(idx, name, sizeof(name));
+	snprintf(devstr, sizeof(devstr), "%s%s%s", name,
+		args != NULL ? "," : "", args != NULL ? args : "");
+	ret = rte_dev_probe(devstr);
+	if (!expect_ok) {
+		CHECK_MSG(ret < 0, "rte_dev_probe(\"%s\") succeeded", devstr);
+		CHECK_MSG(rte_dma_get_dev_id_by_name(name) < 0,
+			"dmadev %s exists after a failed probe", name);
+		return 0;
+	}
+	CHECK_MSG(ret == 0, "rte_dev_probe(\"%s\"): %d", devstr, ret);
+	CHECK_MSG(rte_dma_get_dev_id_by_name(name) >= 0,
+		"no dmadev %s after probe", name);
+	if (idx == FAST_IDX)
+		fast_ready = args != NULL && strcmp(args, FAST_ARGS) == 0;
+	return 0;
+}
+
+/* Remove, power-cycle in the simulator, probe again with args. */
+static int
+reprobe(unsigned int idx, const char *args)
+{
+	char name[RTE_DEV_NAME_MAX_LEN];
+	int fn;
+
+	func_name(idx, name, sizeof(name));
+	fn = plx_sim_func_of_addr(name);
+	CHECK_OK(remove_func(idx));
+	CHECK_EQ(plx_sim_replug(sim, fn), 0);
+	plx_sim_clear_faults(sim, fn);
+	return probe_func(idx, args, true);
+}
+
+/* FAST_IDX with a 50 ms stop timeout, started with nb_desc descriptors. */
+static int
+fast_start(struct tdev *d, uint16_t nb_desc)
+{
+	if (!fast_ready)
+		CHECK_OK(reprobe(FAST_IDX, FAST_ARGS));
+	return tdev_start(d, FAST_IDX, nb_desc);
+}
+
+/* --- tests --- */
+
+static int
+test_probe(void)
+{
+	struct rte_dma_info info;
+	unsigned int idx;
+	int id;
+
+	CHECK_EQ(rte_dma_count_avail(), NB_FUNCS);
+	for (idx = 0; idx < NB_FUNCS; idx++) {
+		char name[RTE_DEV_NAME_MAX_LEN];
+
+		func_name(idx, name, sizeof(name));
+		id = rte_dma_get_dev_id_by_name(name);
+		CHECK_MSG(id >= 0, "no dmadev %s", name);
+		CHECK(rte_dma_is_valid(id));
+		CHECK_EQ(rte_dma_info_get(id, &info), 0);
+		CHECK_MSG(strcmp(info.dev_name, name) == 0,
+			"dmadev %d is named %s, not %s", id, info.dev_name,
+			name);
+		if (sim != NULL)
+			CHECK_EQ(plx_sim_func_of_addr(name), idx);
+	}
+	return 0;
+}
+
+static int
+test_info(void)
+{
+	const uint64_t capa = RTE_DMA_CAPA_MEM_TO_MEM | RTE_DMA_CAPA_OPS_COPY |
+		RTE_DMA_CAPA_HANDLES_ERRORS;
+	struct rte_dma_info info;
+	struct tdev d;
+
+	CHECK_OK(tdev_get(&d, DATA_IDX));
+	CHECK_EQ(rte_dma_info_get(d.id, &info), 0);
+	CHECK_MSG(info.dev_capa == capa, "capa 0x%" PRIx64 ", expected 0x%" PRIx64,
+		info.dev_capa, capa);
+	CHECK_EQ(info.dev_capa & (RTE_DMA_CAPA_OPS_FILL | RTE_DMA_CAPA_SILENT |
+		RTE_DMA_CAPA_OPS_COPY_SG), 0);
+	CHECK_EQ(info.max_vchans, 1);
+	CHECK_EQ(info.min_desc, 32);
+	CHECK_EQ(info.max_desc, 32768);
+	CHECK_MSG(info.numa_node == SOCKET_ID_ANY ||
+		(info.numa_node >= 0 && info.numa_node < RTE_MAX_NUMA_NODES),
+		"numa_node %d", info.numa_node);
+	return 0;
+}
+
+static int
+test_config_errors(void)
+{
+	struct rte_dma_conf conf = { .nb_vchans = 1, .enable_silent = true };
+	struct rte_dma_vchan_conf qconf = {
+		.direction = RTE_DMA_DIR_MEM_TO_MEM,
+		.nb_desc = 64,
+	};
+	/* 65536 does not fit nb_desc (uint16_t): 0 is what it would be. */
+	static const uint16_t bad_desc[] = { 0, 1, 16, 31, 32769, 65535 };
+	struct rte_dma_info info;
+	struct tdev d;
+	unsigned int i;
+
+	CHECK_OK(tdev_get(&d, RING_IDX));
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	CHECK(rte_dma_configure(d.id, &conf) < 0);
+	conf.enable_silent = false;
+	conf.nb_vchans = 2;
+	CHECK(rte_dma_configure(d.id, &conf) < 0);
+	conf.nb_vchans = 0;
+	CHECK(rte_dma_configure(d.id, &conf) < 0);
+	conf.nb_vchans = 1;
+	CHECK_EQ(rte_dma_configure(d.id, &conf), 0);
+
+	qconf.direction = RTE_DMA_DIR_MEM_TO_DEV;
+	CHECK_EQ(rte_dma_vchan_setup(d.id, 0, &qconf), -EINVAL);
+	qconf.direction = RTE_DMA_DIR_DEV_TO_MEM;
+	CHECK_EQ(rte_dma_vchan_setup(d.id, 0, &qconf), -EINVAL);
+	qconf.direction = RTE_DMA_DIR_MEM_TO_MEM;
+	CHECK_EQ(rte_dma_vchan_setup(d.id, 1, &qconf), -EINVAL);
+	for (i = 0; i < RTE_DIM(bad_desc); i++) {
+		qconf.nb_desc = bad_desc[i];
+		CHECK_MSG(rte_dma_vchan_setup(d.id, 0, &qconf) == -EINVAL,
+			"nb_desc %u accepted", bad_desc[i]);
+	}
+	qconf.nb_desc = 100;
+	CHECK_EQ(rte_dma_vchan_setup(d.id, 0, &qconf), 0);
+	CHECK_EQ(rte_dma_start(d.id), 0);
+	CHECK_EQ(rte_dma_burst_capacity(d.id, 0), 128);
+	CHECK_EQ(rte_dma_info_get(d.id, &info), 0);
+	CHECK_EQ(info.nb_vchans, 1);
+	/* Not while started. */
+	CHECK_EQ(rte_dma_configure(d.id, &conf), -EBUSY);
+	CHECK_EQ(rte_dma_vchan_setup(d.id, 0, &qconf), -EBUSY);
+	CHECK_OK(tdev_restarted(&d));
+	CHECK_OK(smoke_copy(&d));
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	return 0;
+}
+
+static int
+test_not_started(void)
+{
+	const struct rte_dma_conf conf = { .nb_vchans = 1 };
+	const struct rte_dma_vchan_conf qconf = {
+		.direction = RTE_DMA_DIR_MEM_TO_MEM,
+		.nb_desc = 64,
+	};
+	enum rte_dma_status_code st[8];
+	uint8_t *src = buf_alloc(64), *dst = buf_alloc(64);
+	rte_iova_t s, t;
+	struct tdev d;
+	uint64_t base;
+	uint16_t last;
+	unsigned int i;
+	int ret;
+
+	NEED_SIM();
+	CHECK(src != NULL && dst != NULL);
+	s = iova(src);
+	t = iova(dst);
+	CHECK_OK(tdev_get(&d, RING_IDX));
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	drain_stopped(d.id);
+	CHECK_EQ(rte_dma_configure(d.id, &conf), 0);
+	CHECK_EQ(rte_dma_vchan_setup(d.id, 0, &qconf), 0);
+	CHECK_EQ(rte_dma_stats_reset(d.id, 0), 0);
+	base = sim_descs(&d);
+
+	/* Configured, never started. */
+	CHECK_EQ(rte_dma_copy(d.id, 0, s, t, 64, 0), -EINVAL);
+	CHECK_EQ(rte_dma_copy(d.id, 0, s, t, 64, RTE_DMA_OP_FLAG_SUBMIT),
+		-EINVAL);
+	ret = rte_dma_submit(d.id, 0);
+	CHECK_MSG(ret <= 0, "submit returned %d", ret);
+	CHECK_EQ(rte_dma_completed_status(d.id, 0, RTE_DIM(st), &last, st), 0);
+
+	/* Started then stopped, three copies left unsubmitted. */
+	CHECK_EQ(rte_dma_start(d.id), 0);
+	CHECK_OK(tdev_restarted(&d));
+	CHECK_OK(smoke_copy(&d));
+	for (i = 0; i < 3; i++)
+		CHECK_OK(enqueue(&d, s, t, 64, 0));
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	base = sim_descs(&d);
+	CHECK_EQ(rte_dma_copy(d.id, 0, s, t, 64, 0), -EINVAL);
+	CHECK_EQ(rte_dma_copy(d.id, 0, s, t, 64, RTE_DMA_OP_FLAG_SUBMIT),
+		-EINVAL);
+	ret = rte_dma_submit(d.id, 0);
+	CHECK_MSG(ret <= 0, "submit returned %d", ret);
+	CHECK_EQ(sim_descs(&d), base);
+	CHECK_OK(check_stats(&d, 4, 4, 0));
+	/* Submit on a stopped channel did not submit them. */
+	CHECK_OK(wait_status(&d, st, 3));
+	for (i = 0; i < 3; i++)
+		CHECK_STATUS(st[i], RTE_DMA_STATUS_NOT_ATTEMPTED);
+	CHECK_EQ(rte_dma_completed_status(d.id, 0, RTE_DIM(st), &last, st), 0);
+	CHECK_OK(check_stats(&d, 4, 7, 3));
+	CHECK_EQ(sim_descs(&d), base);
+	return 0;
+}
+
+static const uint32_t copy_sizes[] = {
+	1, 2, 3, 63, 64, 65, 4095, 4096, 4097, 65536, 1 << 20, 4 << 20,
+};
+#define COPY_SLACK	16	/* offset up to 7, then at least 8 guard bytes */
+
+static int
+test_copy_data(void)
+{
+	enum { N = RTE_DIM(copy_sizes) };
+	uint8_t *src[N], *dst[N];
+	unsigned int doff[N];
+	struct xfer x[N];
+	struct tdev d;
+	unsigned int i, round;
+
+	for (i = 0; i < N; i++) {
+		src[i] = buf_alloc(copy_sizes[i] + COPY_SLACK);
+		dst[i] = buf_alloc(copy_sizes[i] + COPY_SLACK);
+		CHECK(src[i] != NULL && dst[i] != NULL);
+	}
+	CHECK_OK(tdev_start(&d, DATA_IDX, 64));
+	/* Round 0: one burst; round 1: one copy at a time, flag SUBMIT. */
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < N; i++) {
+			unsigned int soff = 1 + (i + round) % 7;
+
+			doff[i] = 1 + (3 * i + 2 * round + 4) % 7;
+			fill_pattern(src[i], copy_sizes[i] + COPY_SLACK,
+				i + 100 * round);
+			memset(dst[i], GUARD, copy_sizes[i] + COPY_SLACK);
+			x[i] = (struct xfer){ iova(src[i] + soff),
+				iova(dst[i] + doff[i]), copy_sizes[i] };
+			/* Compare against the source from its offset on. */
+			src[i] += soff;
+		}
+		if (round == 0) {
+			CHECK_OK(run_copies(&d, x, N));
+		} else {
+			for (i = 0; i < N; i++) {
+				CHECK_OK(enqueue(&d, x[i].src, x[i].dst,
+					x[i].len, RTE_DMA_OP_FLAG_SUBMIT));
+				CHECK_OK(wait_completed(&d, 1));
+			}
+		}
+		for (i = 0; i < N; i++) {
+			CHECK_OK(verify_copy(src[i], dst[i], doff[i],
+				copy_sizes[i], copy_sizes[i] + COPY_SLACK));
+			src[i] -= 1 + (i + round) % 7;
+		}
+	}
+	CHECK_OK(check_stats(&d, 2 * N, 2 * N, 0));
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	return 0;
+}
+
+/* Ids and last_idx across more than 65536 + nb_desc ops, pipelined. */
+static int
+wrap_one(uint16_t nb_desc, rte_iova_t src, rte_iova_t dst)
+{
+	const unsigned int total = 65536 + nb_desc + 1000;
+	unsigned int sent = 0, done = 0, spins = 0;
+	uint32_t rnd = nb_desc;
+	uint64_t end = deadline();
+	struct tdev d;
+
+	CHECK_OK(tdev_start(&d, RING_IDX, nb_desc));
+	while (done < total) {
+		unsigned int n, i;
+		uint16_t last = 0, k;
+		bool err = false;
+
+		CHECK_EQ(rte_dma_burst_capacity(d.id, 0),
+			nb_desc - (sent - done));
+		n = RTE_MIN(nb_desc - (sent - done), total - sent);
+		n = RTE_MIN(n, 1 + rnd_next(&rnd) % nb_desc);
+		for (i = 0; i < n; i++)
+			CHECK_OK(enqueue(&d, src + 8 * (i % 64),
+				dst + 8 * (i % 64), 8, 0));
+		if (n > 0)
+			CHECK_EQ(rte_dma_submit(d.id, 0), 0);
+		sent += n;
+		k = rte_dma_completed(d.id, 0, 1 + rnd_next(&rnd) % nb_desc,
+			&last, &err);
+		CHECK(!err);
+		CHECK_EQ(last, (uint16_t)(d.last_idx + k));
+		d.last_idx = last;
+		done += k;
+		if (k > 0) {
+			end = deadline();
+			continue;
+		}
+		CHECK_MSG(!expired(end), "ring %u: timeout at %u of %u",
+			nb_desc, done, total);
+		idle(&spins);
+	}
+	/* Nothing pending: 0, and last_idx is the last completed id. */
+	CHECK_EQ(rte_dma_completed(d.id, 0, nb_desc, &d.last_idx, NULL), 0);
+	CHECK_EQ(d.last_idx, (uint16_t)(total - 1));
+	CHECK_EQ(d.next_id, (uint16_t)total);
+	CHECK_EQ(rte_dma_burst_capacity(d.id, 0), nb_desc);
+	CHECK_OK(check_stats(&d, total, total, 0));
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	return 0;
+}
+
+static int
+test_ring_wrap(void)
+{
+	uint8_t *src = buf_alloc(512), *dst = buf_alloc(512);
+	uint32_t nb;
+
+	CHECK(src != NULL && dst != NULL);
+	for (nb = 32; nb <= 32768; nb *= 2)
+		CHECK_OK(wrap_one(nb, iova(src), iova(dst)));
+	return 0;
+}
+
+/* Exactly nb_desc copies fit; capacity moves by one per copy only. */
+static int
+full_one(uint16_t nb_desc, rte_iova_t src, rte_iova_t dst)
+{
+	struct tdev d;
+	unsigned int round, i;
+	uint64_t base;
+
+	CHECK_OK(tdev_start(&d, RING_IDX, nb_desc));
+	base = sim_descs(&d);
+	/* Three rounds: ids go past 65535 with the largest ring. */
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < nb_desc; i++) {
+			CHECK_OK(enqueue(&d, src, dst, 8, 0));
+			CHECK_EQ(rte_dma_burst_capacity(d.id, 0),
+				nb_desc - i - 1);
+		}
+		CHECK_EQ(rte_dma_copy(d.id, 0, src, dst, 8, 0), -ENOSPC);
+		CHECK_EQ(rte_dma_copy(d.id, 0, src, dst, 8,
+			RTE_DMA_OP_FLAG_SUBMIT), -ENOSPC);
+		CHECK_EQ(rte_dma_burst_capacity(d.id, 0), 0);
+		CHECK_EQ(rte_dma_submit(d.id, 0), 0);
+		CHECK_EQ(rte_dma_burst_capacity(d.id, 0), 0);
+		CHECK_OK(wait_completed(&d, nb_desc));
+		CHECK_EQ(rte_dma_burst_capacity(d.id, 0), nb_desc);
+	}
+	if (sim != NULL)
+		CHECK_EQ(sim_descs(&d) - base, 3 * nb_desc);
+	CHECK_OK(check_stats(&d, 3 * nb_desc, 3 * nb_desc, 0));
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	return 0;
+}
+
+static int
+test_full_ring(void)
+{
+	static const uint16_t sizes[] = { 32, 128, 32768 };
+	uint8_t *src = buf_alloc(8), *dst = buf_alloc(8);
+	unsigned int i;
+
+	CHECK(src != NULL && dst != NULL);
+	for (i = 0; i < RTE_DIM(sizes); i++)
+		CHECK_OK(full_one(sizes[i], iova(src), iova(dst)));
+	return 0;
+}
+
+/* A 16-copy burst whose copy k the engine fails with fault. */
+static int
+fail_burst(struct tdev *d, enum plx_sim_fault fault, unsigned int k,
+		uint8_t *src, uint8_t *dst)
+{
+	enum { N = 16, LEN = 256, SLOT = LEN + 16 };
+	const enum rte_dma_status_code exp = fault == PLX_SIM_FAULT_READ_FAIL ?
+		RTE_DMA_STATUS_BUS_READ_ERROR : RTE_DMA_STATUS_BUS_WRITE_ERROR;
+	enum rte_dma_status_code st[N];
+	const uint16_t first = d->next_id;
+	uint16_t last = 0;
+	bool err = false;
+	unsigned int i, round;
+	uint64_t base;
+
+	fill_pattern(src, N * LEN, fault * 100 + k);
+	memset(dst, GUARD, N * SLOT);
+	CHECK_EQ(rte_dma_stats_reset(d->id, 0), 0);
+	base = sim_descs(d);
+	CHECK_EQ(plx_sim_inject(sim, d->fn, fault, k), 0);
+	for (i = 0; i < N; i++)
+		CHECK_OK(enqueue(d, iova(src + i * LEN),
+			iova(dst + i * SLOT + 1), LEN, 0));
+	CHECK_EQ(rte_dma_submit(d->id, 0), 0);
+	CHECK_OK(wait_descs(d, base + N));
+
+	/* completed() stops before the failure, and stays there. */
+	for (round = 0; round < 3; round++) {
+		CHECK_EQ(rte_dma_completed(d->id, 0, N, &last, &err),
+			round == 0 ? k : 0);
+		CHECK_MSG(err, "has_error not set (round %u)", round);
+		CHECK_EQ(last, (uint16_t)(first + k - 1));
+	}
+	d->last_idx = last;
+	/* completed_status() reports the failure, then the rest. */
+	CHECK_EQ(rte_dma_completed_status(d->id, 0, N, &last, st), N - k);
+	CHECK_EQ(last, (uint16_t)(first + N - 1));
+	d->last_idx = last;
+	CHECK_STATUS(st[0], exp);
+	for (i = 1; i < N - k; i++)
+		CHECK_STATUS(st[i], RTE_DMA_STATUS_SUCCESSFUL);
+	CHECK_EQ(rte_dma_completed_status(d->id, 0, N, &last, st), 0);
+	CHECK_EQ(last, d->last_idx);
+	CHECK_OK(check_stats(d, N, N, 1));
+	for (i = 0; i < N; i++)
+		CHECK_OK(verify_copy(src + i * LEN, dst + i * SLOT, 1,
+			i == k ? 0 : LEN, SLOT));
+	return 0;
+}
+
+static int
+test_failures(void)
+{
+	static const enum plx_sim_fault faults[] = {
+		PLX_SIM_FAULT_READ_FAIL, PLX_SIM_FAULT_WRITE_FAIL,
+	};
+	static const unsigned int ks[] = { 0, 1, 7, 15 };
+	uint8_t *src = buf_alloc(16 * 256), *dst = buf_alloc(16 * 272);
+	struct tdev d;
+	unsigned int f, i;
+
+	NEED_SIM();
+	CHECK(src != NULL && dst != NULL);
+	CHECK_OK(tdev_start(&d, DATA_IDX, 64));
+	for (f = 0; f < RTE_DIM(faults); f++)
+		for (i = 0; i < RTE_DIM(ks); i++)
+			CHECK_OK(fail_burst(&d, faults[f], ks[i], src, dst));
+	CHECK_OK(smoke_copy(&d));
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	return 0;
+}
+
+/* The IOMMU (vfio) refuses what is not mapped for the device. */
+static int
+test_iommu_errors(void)
+{
+	enum { LEN = 256, SLOT = LEN + 16 };
+	enum rte_dma_status_code st[3];
+	uint8_t *src = buf_alloc(LEN), *dst = buf_alloc(2 * SLOT);
+	uint8_t *host = malloc(SLOT);
+	struct tdev d;
+	uint64_t base;
+	uint16_t last;
+	bool err = false;
+	int ret = -1;
+
+	NEED_SIM();
+	if (rte_eal_iova_mode() != RTE_IOVA_VA) {
+		free(host);
+		SKIP("IOVA as PA: no IOMMU in the way");
+	}
+	if (src == NULL || dst == NULL || host == NULL) {
+		free(host);
+		FAIL("no memory");
+	}
+	fill_pattern(src, LEN, 7);
+	memset(dst, GUARD, 2 * SLOT);
+	memset(host, GUARD, SLOT);
+	if (tdev_start(&d, DATA_IDX, 32) != 0)
+		goto out;
+	base = sim_descs(&d);
+	/* Unmapped source (IOVA 0x1000), unmapped destination (libc heap,
+	 * never mapped for DMA), then a good copy. */
+	if (enqueue(&d, 0x1000, iova(dst + 1), LEN, 0) != 0 ||
+			enqueue(&d, iova(src), (uintptr_t)host + 1, LEN, 0) != 0 ||
+			enqueue(&d, iova(src), iova(dst + SLOT + 1), LEN,
+				RTE_DMA_OP_FLAG_SUBMIT) != 0 ||
+			wait_descs(&d, base + 3) != 0)
+		goto out;
+	ret = rte_dma_completed(d.id, 0, 3, &last, &err);
+	if (ret != 0 || !err) {
+		record(__FILE__, __LINE__, "completed() %d, has_error %d",
+			ret, err);
+		ret = -1;
+		goto out;
+	}
+	ret = -1;
+	if (wait_status(&d, st, 3) != 0)
+		goto out;
+	if (st[0] != RTE_DMA_STATUS_BUS_READ_ERROR ||
+			st[1] != RTE_DMA_STATUS_BUS_WRITE_ERROR ||
+			st[2] != RTE_DMA_STATUS_SUCCESSFUL) {
+		record(__FILE__, __LINE__, "statuses %s %s %s",
+			status_name(st[0]), status_name(st[1]),
+			status_name(st[2]));
+		goto out;
+	}
+	if (verify_copy(src, dst, 1, 0, SLOT) != 0 ||
+			verify_copy(src, host, 1, 0, SLOT) != 0 ||
+			verify_copy(src, dst + SLOT, 1, LEN, SLOT) != 0 ||
+			check_stats(&d, 3, 3, 2) != 0)
+		goto out;
+	ret = rte_dma_stop(d.id);
+out:
+	free(host);
+	if (ret != 0)
+		FAIL("iommu_errors");
+	return 0;
+}
+
+/*
+ * Stall the engine before its k-th descriptor (plus fault extra), submit
+ * 32 copies, queue 5 more unsubmitted, stop; lost: the engine ignores the
+ * stop altogether. Checks every copy is accounted for.
+ */
+static int
+stop_case(struct tdev *d, enum plx_sim_fault extra, unsigned int k, bool lost)
+{
+	enum { NSUB = 32, NQ = 5, N = NSUB + NQ, LEN = 64, SLOT = LEN + 16 };
+	uint8_t *src = buf_alloc(N * LEN), *dst = buf_alloc(N * SLOT);
+	enum rte_dma_status_code st[N + 1];
+	uint16_t last;
+	uint64_t base;
+	unsigned int i;
+
+	CHECK(src != NULL && dst != NULL);
+	fill_pattern(src, N * LEN, k);
+	memset(dst, GUARD, N * SLOT);
+	CHECK_EQ(rte_dma_stats_reset(d->id, 0), 0);
+	base = sim_descs(d);
+	if (extra != PLX_SIM_FAULT_NONE)
+		CHECK_EQ(plx_sim_inject(sim, d->fn, extra, 0), 0);
+	CHECK_EQ(plx_sim_inject(sim, d->fn, PLX_SIM_FAULT_STALL, k), 0);
+	for (i = 0; i < N; i++) {
+		CHECK_OK(enqueue(d, iova(src + i * LEN),
+			iova(dst + i * SLOT + 2), LEN, 0));
+		if (i == NSUB - 1) {
+			CHECK_EQ(rte_dma_submit(d->id, 0), 0);
+			CHECK_OK(wait_descs(d, base + k));
+		}
+	}
+	CHECK_OK(vchan_status_is(d, RTE_DMA_VCHAN_ACTIVE));
+	CHECK_EQ(rte_dma_stop(d->id), 0);
+	CHECK_OK(vchan_status_is(d, lost ? RTE_DMA_VCHAN_HALTED_ERROR :
+		RTE_DMA_VCHAN_IDLE));
+	CHECK_EQ(sim_descs(d), base + k);
+
+	CHECK_EQ(rte_dma_completed_status(d->id, 0, N + 1, &last, st), N);
+	CHECK_EQ(last, (uint16_t)(d->next_id - 1));
+	d->last_idx = last;
+	for (i = 0; i < N; i++)
+		CHECK_STATUS(st[i], i < k ? RTE_DMA_STATUS_SUCCESSFUL :
+			i < NSUB ? RTE_DMA_STATUS_USER_ABORT :
+			RTE_DMA_STATUS_NOT_ATTEMPTED);
+	CHECK_EQ(rte_dma_completed_status(d->id, 0, N, &last, st), 0);
+	CHECK_EQ(last, d->last_idx);
+	CHECK_OK(check_stats(d, NSUB, N, N - k));
+	for (i = 0; i < N; i++)
+		CHECK_OK(verify_copy(src + i * LEN, dst + i * SLOT, 2,
+			i < k ? LEN : 0, SLOT));
+	return 0;
+}
+
+/* Stall: the graceful pause is never acknowledged, the PMD aborts. */
+static int
+test_stop_stall(void)
+{
+	static const unsigned int ks[] = { 0, 7, 31 };
+	struct tdev d;
+	unsigned int i;
+
+	NEED_SIM();
+	CHECK_OK(fast_start(&d, 64));
+	for (i = 0; i < RTE_DIM(ks); i++) {
+		CHECK_OK(stop_case(&d, PLX_SIM_FAULT_NONE, ks[i], false));
+		plx_sim_clear_faults(sim, d.fn);
+		CHECK_EQ(rte_dma_start(d.id), 0);
+		CHECK_OK(tdev_restarted(&d));
+		CHECK_OK(smoke_copy(&d));
+	}
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	return 0;
+}
+
+static int
+test_stop_pause_stuck(void)
+{
+	struct tdev d;
+
+	NEED_SIM();
+	CHECK_OK(fast_start(&d, 64));
+	CHECK_OK(stop_case(&d, PLX_SIM_FAULT_PAUSE_STUCK, 5, false));
+	plx_sim_clear_faults(sim, d.fn);
+	CHECK_EQ(rte_dma_start(d.id), 0);
+	CHECK_OK(tdev_restarted(&d));
+	CHECK_OK(smoke_copy(&d));
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	return 0;
+}
+
+/* The engine ignores pause and abort: the PMD gives up on it. */
+static int
+test_stop_abort_stuck(void)
+{
+	struct tdev d;
+
+	NEED_SIM();
+	CHECK_OK(fast_start(&d, 64));
+	CHECK_OK(stop_case(&d, PLX_SIM_FAULT_ABORT_STUCK, 3, true));
+	CHECK_EQ(rte_dma_start(d.id), -ENODEV);
+	CHECK_OK(vchan_status_is(&d, RTE_DMA_VCHAN_HALTED_ERROR));
+	/* Get the function back: remove, power-cycle, probe. */
+	CHECK_OK(reprobe(FAST_IDX, FAST_ARGS));
+	CHECK_OK(tdev_start(&d, FAST_IDX, 64));
+	CHECK_OK(smoke_copy(&d));
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	return 0;
+}
+
+static int
+test_start_stop_cycles(void)
+{
+	enum { CYCLES = 100, N = 16, LEN = 200, SLOT = LEN + 16 };
+	uint8_t *src = buf_alloc(N * LEN), *dst = buf_alloc(N * SLOT);
+	struct xfer x[N];
+	struct tdev d;
+	unsigned int c, i;
+
+	CHECK(src != NULL && dst != NULL);
+	CHECK_OK(tdev_start(&d, RING_IDX, 64));
+	for (c = 0; c < CYCLES; c++) {
+		if (c > 0) {
+			CHECK_EQ(rte_dma_start(d.id), 0);
+			CHECK_OK(tdev_restarted(&d));
+		}
+		fill_pattern(src, N * LEN, c);
+		memset(dst, GUARD, N * SLOT);
+		for (i = 0; i < N; i++)
+			x[i] = (struct xfer){ iova(src + i * LEN),
+				iova(dst + i * SLOT + 1 + (i + c) % 8), LEN };
+		/* enqueue() checks the ids run from 0 again. */
+		CHECK_OK(run_copies(&d, x, N));
+		for (i = 0; i < N; i++)
+			CHECK_OK(verify_copy(src + i * LEN, dst + i * SLOT,
+				1 + (i + c) % 8, LEN, SLOT));
+		CHECK_EQ(rte_dma_stop(d.id), 0);
+	}
+	CHECK_OK(check_stats(&d, CYCLES * N, CYCLES * N, 0));
+	return 0;
+}
+
+/* Completions left uncollected across a stop block the next start. */
+static int
+test_restart_pending(void)
+{
+	enum { N = 8 };
+	enum rte_dma_status_code st[N];
+	uint8_t *buf = buf_alloc(128);
+	struct tdev d;
+	uint64_t base;
+	unsigned int i;
+
+	NEED_SIM();
+	CHECK(buf != NULL);
+	CHECK_OK(tdev_start(&d, RING_IDX, 64));
+	base = sim_descs(&d);
+	for (i = 0; i < N; i++)
+		CHECK_OK(enqueue(&d, iova(buf), iova(buf + 64), 64, 0));
+	CHECK_EQ(rte_dma_submit(d.id, 0), 0);
+	CHECK_OK(wait_descs(&d, base + N));
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	CHECK_EQ(rte_dma_start(d.id), -EBUSY);
+	CHECK_OK(wait_status(&d, st, 3));
+	CHECK_EQ(rte_dma_start(d.id), -EBUSY);
+	CHECK_OK(wait_status(&d, st + 3, N - 3));
+	for (i = 0; i < N; i++)
+		CHECK_STATUS(st[i], RTE_DMA_STATUS_SUCCESSFUL);
+	CHECK_EQ(d.last_idx, N - 1);
+	CHECK_EQ(rte_dma_start(d.id), 0);
+	CHECK_OK(tdev_restarted(&d));
+	CHECK_OK(smoke_copy(&d));
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	return 0;
+}
+
+static int
+test_vchan_status(void)
+{
+	enum rte_dma_status_code st;
+	uint8_t *buf = buf_alloc(128);
+	struct tdev d;
+	unsigned int i;
+	uint16_t last;
+
+	NEED_SIM();
+	CHECK(buf != NULL);
+	CHECK_OK(fast_start(&d, 32));
+	CHECK_OK(vchan_status_is(&d, RTE_DMA_VCHAN_IDLE));
+	CHECK_OK(smoke_copy(&d));
+	CHECK_OK(vchan_status_is(&d, RTE_DMA_VCHAN_IDLE));
+
+	/* Pending behind a stall; released, it completes. */
+	CHECK_EQ(plx_sim_inject(sim, d.fn, PLX_SIM_FAULT_STALL, 0), 0);
+	CHECK_OK(enqueue(&d, iova(buf), iova(buf + 64), 64,
+		RTE_DMA_OP_FLAG_SUBMIT));
+	for (i = 0; i < 100; i++) {
+		CHECK_OK(vchan_status_is(&d, RTE_DMA_VCHAN_ACTIVE));
+		CHECK_EQ(rte_dma_completed(d.id, 0, 1, &last, NULL), 0);
+	}
+	plx_sim_clear_faults(sim, d.fn);
+	CHECK_OK(wait_completed(&d, 1));
+	CHECK_OK(vchan_status_is(&d, RTE_DMA_VCHAN_IDLE));
+
+	/* Pending behind a stall, then stopped. */
+	CHECK_EQ(plx_sim_inject(sim, d.fn, PLX_SIM_FAULT_STALL, 0), 0);
+	CHECK_OK(enqueue(&d, iova(buf), iova(buf + 64), 64,
+		RTE_DMA_OP_FLAG_SUBMIT));
+	CHECK_OK(vchan_status_is(&d, RTE_DMA_VCHAN_ACTIVE));
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	CHECK_OK(vchan_status_is(&d, RTE_DMA_VCHAN_IDLE));
+	CHECK_OK(wait_status(&d, &st, 1));
+	CHECK_STATUS(st, RTE_DMA_STATUS_USER_ABORT);
+	CHECK_OK(vchan_status_is(&d, RTE_DMA_VCHAN_IDLE));
+	return 0;
+}
+
+static int
+test_stats_dump(void)
+{
+	enum rte_dma_status_code st[3];
+	struct rte_dma_stats s;
+	uint8_t *buf = buf_alloc(1024);
+	struct xfer x[10];
+	struct tdev d;
+	uint64_t base;
+	unsigned int i;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int ret;
+
+	NEED_SIM();
+	CHECK(buf != NULL);
+	CHECK_OK(tdev_start(&d, DATA_IDX, 32));
+	CHECK_OK(check_stats(&d, 0, 0, 0));
+	for (i = 0; i < RTE_DIM(x); i++)
+		x[i] = (struct xfer){ iova(buf), iova(buf + 512), 100 };
+	CHECK_OK(run_copies(&d, x, RTE_DIM(x)));
+	CHECK_OK(check_stats(&d, 10, 10, 0));
+
+	base = sim_descs(&d);
+	CHECK_EQ(plx_sim_inject(sim, d.fn, PLX_SIM_FAULT_READ_FAIL, 1), 0);
+	for (i = 0; i < 3; i++)
+		CHECK_OK(enqueue(&d, x[i].src, x[i].dst, x[i].len, 0));
+	CHECK_OK(check_stats(&d, 10, 10, 0));
+	CHECK_EQ(rte_dma_submit(d.id, 0), 0);
+	CHECK_OK(check_stats(&d, 13, 10, 0));
+	CHECK_OK(wait_descs(&d, base + 3));
+	CHECK_OK(wait_status(&d, st, 3));
+	CHECK_STATUS(st[1], RTE_DMA_STATUS_BUS_READ_ERROR);
+	CHECK_OK(check_stats(&d, 13, 13, 1));
+	CHECK_EQ(rte_dma_stats_get(d.id, RTE_DMA_ALL_VCHAN, &s), 0);
+	CHECK_EQ(s.submitted, 13);
+	CHECK_EQ(s.completed, 13);
+	CHECK_EQ(s.errors, 1);
+	CHECK_EQ(rte_dma_stats_get(d.id, 1, &s), -EINVAL);
+	CHECK_EQ(rte_dma_stats_reset(d.id, RTE_DMA_ALL_VCHAN), 0);
+	CHECK_OK(check_stats(&d, 0, 0, 0));
+
+	f = open_memstream(&text, &len);
+	CHECK(f != NULL);
+	ret = rte_dma_dump(d.id, f);
+	fclose(f);
+	if (ret != 0 || strstr(text, d.name) == NULL ||
+			strstr(text, "CTRL") == NULL) {
+		free(text);
+		FAIL("rte_dma_dump: %s", ret != 0 ? "failed" :
+			"no device name or CTRL in it");
+	}
+	free(text);
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	return 0;
+}
+
+/* --- four functions at once --- */
+
+#define W_OPS		20000u
+#define W_BATCH		64u
+#define W_SRC_LEN	(64 * 1024)
+#define W_MAX_LEN	4096
+#define W_SLOT		(W_MAX_LEN + 16)
+
+struct worker {
+	struct tdev d;
+	uint8_t *src;
+	uint8_t *dst;
+	int ret;
+	char msg[MSG_LEN];
+};
+
+static int
+worker_copies(struct worker *w)
+{
+	struct xfer x[W_BATCH];
+	uint32_t soff[W_BATCH];
+	uint32_t rnd = 12345 + w->d.fn;
+	unsigned int done, n, i;
+
+	for (done = 0; done < W_OPS; done += n) {
+		n = RTE_MIN(W_BATCH, W_OPS - done);
+		for (i = 0; i < n; i++) {
+			uint8_t *slot = w->dst + i * W_SLOT;
+			uint32_t len = 1 + rnd_next(&rnd) % W_MAX_LEN;
+
+			soff[i] = rnd_next(&rnd) % (W_SRC_LEN - len);
+			memset(slot, GUARD, len + 16);
+			x[i] = (struct xfer){ iova(w->src + soff[i]),
+				iova(slot + 1 + i % 8), len };
+		}
+		CHECK_OK(run_copies(&w->d, x, n));
+		for (i = 0; i < n; i++)
+			CHECK_OK(verify_copy(w->src + soff[i],
+				w->dst + i * W_SLOT, 1 + i % 8, x[i].len,
+				x[i].len + 16));
+	}
+	return 0;
+}
+
+static int
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	t_msg[0] = '\0';
+	w->ret = worker_copies(w);
+	rte_strscpy(w->msg, t_msg, sizeof(w->msg));
+	return 0;
+}
+
+static int
+test_four_functions(void)
+{
+	struct worker w[NB_FUNCS];
+	unsigned int lcore, i, launched = 0;
+	int ret = 0;
+
+	if (rte_lcore_count() < NB_FUNCS + 1)
+		SKIP("needs %u lcores", NB_FUNCS + 1);
+	memset(w, 0, sizeof(w));
+	for (i = 0; i < NB_FUNCS; i++) {
+		w[i].src = buf_alloc(W_SRC_LEN);
+		w[i].dst = buf_alloc(W_BATCH * W_SLOT);
+		CHECK(w[i].src != NULL && w[i].dst != NULL);
+		fill_pattern(w[i].src, W_SRC_LEN, i);
+		CHECK_OK(tdev_start(&w[i].d, i, 256));
+	}
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (launched == NB_FUNCS)
+			break;
+		ret = rte_eal_remote_launch(worker_main, &w[launched], lcore);
+		if (ret != 0)
+			break;
+		launched++;
+	}
+	rte_eal_mp_wait_lcore();
+	CHECK_EQ(ret, 0);
+	CHECK_EQ(launched, NB_FUNCS);
+	for (i = 0; i < NB_FUNCS; i++) {
+		CHECK_MSG(w[i].ret == 0, "%s: %s", w[i].d.name, w[i].msg);
+		CHECK_OK(check_stats(&w[i].d, W_OPS, W_OPS, 0));
+		CHECK_EQ(rte_dma_stop(w[i].d.id), 0);
+	}
+	return 0;
+}
+
+/* --- input checks --- */
+
+static int
+max_length_copy(struct tdev *d)
+{
+	const size_t len = PLX_DESC_MAX_SIZE;
+	uint8_t *src = buf_alloc(len), *dst = buf_alloc(len);
+	volatile uint8_t *bar;
+	size_t i;
+
+	if (src == NULL || dst == NULL) {
+		printf("# bad_input: no 2 x 128 MiB, %u-byte copy not tried\n",
+			PLX_DESC_MAX_SIZE);
+		return 0;
+	}
+	for (i = 0; i + 8 <= len; i += 8)
+		*(uint64_t *)(src + i) = i * 0x9e3779b97f4a7c15ull;
+	memset(src + i, 0x5a, len - i);
+	memset(dst, 0, len);
+	CHECK_OK(enqueue(d, iova(src), iova(dst), len, RTE_DMA_OP_FLAG_SUBMIT));
+	CHECK_OK(wait_completed(d, 1));
+	CHECK_MSG(memcmp(src, dst, len) == 0, "%zu-byte copy differs", len);
+	bar = plx_sim_bar0(sim, d->fn);
+	CHECK(bar != NULL);
+	CHECK_EQ(*(volatile uint32_t *)(bar + PLX_REG_DESC_RING_LAST_SIZE),
+		PLX_DESC_MAX_SIZE);
+	return 0;
+}
+
+static int
+test_bad_input(void)
+{
+	static const struct {
+		uint64_t src_or;
+		uint64_t dst_or;
+		uint32_t len;
+	} bad[] = {
+		{ 0, 0, 0 },
+		{ 0, 0, PLX_DESC_MAX_SIZE + 1 },
+		{ 0, 0, UINT32_MAX },
+		{ IOVA_BIT48, 0, 64 },
+		{ 0, IOVA_BIT48, 64 },
+		{ UINT64_C(1) << 63, 0, 64 },
+		{ 0, UINT64_C(1) << 63, 64 },
+	};
+	uint8_t *src = buf_alloc(64), *dst = buf_alloc(64 + 16);
+	rte_iova_t s, t;
+	struct tdev d;
+	uint16_t cap;
+	uint64_t base;
+	unsigned int i;
+
+	NEED_SIM();
+	CHECK(src != NULL && dst != NULL);
+	s = iova(src);
+	t = iova(dst + 8);
+	CHECK_OK(tdev_start(&d, DATA_IDX, 64));
+	CHECK_OK(smoke_copy(&d));
+	/* One left pending-unsubmitted too: the ring is mid-batch. */
+	fill_pattern(src, 64, 3);
+	memset(dst, GUARD, 64 + 16);
+	CHECK_OK(enqueue(&d, s, t, 64, 0));
+	cap = rte_dma_burst_capacity(d.id, 0);
+	base = sim_descs(&d);
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		int ret = rte_dma_copy(d.id, 0, s | bad[i].src_or,
+			t | bad[i].dst_or, bad[i].len, RTE_DMA_OP_FLAG_SUBMIT);
+
+		CHECK_MSG(ret == -EINVAL, "bad copy %u (len 0x%x): %d", i,
+			bad[i].len, ret);
+		CHECK_EQ(rte_dma_burst_capacity(d.id, 0), cap);
+	}
+	CHECK_EQ(sim_descs(&d), base);
+	CHECK_OK(enqueue(&d, s, t, 64, RTE_DMA_OP_FLAG_SUBMIT));
+	CHECK_OK(wait_completed(&d, 2));
+	CHECK_EQ(sim_descs(&d), base + 2);
+	CHECK_OK(verify_copy(src, dst, 8, 64, 64 + 16));
+	CHECK_OK(max_length_copy(&d));
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	return 0;
+}
+
+static int
+test_devargs(void)
+{
+	static const char *const bad[] = {
+		"bogus=1", "max_txfr=100", "pref_limit=9", "max_txfr=abc",
+		"stop_timeout_ms=0", "max_txfr=-64",
+	};
+	volatile uint8_t *bar;
+	struct tdev d;
+	unsigned int i;
+
+	NEED_SIM();
+	CHECK_OK(tdev_get(&d, DEVARGS_IDX));
+	bar = plx_sim_bar0(sim, d.fn);
+	CHECK(bar != NULL);
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	CHECK_OK(remove_func(DEVARGS_IDX));
+	for (i = 0; i < RTE_DIM(bad); i++)
+		CHECK_OK(probe_func(DEVARGS_IDX, bad[i], false));
+	CHECK_OK(probe_func(DEVARGS_IDX, "max_txfr=512,pref_limit=4", true));
+	CHECK_OK(tdev_start(&d, DEVARGS_IDX, 32));
+	CHECK_EQ(*(volatile uint16_t *)(bar + PLX_REG_CTRL2) &
+		PLX_CTRL2_MAX_TXFR_MASK, PLX_CTRL2_MAX_TXFR_512B);
+	CHECK_EQ(*(volatile uint32_t *)(bar + PLX_REG_PREF_LIMIT), 4);
+	CHECK_OK(smoke_copy(&d));
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+
+	/* Back to the defaults. */
+	CHECK_OK(remove_func(DEVARGS_IDX));
+	CHECK_OK(probe_func(DEVARGS_IDX, NULL, true));
+	CHECK_OK(tdev_start(&d, DEVARGS_IDX, 32));
+	CHECK_EQ(*(volatile uint16_t *)(bar + PLX_REG_CTRL2) &
+		PLX_CTRL2_MAX_TXFR_MASK, PLX_CTRL2_MAX_TXFR_64B);
+	CHECK_EQ(*(volatile uint32_t *)(bar + PLX_REG_PREF_LIMIT),
+		PLX_PREF_LIMIT_4_DESC);
+	CHECK_OK(smoke_copy(&d));
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	return 0;
+}
+
+/* --- runner --- */
+
+struct test {
+	const char *name;
+	int (*fn)(void);
+};
+
+static const struct test tests[] = {
+	{ "probe", test_probe },
+	{ "info", test_info },
+	{ "config_errors", test_config_errors },
+	{ "not_started", test_not_started },
+	{ "copy_data", test_copy_data },
+	{ "ring_wrap", test_ring_wrap },
+	{ "full_ring", test_full_ring },
+	{ "failures", test_failures },
+	{ "iommu_errors", test_iommu_errors },
+	{ "stop_stall", test_stop_stall },
+	{ "stop_pause_stuck", test_stop_pause_stuck },
+	{ "stop_abort_stuck", test_stop_abort_stuck },
+	{ "start_stop_cycles", test_start_stop_cycles },
+	{ "restart_pending", test_restart_pending },
+	{ "vchan_status", test_vchan_status },
+	{ "stats_dump", test_stats_dump },
+	{ "four_functions", test_four_functions },
+	{ "bad_input", test_bad_input },
+	{ "devargs", test_devargs },
+};
+
+/*
+ * After each test, whatever happened: faults off, every function present,
+ * stopped, drained and usable, buffers freed.
+ */
+static void
+cleanup(void)
+{
+	char name[RTE_DEV_NAME_MAX_LEN];
+	enum rte_dma_vchan_status vs;
+	unsigned int idx;
+	int id, fn;
+
+	for (idx = 0; idx < NB_FUNCS; idx++) {
+		func_name(idx, name, sizeof(name));
+		fn = plx_sim_func_of_addr(name);
+		if (sim != NULL)
+			plx_sim_clear_faults(sim, fn);
+		id = dev_id_of(idx);
+		if (id >= 0) {
+			rte_dma_stop(id);
+			drain_stopped(id);
+			if (rte_dma_vchan_status(id, 0, &vs) != 0 ||
+					vs != RTE_DMA_VCHAN_HALTED_ERROR)
+				continue;
+			if (sim == NULL || remove_func(idx) != 0)
+				continue;
+		}
+		if (sim != NULL) {
+			plx_sim_replug(sim, fn);
+			if (probe_func(idx, NULL, true) != 0)
+				printf("# cannot restore %s\n", name);
+		}
+	}
+	t_msg[0] = '\0';
+	bufs_free();
+}
+
+static void
+usage(const char *prog)
+{
+	printf("usage: %s <EAL args> [-- [--filter SUBSTRING] [--list]]\n",
+		prog);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *filter = NULL;
+	unsigned int i, passed = 0, failed = 0, skipped = 0;
+	int ret;
+
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0) {
+		fprintf(stderr, "cannot initialise EAL\n");
+		return 2;
+	}
+	argc -= ret;
+	argv += ret;
+	for (ret = 1; ret < argc; ret++) {
+		if (strcmp(argv[ret], "--filter") == 0 && ret + 1 < argc) {
+			filter = argv[++ret];
+		} else if (strcmp(argv[ret], "--list") == 0) {
+			for (i = 0; i < RTE_DIM(tests); i++)
+				printf("%s\n", tests[i].name);
+			rte_eal_cleanup();
+			return 0;
+		} else {
+			usage(argv[0]);
+			rte_eal_cleanup();
+			return 2;
+		}
+	}
+	sim = plx_sim_self();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	for (i = 0; i < RTE_DIM(tests); i++) {
+		if (filter != NULL && strstr(tests[i].name, filter) == NULL)
+			continue;
+		t_msg[0] = '\0';
+		ret = tests[i].fn();
+		if (ret == 0 && t_msg[0] != '\0')
+			ret = -1;
+		if (ret == 0) {
+			printf("PASS %s\n", tests[i].name);
+			passed++;
+		} else if (ret > 0) {
+			printf("SKIP %s: %s\n", tests[i].name, t_msg);
+			skipped++;
+		} else {
+			printf("FAIL %s: %s\n", tests[i].name,
+				t_msg[0] != '\0' ? t_msg : "?");
+			failed++;
+		}
+		cleanup();
+	}
+	if (skipped > 0)
+		printf("%u passed, %u failed, %u skipped\n", passed, failed,
+			skipped);
+	else
+		printf("%u passed, %u failed\n", passed, failed);
+	rte_eal_cleanup();
+	return failed > 0 ? 1 : 0;
+}
