@@ -397,7 +397,7 @@ plx_sim_host_dev_path(unsigned int fn, const char *file, char *buf,
 
 /* --- the switch instance --- */
 
-typedef uint64_t (*sim_rte_iova_mode_t)(void);
+typedef int (*sim_rte_iova_mode_t)(void);
 typedef void *(*sim_rte_iova2virt_t)(uint64_t iova);
 
 /*

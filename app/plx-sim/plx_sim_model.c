@@ -620,7 +620,8 @@ ctrl_commit(struct plx_func *f, enum plx_transition tr, uint64_t snap_seq)
 /*
  * A software write shows as INTR_STATUS differing from what was published;
  * its 1 bits clear causes. Writing back exactly the value read cannot be
- * told from no write; writing 0xffff always clears everything.
+ * told from no write; writing 0xffff always clears everything. set == 0
+ * just takes a pending write.
  */
 static void
 intr_raise(struct plx_func *f, uint16_t set)
@@ -645,7 +646,25 @@ intr_raise(struct plx_func *f, uint16_t set)
 	}
 }
 
-/* --- engine --- */
+/*
+ * --- engine ---
+ *
+ * The engine keeps up to pf_depth snapshots of the descriptors ahead of
+ * the one it processes (PREF_LIMIT 8: four), each tagged with the START
+ * epoch (start_seq) it was taken in, and never fetches past an invalid
+ * one. A snapshot with VALID clear means "stop here", unless a START was
+ * taken since the snapshot: then the queue is dropped and the descriptor
+ * read again (the latched START of the contract). Descriptors are atomic:
+ * copy, registers and write-back happen within one call, so pause and
+ * abort are served between descriptors. In manual mode a step fills the
+ * queue before processing the head, which makes the race of a descriptor
+ * turning valid after its prefetch reproducible: plx_sim_step(sim, fn, 1)
+ * leaves the snapshots behind for the next step to act on.
+ *
+ * The ring is read through the IOMMU like the data. An unmapped ring is
+ * taken as a failed fetch: the engine stops with DESC_INVALID set and
+ * raises ERROR | INV_DESC in INTR_STATUS.
+ */
 
 static inline uint64_t
 iova_of(uint16_t hi, uint32_t lo)
@@ -890,6 +909,7 @@ func_service(struct plx_func *f, unsigned int max_desc, uint64_t max_bytes,
 	}
 	svc->active |= ctrl_poll(f);
 	svc->active |= requests_check(f);
+	intr_raise(f, 0);
 	if (!f->running)
 		return 0;
 	pthread_rwlock_rdlock(&sim->iommu_lock);

@@ -724,7 +724,9 @@ sim_device_info(struct vfio_device_info *info)
 
 	if (info->argsz < minsz)
 		return -EINVAL;
-	info->flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET;
+	/* No function-level reset: the model has no reset that keeps a
+	 * removed function removed and armed faults armed. */
+	info->flags = VFIO_DEVICE_FLAGS_PCI;
 	info->num_regions = VFIO_PCI_NUM_REGIONS;
 	info->num_irqs = VFIO_PCI_NUM_IRQS;
 	return 0;
@@ -851,8 +853,8 @@ sim_device_ioctl(struct sim_device *d, unsigned long req, void *arg)
 	case VFIO_DEVICE_SET_IRQS:
 		return sim_set_irqs(d, arg);
 	case VFIO_DEVICE_RESET:
-		plx_sim_log(1, "%s: reset", plx_sim_func_addr(d->fn));
-		return 0;
+		/* What vfio-pci answers for a device it cannot reset. */
+		return -EINVAL;
 	default:
 		return -ENOTTY;
 	}

@@ -725,25 +725,79 @@ test_not_started(void)
 	/* Started then stopped, three copies left unsubmitted. */
 	CHECK_EQ(rte_dma_start(d.id), 0);
 	CHECK_OK(tdev_restarted(&d));
-	CHECK_OK(smoke_copy(&d));
 	for (i = 0; i < 3; i++)
 		CHECK_OK(enqueue(&d, s, t, 64, 0));
 	CHECK_EQ(rte_dma_stop(d.id), 0);
-	base = sim_descs(&d);
 	CHECK_EQ(rte_dma_copy(d.id, 0, s, t, 64, 0), -EINVAL);
 	CHECK_EQ(rte_dma_copy(d.id, 0, s, t, 64, RTE_DMA_OP_FLAG_SUBMIT),
 		-EINVAL);
 	ret = rte_dma_submit(d.id, 0);
 	CHECK_MSG(ret <= 0, "submit returned %d", ret);
 	CHECK_EQ(sim_descs(&d), base);
-	CHECK_OK(check_stats(&d, 4, 4, 0));
+	CHECK_OK(check_stats(&d, 0, 0, 0));
 	/* Submit on a stopped channel did not submit them. */
 	CHECK_OK(wait_status(&d, st, 3));
 	for (i = 0; i < 3; i++)
 		CHECK_STATUS(st[i], RTE_DMA_STATUS_NOT_ATTEMPTED);
+	CHECK_EQ(d.last_idx, 2);
+	/* All reported: nothing more, and the channel starts again. */
 	CHECK_EQ(rte_dma_completed_status(d.id, 0, RTE_DIM(st), &last, st), 0);
-	CHECK_OK(check_stats(&d, 4, 7, 3));
+	CHECK_EQ(last, 2);
+	CHECK_EQ(rte_dma_completed(d.id, 0, RTE_DIM(st), &last, NULL), 0);
+	CHECK_EQ(last, 2);
+	CHECK_OK(check_stats(&d, 0, 3, 3));
 	CHECK_EQ(sim_descs(&d), base);
+	CHECK_EQ(rte_dma_start(d.id), 0);
+	CHECK_OK(tdev_restarted(&d));
+	CHECK_OK(smoke_copy(&d));
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	return 0;
+}
+
+/*
+ * completed() polled while the engine writes descriptors back: a copy
+ * finishing between two looks must never read as an error.
+ */
+static int
+test_completed_polling(void)
+{
+	enum { N = 20000, BATCH = 200 };
+	uint8_t *buf = buf_alloc(128);
+	rte_iova_t s, t;
+	struct tdev d;
+	unsigned int sent = 0, done = 0, spins = 0, i;
+	uint64_t end;
+
+	CHECK(buf != NULL);
+	s = iova(buf);
+	t = iova(buf + 64);
+	CHECK_OK(tdev_start(&d, RING_IDX, 256));
+	end = deadline();
+	while (done < N) {
+		uint16_t last = 0, k;
+		bool err = false;
+
+		if (sent == done) {
+			for (i = 0; i < BATCH; i++)
+				CHECK_OK(enqueue(&d, s, t, 64, 0));
+			CHECK_EQ(rte_dma_submit(d.id, 0), 0);
+			sent += BATCH;
+		}
+		k = rte_dma_completed(d.id, 0, BATCH, &last, &err);
+		CHECK_MSG(!err, "has_error set after %u of %u good copies (%u reported now)",
+			done, N, k);
+		CHECK_EQ(last, (uint16_t)(d.last_idx + k));
+		d.last_idx = last;
+		done += k;
+		if (k > 0) {
+			end = deadline();
+			continue;
+		}
+		CHECK_MSG(!expired(end), "timeout at %u of %u", done, N);
+		idle(&spins);
+	}
+	CHECK_OK(check_stats(&d, N, N, 0));
+	CHECK_EQ(rte_dma_stop(d.id), 0);
 	return 0;
 }
 
@@ -1408,7 +1462,7 @@ test_four_functions(void)
 	CHECK_EQ(ret, 0);
 	CHECK_EQ(launched, NB_FUNCS);
 	for (i = 0; i < NB_FUNCS; i++) {
-		CHECK_MSG(w[i].ret == 0, "%s: %s", w[i].d.name, w[i].msg);
+		CHECK_MSG(w[i].ret == 0, "worker: %s", w[i].msg);
 		CHECK_OK(check_stats(&w[i].d, W_OPS, W_OPS, 0));
 		CHECK_EQ(rte_dma_stop(w[i].d.id), 0);
 	}
@@ -1550,6 +1604,7 @@ static const struct test tests[] = {
 	{ "config_errors", test_config_errors },
 	{ "not_started", test_not_started },
 	{ "copy_data", test_copy_data },
+	{ "completed_polling", test_completed_polling },
 	{ "ring_wrap", test_ring_wrap },
 	{ "full_ring", test_full_ring },
 	{ "failures", test_failures },
@@ -1575,6 +1630,7 @@ cleanup(void)
 {
 	char name[RTE_DEV_NAME_MAX_LEN];
 	enum rte_dma_vchan_status vs;
+	struct rte_dma_info info;
 	unsigned int idx;
 	int id, fn;
 
@@ -1587,9 +1643,17 @@ cleanup(void)
 		if (id >= 0) {
 			rte_dma_stop(id);
 			drain_stopped(id);
-			if (rte_dma_vchan_status(id, 0, &vs) != 0 ||
-					vs != RTE_DMA_VCHAN_HALTED_ERROR)
+			if (rte_dma_info_get(id, &info) != 0 ||
+					info.nb_vchans == 0)
 				continue;
+			/* Usable again? Else start afresh. */
+			if (rte_dma_vchan_status(id, 0, &vs) == 0 &&
+					vs != RTE_DMA_VCHAN_HALTED_ERROR &&
+					rte_dma_start(id) == 0) {
+				rte_dma_stop(id);
+				continue;
+			}
+			printf("# %s left unusable, probing it again\n", name);
 			if (sim == NULL || remove_func(idx) != 0)
 				continue;
 		}
@@ -1606,7 +1670,7 @@ cleanup(void)
 static void
 usage(const char *prog)
 {
-	printf("usage: %s <EAL args> [-- [--filter SUBSTRING] [--list]]\n",
+	printf("usage: %s <EAL args> [-- [--filter SUBSTRING] [--list] [--times]]\n",
 		prog);
 }
 
@@ -1615,6 +1679,8 @@ main(int argc, char **argv)
 {
 	const char *filter = NULL;
 	unsigned int i, passed = 0, failed = 0, skipped = 0;
+	bool times = false;
+	uint64_t t0;
 	int ret;
 
 	ret = rte_eal_init(argc, argv);
@@ -1627,6 +1693,8 @@ main(int argc, char **argv)
 	for (ret = 1; ret < argc; ret++) {
 		if (strcmp(argv[ret], "--filter") == 0 && ret + 1 < argc) {
 			filter = argv[++ret];
+		} else if (strcmp(argv[ret], "--times") == 0) {
+			times = true;
 		} else if (strcmp(argv[ret], "--list") == 0) {
 			for (i = 0; i < RTE_DIM(tests); i++)
 				printf("%s\n", tests[i].name);
@@ -1645,7 +1713,12 @@ main(int argc, char **argv)
 		if (filter != NULL && strstr(tests[i].name, filter) == NULL)
 			continue;
 		t_msg[0] = '\0';
+		t0 = rte_get_timer_cycles();
 		ret = tests[i].fn();
+		if (times)
+			printf("# %s: %" PRIu64 " ms\n", tests[i].name,
+				(rte_get_timer_cycles() - t0) * 1000 /
+				rte_get_timer_hz());
 		if (ret == 0 && t_msg[0] != '\0')
 			ret = -1;
 		if (ret == 0) {

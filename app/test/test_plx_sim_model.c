@@ -1129,7 +1129,10 @@ test_intr_status(void)
 	CHECK_EQ(step(&e, 10), 0);	/* stops at 2: invalid */
 	CHECK_EQ(r16(&e, PLX_REG_INTR_STATUS),
 		PLX_INTR_DESC_DONE | PLX_INTR_INV_DESC);
+	/* Taken even when the engine has nothing to raise. */
 	w16(&e, PLX_REG_INTR_STATUS, 0xffff);
+	CHECK_EQ(step(&e, 0), 0);
+	CHECK_EQ(r16(&e, PLX_REG_INTR_STATUS), 0);
 	w16(&e, PLX_REG_CTRL, PLX_CTRL_RESET_VAL | PLX_CTRL_ABORT);
 	CHECK_EQ(step(&e, 10), 0);
 	CHECK_EQ(r16(&e, PLX_REG_INTR_STATUS), PLX_INTR_ABORT_DONE);

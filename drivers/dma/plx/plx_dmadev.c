@@ -142,8 +142,18 @@ plx_dma_ctrl2(const struct plx_dma_chan *ch)
 	return (uint32_t)ch->args.max_txfr_code << 16;
 }
 
-/* Poll CTRL until one of bits shows, the device vanishes or time runs out. */
-static uint32_t
+/*
+ * Wait for one of bits in CTRL: 0, or -ENODEV if the device is gone, or
+ * -ETIMEDOUT.
+ *
+ * Every command this driver writes carries RESET_VAL, whose IMM_PAUSE_DONE
+ * bit the engine never sets (no immediate pause is ever requested). A read
+ * with that bit set is therefore our own write not yet taken by the
+ * engine, as seen on a register file that is plain memory (the simulated
+ * switch), and its done bits mean nothing yet. On silicon the rule never
+ * fires.
+ */
+static int
 plx_dma_wait_ctrl(const struct plx_dma_chan *ch, uint32_t bits)
 {
 	uint64_t end = rte_get_timer_cycles() +
@@ -152,11 +162,13 @@ plx_dma_wait_ctrl(const struct plx_dma_chan *ch, uint32_t bits)
 
 	do {
 		val = plx_dma_read32(ch, PLX_REG_CTRL);
-		if ((val & bits) || val == PLX_GONE_U32)
-			return val;
+		if (val == PLX_GONE_U32)
+			return -ENODEV;
+		if ((val & bits) && !(val & PLX_CTRL_IMM_PAUSE_DONE))
+			return 0;
 		rte_delay_us_sleep(10);
 	} while (rte_get_timer_cycles() < end);
-	return val;
+	return -ETIMEDOUT;
 }
 
 static void
@@ -173,14 +185,9 @@ static int
 plx_dma_engine_command(const struct plx_dma_chan *ch, uint32_t cmd,
 		uint32_t done)
 {
-	uint32_t val;
-
 	plx_dma_write32(ch, PLX_REG_CTRL,
 		PLX_CTRL_RESET_VAL | cmd | plx_dma_ctrl2(ch));
-	val = plx_dma_wait_ctrl(ch, done);
-	if (val == PLX_GONE_U32)
-		return -ENODEV;
-	return (val & done) ? 0 : -ETIMEDOUT;
+	return plx_dma_wait_ctrl(ch, done);
 }
 
 /*
