@@ -52,7 +52,7 @@ run() { # name command...
 	name=$1
 	shift
 	case "$name" in *"$filter"*) ;; *) return 0 ;; esac
-	log="$logs/$name.log"
+	log="$logs/$(echo "$name" | tr / _).log"
 	start=$(date +%s)
 	"$@" > "$log" 2>&1 < /dev/null
 	status=$?
@@ -73,12 +73,24 @@ for b in build build-asan; do
 	run "$b/sim-bus-vfio" "$sim" -n 4 -- "$b/app/test/test_plx_sim_bus" \
 		$(eal bus)
 	# shellcheck disable=SC2046
+	run "$b/sim-bus-vfio-1func" "$sim" -n 1 -- \
+		"$b/app/test/test_plx_sim_bus" $(eal bus1)
+	# shellcheck disable=SC2046
 	run "$b/dma-plx" "$sim" -n 4 -- "$b/app/test/test_dma_plx" \
-		$(eal fn) --lcores '0-4@(0,1)' -d "$pmd"
+		$(eal fn) --lcores '(0-4)@(0-1)' -d "$pmd"
 done
 
-# DPDK's own conformance suite on the simulated functions.
-run "dmadev_autotest" "$top/devtools/test-sim-dpdk-test.sh" \
+# Hugepage-backed runs: vfio with hugepages, and uio (IOVA as PA). The
+# bus test reserves its hugepages itself and skips when it cannot.
+b=build
+for k in vfio-pci uio_pci_generic; do
+	run "$b/sim-bus-$k-hugepages" "$b/app/dpdk-plx-sim" -k "$k" -n 2 -- \
+		"$b/app/test/test_plx_sim_bus" --in-memory -m 16 \
+		--file-prefix "plx-bus-$k-$$"
+done
+
+# DPDK's own conformance suite on every simulated function.
+run "dmadev_autotest" "$top/devtools/test-sim-dpdk-test.sh" -n 4 \
 	-d "$top/build/drivers/dma/plx/librte_dma_plx.so"
 
 echo "${passed} passed, ${failed} failed$([ "$skipped" -ne 0 ] && echo ", $skipped skipped")"

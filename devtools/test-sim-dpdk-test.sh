@@ -12,7 +12,7 @@
 #   -k  vfio-pci (default) or uio_pci_generic (needs hugepages: reserved
 #       for the run if we are root, else the test is skipped)
 #   -n  simulated functions (default 1)
-#   -a  function(s) DPDK may probe (default 0000:03:00.1)
+#   -a  function(s) DPDK may probe (default: all)
 #   -t  dpdk-test test name (default dmadev_autotest)
 #   LAUNCHER_OPTS go to dpdk-plx-sim (e.g. --bandwidth 10G -v)
 # Exit status: 0 pass, 1 fail, 77 skipped.
@@ -44,7 +44,6 @@ while getopts b:d:k:n:a:t:h opt; do
 	esac
 done
 shift $((OPTIND - 1))
-[ -n "$allow" ] || allow="-a 0000:03:00.1"
 
 launcher=$build/app/dpdk-plx-sim
 if [ ! -x "$launcher" ]; then
@@ -128,8 +127,17 @@ if [ $status -eq 77 ] && grep -q '^Test Skipped' "$log"; then
 	echo "SKIP $test_name: dpdk-test skipped it (see above)"
 	exit 77
 fi
+# Each PLX instance must have run the error-handling tests, not skipped them.
+plx_instances=$(grep -c '^### Test dmadev instance [0-9]* \[0000:' "$log")
+plx_error_tests=$(awk '/^### Test dmadev instance/ { plx = /\[0000:/ }
+	plx && /Running error handling Tests/ { n++ } END { print n + 0 }' "$log")
+if [ -n "$pmd" ] && [ "$plx_error_tests" -ne "$plx_instances" ]; then
+	echo "FAIL $test_name: error handling ran on $plx_error_tests of" \
+		"$plx_instances PLX instances"
+	exit 1
+fi
 if [ $status -eq 0 ] && grep -q '^Test OK' "$log"; then
-	echo "PASS $test_name ($kdrv, $funcs function(s)${pmd:+, $(basename "$pmd")})"
+	echo "PASS $test_name ($kdrv, $funcs function(s)${pmd:+, $(basename "$pmd") on $plx_instances PLX instance(s)})"
 	exit 0
 fi
 echo "FAIL $test_name: exit status $status$(grep -q '^Test OK' "$log" ||
