@@ -188,8 +188,9 @@ plx_dma_head_failed(struct plx_dma_chan *ch, uint16_t pos)
 	if (pos == ch->submit_pos)
 		return false;
 	flags = plx_dma_desc_flags(ch, pos);
+	/* It may have been written back since the caller looked. */
 	if (!(flags & PLX_DESC_VALID))
-		return true;
+		return !(flags & PLX_DESC_WB_SUCCESS);
 	if (rte_get_tsc_cycles() >= ch->next_gone_check)
 		plx_dma_check_gone(ch);
 	return ch->halt != PLX_DMA_HALT_NONE;
@@ -249,6 +250,10 @@ plx_dma_halted_statuses(struct plx_dma_chan *ch, uint16_t pos, uint16_t max,
 		else
 			status[n] = plx_dma_halted_status(ch, p, halt);
 	}
+	/* Never-submitted ones are now reported: keep read_pos <= submit_pos. */
+	if ((uint16_t)(pos + n - ch->read_pos) >
+			(uint16_t)(ch->submit_pos - ch->read_pos))
+		ch->submit_pos = pos + n;
 	return n;
 }
 
