@@ -45,11 +45,17 @@ apt-get -q $apt_opts update >&2
 # shellcheck disable=SC2086
 (cd "$work" && apt-get -q $apt_opts source --download-only "dpdk=$version" >&2)
 
-set -f
-orig=$(ls "$work"/dpdk_*.orig.tar.* | head -n 1)
+orig=$(find "$work" -maxdepth 1 -name 'dpdk_*.orig.tar.*' | head -n 1)
+if [ -z "$orig" ]; then
+	echo "fetch-sdk-headers: no source archive for dpdk $version" >&2
+	exit 1
+fi
 mkdir -p "$work/src" "$incdir"
+# The member patterns are for tar, not for the shell.
+set -f
 tar -C "$work/src" --strip-components=1 --wildcards -xf "$orig" \
 	$(for h in $headers; do printf "*/%s " "$h"; done)
+set +f
 for h in $headers; do
 	cp "$work/src/$h" "$incdir/"
 done

@@ -105,6 +105,12 @@ void plx_sim_clear_faults(struct plx_sim *sim, unsigned int fn);
 /* Put a removed function back on the bus with power-on register values. */
 int plx_sim_replug(struct plx_sim *sim, unsigned int fn);
 
+/*
+ * Switch the null-copy mode of every function (plx_sim_conf.null_copy) on
+ * a running switch; descriptors processed from then on follow it.
+ */
+void plx_sim_set_null_copy(struct plx_sim *sim, bool on);
+
 /* Descriptors function fn has processed (written back or failed). */
 uint64_t plx_sim_desc_count(struct plx_sim *sim, unsigned int fn);
 

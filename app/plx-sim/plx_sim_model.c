@@ -756,7 +756,7 @@ desc_transfer(struct plx_func *f, const struct plx_dma_hw_desc *d,
 	dp = xlate(f, PLX_XL_DST, dst, size);
 	if (unlikely(dp == NULL))
 		return PLX_DESC_WB_WRITE_FAIL;
-	if (!f->sim->conf.null_copy)
+	if (!__atomic_load_n(&f->sim->conf.null_copy, __ATOMIC_RELAXED))
 		memmove(dp, sp, size);
 	return PLX_DESC_WB_SUCCESS | size;
 }
@@ -1314,6 +1314,13 @@ plx_sim_replug(struct plx_sim *sim, unsigned int fn)
 	pthread_mutex_unlock(&f->lock);
 	plx_log(f, 1, "replugged");
 	return 0;
+}
+
+void
+plx_sim_set_null_copy(struct plx_sim *sim, bool on)
+{
+	if (sim != NULL)
+		__atomic_store_n(&sim->conf.null_copy, on, __ATOMIC_RELAXED);
 }
 
 uint64_t

@@ -666,6 +666,13 @@ test_null_copy(void)
 	CHECK_EQ(step(&e, 4), 1);
 	CHECK_EQ(flags(&e, 0), PLX_DESC_WB_SUCCESS | 100);
 	CHECK(mem_is(e.dst, 0, 100));
+	/* Switched off on the running switch: the next one moves data. */
+	plx_sim_set_null_copy(e.sim, false);
+	desc_set(&e, 1, 0, 0, 100);
+	doorbell(&e);
+	CHECK_EQ(step(&e, 4), 1);
+	CHECK_EQ(flags(&e, 1), PLX_DESC_WB_SUCCESS | 100);
+	CHECK(memcmp(e.dst, e.src, 100) == 0);
 	rc = 0;
 out:
 	env_fini(&e);
