@@ -130,7 +130,7 @@ fi
 # Each PLX instance must have run the error-handling tests, not skipped them.
 plx_instances=$(grep -c '^### Test dmadev instance [0-9]* \[0000:' "$log")
 plx_error_tests=$(awk '/^### Test dmadev instance/ { plx = /\[0000:/ }
-	plx && /Running error handling Tests/ { n++ } END { print n + 0 }' "$log")
+	plx && /Running error[ _]handling Tests/ { n++ } END { print n + 0 }' "$log")
 if [ -n "$pmd" ] && [ "$plx_error_tests" -ne "$plx_instances" ]; then
 	echo "FAIL $test_name: error handling ran on $plx_error_tests of" \
 		"$plx_instances PLX instances"
