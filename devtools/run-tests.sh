@@ -18,7 +18,7 @@ if ! "$top/devtools/setup.sh" --asan; then
 fi
 
 logs=$(mktemp -d)
-trap 'rm -rf "$logs"' EXIT INT TERM
+trap 'rm -rf "$logs"; hugepages_restore 2>/dev/null' EXIT INT TERM
 passed=0
 failed=0
 skipped=0
@@ -80,14 +80,21 @@ for b in build build-asan; do
 		$(eal fn) --lcores '(0-4)@(0-1)' -d "$pmd"
 done
 
-# Hugepage-backed runs: vfio with hugepages, and uio (IOVA as PA). The
-# bus test reserves its hugepages itself and skips when it cannot.
+# Hugepage-backed runs: vfio with hugepages, and uio (IOVA as PA), which
+# skip themselves when the pages cannot be had.
+. "$top/devtools/hugepages.sh"
+hugepages_reserve 400 || echo "note: cannot reserve hugepages (not root?)"
 b=build
 for k in vfio-pci uio_pci_generic; do
 	run "$b/sim-bus-$k-hugepages" "$b/app/dpdk-plx-sim" -k "$k" -n 2 -- \
 		"$b/app/test/test_plx_sim_bus" --in-memory -m 16 \
 		--file-prefix "plx-bus-$k-$$"
 done
+run "$b/dma-plx-uio" "$b/app/dpdk-plx-sim" -k uio_pci_generic -n 4 -- \
+	"$b/app/test/test_dma_plx" --in-memory -m 256 --file-prefix \
+	"plx-uio-$$" -d "$top/$b/drivers/dma/plx/librte_dma_plx.so" \
+	-- --filter copy
+hugepages_restore
 
 # DPDK's own conformance suite on every simulated function.
 run "dmadev_autotest" "$top/devtools/test-sim-dpdk-test.sh" -n 4 \

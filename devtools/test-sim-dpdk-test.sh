@@ -66,29 +66,7 @@ if [ -n "$pmd" ]; then
 	plugin="-d $pmd"
 fi
 
-hp_dir=/sys/kernel/mm/hugepages/hugepages-2048kB
-hp_saved=
-# shellcheck disable=SC2317 # called from the EXIT trap
-restore_hugepages() {
-	if [ -n "$hp_saved" ]; then
-		echo "$hp_saved" > "$hp_dir/nr_hugepages" || true
-	fi
-}
-
-# uio means IOVA as PA, and that means hugepages.
-reserve_hugepages() {
-	want=$1
-	free=$(cat "$hp_dir/free_hugepages" 2>/dev/null || echo 0)
-	[ "$free" -ge "$want" ] && return 0
-	nr=$(cat "$hp_dir/nr_hugepages" 2>/dev/null || echo 0)
-	if echo $((nr + want - free)) > "$hp_dir/nr_hugepages" 2>/dev/null &&
-			[ "$(cat "$hp_dir/free_hugepages")" -ge "$want" ]; then
-		hp_saved=$nr
-		return 0
-	fi
-	echo "$nr" > "$hp_dir/nr_hugepages" 2>/dev/null || true
-	return 1
-}
+. "$top/devtools/hugepages.sh"
 
 prefix=plx_sim_dpdk_test_$$
 case $kdrv in
@@ -96,7 +74,7 @@ vfio-pci)
 	mem="--no-huge -m 512 --iova-mode=va --no-shconf"
 	;;
 uio_pci_generic)
-	if ! reserve_hugepages 300; then
+	if ! hugepages_reserve 300; then
 		echo "SKIP $test_name: cannot reserve 300 hugepages of 2 MiB" \
 			"for uio (IOVA as PA; needs root)"
 		exit 77
@@ -110,7 +88,7 @@ uio_pci_generic)
 esac
 
 log=$(mktemp)
-trap 'rm -f "$log"; restore_hugepages' EXIT INT TERM
+trap 'rm -f "$log"; hugepages_restore' EXIT INT TERM
 
 cmd="$launcher -n $funcs -k $kdrv $* -- $dpdk_test $mem --file-prefix $prefix $allow $plugin"
 echo "DPDK_TEST=$test_name $cmd"

@@ -10,8 +10,8 @@
  *   dpdk-plx-sim -k uio_pci_generic -- test_plx_sim_bus --in-memory \
  *	-m 16 --file-prefix P
  *
- * Without --no-huge it reserves 2 MiB hugepages if there are too few (as
- * root; it gives them back at the end), or skips.
+ * Without --no-huge it needs free 2 MiB hugepages, which the test runner
+ * reserves (devtools/hugepages.sh); it skips without them.
  *
  * A tiny PCI driver registered here stands in for the PMD: it shows that
  * the unmodified bus probes every simulated function through the emulated
@@ -571,62 +571,29 @@ check_unbind_request(struct plx_sim *sim, unsigned int fn)
 	report(ok, "unbind_request", "%s", why);
 }
 
-/* --- hugepages for the uio run --- */
+/* --- hugepages for the runs without --no-huge --- */
 
-static long saved_nr_hugepages = -1;
-
-static long
-read_long(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (f != NULL) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
-static bool
-write_long(const char *path, long v)
-{
-	FILE *f = fopen(path, "w");
-	bool ok;
-
-	if (f == NULL)
-		return false;
-	ok = fprintf(f, "%ld\n", v) > 0;
-	return fclose(f) == 0 && ok;
-}
-
-#define NR_HUGEPAGES "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
 #define FREE_HUGEPAGES \
 	"/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
 
-/* Runs with hugepages (uio needs them for IOVA as PA): reserve if we may. */
+/* The runner reserves them (devtools/hugepages.sh); here we only look. */
 static bool
-ensure_hugepages(char *why, size_t len)
+have_hugepages(char *why, size_t len)
 {
-	long nr = read_long(NR_HUGEPAGES);
-	long free_pages = read_long(FREE_HUGEPAGES);
+	FILE *f = fopen(FREE_HUGEPAGES, "r");
+	long free_pages = -1;
 
-	if (nr < 0 || free_pages < 0) {
-		snprintf(why, len, "no 2 MiB hugepage support");
-		return false;
+	if (f != NULL) {
+		if (fscanf(f, "%ld", &free_pages) != 1)
+			free_pages = -1;
+		fclose(f);
 	}
 	if (free_pages >= HUGEPAGES_NEEDED)
 		return true;
-	if (!write_long(NR_HUGEPAGES, nr + HUGEPAGES_NEEDED - free_pages) ||
-			read_long(FREE_HUGEPAGES) < HUGEPAGES_NEEDED) {
-		write_long(NR_HUGEPAGES, nr);
-		snprintf(why, len, "cannot reserve %d hugepages of 2 MiB "
-			"(%ld free; needs root)", HUGEPAGES_NEEDED, free_pages);
-		return false;
-	}
-	saved_nr_hugepages = nr;
-	return true;
+	snprintf(why, len, "needs %d free hugepages of 2 MiB, has %ld "
+		"(reserve them as root: devtools/hugepages.sh)",
+		HUGEPAGES_NEEDED, free_pages);
+	return false;
 }
 
 static bool
@@ -643,8 +610,6 @@ wants_no_huge(int argc, char **argv)
 static int
 finish(int code)
 {
-	if (saved_nr_hugepages >= 0)
-		write_long(NR_HUGEPAGES, saved_nr_hugepages);
 	printf("%u passed, %u failed\n", nb_pass, nb_fail);
 	fflush(stdout);
 	return code;
@@ -666,7 +631,7 @@ main(int argc, char **argv)
 		return finish(77);
 	}
 	if (!wants_no_huge(argc, argv) &&
-			!ensure_hugepages(why, sizeof(why))) {
+			!have_hugepages(why, sizeof(why))) {
 		skip("all", why);
 		return finish(77);
 	}

@@ -1,0 +1,41 @@
+#!/bin/sh
+# Reserve 2 MiB hugepages for the runs that need them (uio means IOVA as
+# PA, and that means hugepages), and give them back afterwards.
+#
+# Sourced:   . devtools/hugepages.sh; hugepages_reserve 300 || skip...;
+#            ...; hugepages_restore
+# Run:       devtools/hugepages.sh N     (reserve N free pages, as root)
+
+hugepages_dir=/sys/kernel/mm/hugepages/hugepages-2048kB
+hugepages_saved=
+
+# Make at least $1 pages free; 1 if that cannot be done (not root, no
+# memory), with nothing changed.
+hugepages_reserve() {
+	want=$1
+	free=$(cat "$hugepages_dir/free_hugepages" 2>/dev/null || echo 0)
+	[ "$free" -ge "$want" ] && return 0
+	nr=$(cat "$hugepages_dir/nr_hugepages" 2>/dev/null) || return 1
+	if echo $((nr + want - free)) > "$hugepages_dir/nr_hugepages" \
+			2>/dev/null &&
+			[ "$(cat "$hugepages_dir/free_hugepages")" -ge "$want" ]; then
+		hugepages_saved=${hugepages_saved:-$nr}
+		return 0
+	fi
+	echo "$nr" > "$hugepages_dir/nr_hugepages" 2>/dev/null || true
+	return 1
+}
+
+hugepages_restore() {
+	if [ -n "$hugepages_saved" ]; then
+		echo "$hugepages_saved" > "$hugepages_dir/nr_hugepages" || true
+		hugepages_saved=
+	fi
+}
+
+case "$0" in
+*hugepages.sh)
+	hugepages_reserve "${1:?usage: hugepages.sh PAGES}" ||
+		{ echo "cannot reserve $1 hugepages" >&2; exit 1; }
+	;;
+esac
