@@ -101,7 +101,8 @@ struct plx_dma_hw_desc {
 	uint32_t src_addr_lo;
 };
 
-#define PLX_DESC_SIZE_MASK		0x07ffffffu
+#define PLX_DESC_SIZE_BITS		27
+#define PLX_DESC_SIZE_MASK		((1u << PLX_DESC_SIZE_BITS) - 1)
 #define PLX_DESC_MAX_SIZE		PLX_DESC_SIZE_MASK
 /* Written by software. */
 #define PLX_DESC_INT_WHEN_DONE		(1u << 30)

@@ -91,7 +91,7 @@ plx_dma_quiesce(struct plx_dma_chan *ch)
 	uint64_t warn_at = rte_get_timer_cycles() + rte_get_timer_hz() / 10;
 	bool warned = false;
 
-	ch->active = 0;
+	ch->enqueue_limit = 0;
 	if (ch->fenced ||
 			syscall(__NR_membarrier,
 				MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
@@ -110,7 +110,7 @@ plx_dma_quiesce(struct plx_dma_chan *ch)
 static void
 plx_dma_set_halt(struct plx_dma_chan *ch, enum plx_dma_halt halt)
 {
-	ch->active = 0;
+	ch->enqueue_limit = 0;
 	/* Release: the ring's final state is visible before the halt. */
 	__atomic_store_n(&ch->halt, halt, __ATOMIC_RELEASE);
 }
@@ -436,7 +436,7 @@ plx_dma_start(struct rte_dma_dev *dev)
 		ch->next_gone_check = 0;
 		plx_dma_engine_program(ch);
 		ch->halt = PLX_DMA_HALT_NONE;
-		ch->active = 1;
+		ch->enqueue_limit = ch->nb_desc;
 	}
 	pthread_mutex_unlock(&ch->ctl_lock);
 	return ret;
@@ -448,7 +448,7 @@ plx_dma_stop(struct rte_dma_dev *dev)
 	struct plx_dma_chan *ch = dev->data->dev_private;
 
 	pthread_mutex_lock(&ch->ctl_lock);
-	ch->active = 0;
+	ch->enqueue_limit = 0;
 	if (ch->halt == PLX_DMA_HALT_NONE)
 		plx_dma_halt_engine(ch);
 	pthread_mutex_unlock(&ch->ctl_lock);
@@ -502,9 +502,8 @@ plx_dma_engine_status(struct plx_dma_chan *ch)
 	}
 	if (submit_pos == read_pos)
 		return RTE_DMA_VCHAN_IDLE;
-	last = __atomic_load_n(&ch->ring[(submit_pos - 1) & ch->ring_mask]
-		.flags_and_size, __ATOMIC_ACQUIRE);
-	return (rte_le_to_cpu_32(last) & PLX_DESC_VALID) ?
+	last = plx_dma_slot_flags(&ch->ring[(submit_pos - 1) & ch->ring_mask]);
+	return (last & PLX_DESC_VALID) ?
 		RTE_DMA_VCHAN_ACTIVE : RTE_DMA_VCHAN_IDLE;
 }
 
@@ -517,7 +516,7 @@ plx_dma_vchan_status(const struct rte_dma_dev *dev,
 	pthread_mutex_lock(&ch->ctl_lock);
 	if (ch->pci == NULL || ch->halt == PLX_DMA_HALT_GONE || ch->hw_lost)
 		*status = RTE_DMA_VCHAN_HALTED_ERROR;
-	else if (!ch->active)
+	else if (!plx_dma_takes_work(ch))
 		*status = RTE_DMA_VCHAN_IDLE;
 	else
 		*status = plx_dma_engine_status(ch);
@@ -574,7 +573,7 @@ plx_dma_dump(const struct rte_dma_dev *dev, FILE *f)
 		ch->write_pos, ch->ring != NULL ?
 			plx_dma_burst_capacity(ch, 0) : 0);
 	fprintf(f, "  state: %s, halt: %s%s\n",
-		ch->active ? "active" : "inactive", plx_dma_halt_name(ch->halt),
+		plx_dma_takes_work(ch) ? "active" : "inactive", plx_dma_halt_name(ch->halt),
 		ch->hw_lost ? ", engine lost" : "");
 	fprintf(f, "  stats: submitted %" PRIu64 ", completed %" PRIu64
 		", errors %" PRIu64 "\n", ch->submitted, ch->completed,

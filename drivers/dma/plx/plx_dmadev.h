@@ -63,26 +63,35 @@ struct plx_dma_devargs {
 	uint32_t gone_check_us;	/* surprise-removal check interval */
 };
 
+/* A ring slot, also seen as the two 64-bit words the fast path stores. */
+union plx_dma_slot {
+	struct plx_dma_hw_desc desc;
+	uint64_t qw[2];
+};
+
 struct plx_dma_chan {
 	/*
 	 * Fast path. Ring positions are 16-bit counters from 0 at start;
 	 * the slot of position p is p & ring_mask and its id is p.
 	 * Written only by the thread that owns the channel's fast path.
 	 */
-	struct plx_dma_hw_desc *ring;
+	union plx_dma_slot *ring;
 	volatile uint16_t *doorbell;	/* CTRL in BAR0 */
 	uint16_t ring_mask;
 	uint16_t write_pos;	/* next descriptor copy() fills */
 	uint16_t submit_pos;	/* first descriptor not yet submitted */
 	uint16_t read_pos;	/* oldest descriptor not yet reported */
 	uint32_t gate_flags;	/* flags the descriptor at submit_pos awaits */
+	/*
+	 * Descriptors copy() may have outstanding: the ring size while the
+	 * channel takes work, 0 once it does not (stopped, removed, gone).
+	 * It is also the flag the BAR0 guard checks, see plx_dma_bar_enter().
+	 */
+	volatile uint16_t enqueue_limit;
 	/* Dekker flag against removal, see plx_dma_bar_enter(). */
 	volatile uint8_t in_bar;
-	/* copy/submit allowed; cleared before BAR0 may go away. */
-	volatile uint8_t active;
 	/* enum plx_dma_halt; read with acquire once the ring stops moving. */
 	volatile uint8_t halt;
-	/* No membarrier: the fast path pays a full fence instead. */
 	bool fenced;
 	uint64_t gone_check_cycles;
 	uint64_t next_gone_check;
@@ -125,6 +134,20 @@ uint16_t plx_dma_burst_capacity(const void *dev_private, uint16_t vchan);
 /* Control-path helpers the fast path calls on its slow branches. */
 void plx_dma_check_gone(struct plx_dma_chan *ch);
 
+/* Acquire: once the engine's write-back shows, so does the copied data. */
+static __rte_always_inline uint32_t
+plx_dma_slot_flags(const union plx_dma_slot *slot)
+{
+	return rte_le_to_cpu_32(__atomic_load_n(&slot->desc.flags_and_size,
+		__ATOMIC_ACQUIRE));
+}
+
+static inline bool
+plx_dma_takes_work(const struct plx_dma_chan *ch)
+{
+	return ch->enqueue_limit != 0;
+}
+
 static inline uint32_t
 plx_dma_read32(const struct plx_dma_chan *ch, uint32_t reg)
 {
@@ -142,13 +165,14 @@ plx_dma_write32(const struct plx_dma_chan *ch, uint32_t reg, uint32_t val)
  * removal (plx_dma_quiesce() in plx_dmadev.c has the other half).
  *
  * This is Dekker's mutual exclusion with the expensive fence moved to the
- * removing side: the fast path stores in_bar = 1 then loads active; the
- * remover stores active = 0, runs membarrier(PRIVATE_EXPEDITED), which
+ * removing side: the fast path stores in_bar = 1 then loads enqueue_limit;
+ * the remover stores enqueue_limit = 0, runs membarrier(PRIVATE_EXPEDITED),
+ * which
  * executes a full memory barrier on every running thread of the process
  * (a preempted thread passed one in its context switch), then loads in_bar.
  * The two sides thus behave as if each had a full fence between its store
  * and its load, so at least one sees the other's store: either the fast
- * path sees active == 0 and leaves BAR0 alone, or the remover sees
+ * path sees enqueue_limit == 0 and leaves BAR0 alone, or the remover sees
  * in_bar == 1 and waits for it to drop before the bus unmaps BAR0. The
  * fast path pays only compiler barriers. Where membarrier is missing the
  * channel uses the "fenced" entry points, which pay a real fence.
@@ -161,7 +185,7 @@ plx_dma_bar_enter(struct plx_dma_chan *ch, bool fenced)
 		rte_smp_mb();
 	else
 		rte_compiler_barrier();
-	return ch->active != 0;
+	return plx_dma_takes_work(ch);
 }
 
 static __rte_always_inline void

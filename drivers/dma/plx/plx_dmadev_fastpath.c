@@ -21,7 +21,7 @@ static __rte_noinline int
 plx_dma_reject_copy(struct plx_dma_chan *ch, rte_iova_t src, rte_iova_t dst,
 		uint32_t length)
 {
-	if (!ch->active) {
+	if (!plx_dma_takes_work(ch)) {
 		if (ch->pci == NULL || ch->halt == PLX_DMA_HALT_GONE) {
 			PLX_DMA_DEBUG("%s: device removed", ch->name);
 			return -ENODEV;
@@ -59,7 +59,7 @@ plx_dma_do_submit(struct plx_dma_chan *ch, bool fenced)
 	}
 	/* Fields of the whole batch before the gate opens. */
 	rte_io_wmb();
-	ch->ring[pos & ch->ring_mask].flags_and_size =
+	ch->ring[pos & ch->ring_mask].desc.flags_and_size =
 		rte_cpu_to_le_32(ch->gate_flags);
 	/* rte_write16 orders the gate before the doorbell. */
 	rte_write16(PLX_CTRL_START_VAL, ch->doorbell);
@@ -70,33 +70,50 @@ plx_dma_do_submit(struct plx_dma_chan *ch, bool fenced)
 	return 0;
 }
 
+/* The descriptor's second word: dst_addr_lo, src_addr_lo. */
+static __rte_always_inline uint64_t
+plx_dma_desc_lo(rte_iova_t src, rte_iova_t dst)
+{
+	return rte_cpu_to_le_64((uint32_t)dst | (src << 32));
+}
+
+/* The first word: flags_and_size, dst_addr_hi, src_addr_hi. */
+static __rte_always_inline uint64_t
+plx_dma_desc_hi(rte_iova_t src, rte_iova_t dst, uint32_t size_flags)
+{
+	const uint64_t hi16 = PLX_IOVA_MASK & ~(uint64_t)UINT32_MAX;
+
+	return rte_cpu_to_le_64(size_flags | (dst & hi16) | ((src & hi16) << 16));
+}
+
 static __rte_always_inline int
 plx_dma_do_copy(struct plx_dma_chan *ch, rte_iova_t src, rte_iova_t dst,
 		uint32_t length, uint64_t flags, bool fenced)
 {
 	uint16_t pos = ch->write_pos;
-	struct plx_dma_hw_desc *desc;
-	uint32_t size_flags;
+	uint32_t size_flags = length | PLX_DESC_VALID;
+	union plx_dma_slot *slot;
+	/*
+	 * Non-zero for an IOVA beyond 48 bits, for length 0 (all ones
+	 * minus one) and for a length above 27 bits, in one test.
+	 */
+	uint64_t bad = ((src | dst) >> PLX_IOVA_BITS) |
+		(((length - 1) | length) >> PLX_DESC_SIZE_BITS);
 
-	/* One unsigned compare catches length 0 and oversize alike. */
-	if (unlikely(!ch->active || length - 1 >= PLX_DESC_MAX_SIZE ||
-			((src | dst) & ~PLX_IOVA_MASK) != 0 ||
-			(uint16_t)(pos - ch->read_pos) > ch->ring_mask))
+	/* A full ring and a channel that takes no work fail alike. */
+	if (unlikely(bad != 0 ||
+			(uint16_t)(pos - ch->read_pos) >= ch->enqueue_limit))
 		return plx_dma_reject_copy(ch, src, dst, length);
 
-	desc = &ch->ring[pos & ch->ring_mask];
-	desc->dst_addr_lo = rte_cpu_to_le_32((uint32_t)dst);
-	desc->src_addr_lo = rte_cpu_to_le_32((uint32_t)src);
-	desc->dst_addr_hi = rte_cpu_to_le_16((uint16_t)(dst >> 32));
-	desc->src_addr_hi = rte_cpu_to_le_16((uint16_t)(src >> 32));
-	size_flags = length | PLX_DESC_VALID;
-	if (pos == ch->submit_pos) {
+	slot = &ch->ring[pos & ch->ring_mask];
+	slot->qw[1] = plx_dma_desc_lo(src, dst);
+	if (unlikely(pos == ch->submit_pos)) {
 		ch->gate_flags = size_flags;
 		size_flags = length;
 	}
-	/* Addresses and size become visible before VALID does. */
+	/* Addresses become visible before VALID does. */
 	rte_io_wmb();
-	desc->flags_and_size = rte_cpu_to_le_32(size_flags);
+	slot->qw[0] = plx_dma_desc_hi(src, dst, size_flags);
 	ch->write_pos = pos + 1;
 
 	if (flags & RTE_DMA_OP_FLAG_SUBMIT) {
@@ -137,10 +154,7 @@ plx_dma_submit_fenced(void *dev_private, uint16_t vchan __rte_unused)
 static inline uint32_t
 plx_dma_desc_flags(const struct plx_dma_chan *ch, uint16_t pos)
 {
-	/* Acquire: the copied data is visible once the write-back is. */
-	return rte_le_to_cpu_32(__atomic_load_n(
-		&ch->ring[pos & ch->ring_mask].flags_and_size,
-		__ATOMIC_ACQUIRE));
+	return plx_dma_slot_flags(&ch->ring[pos & ch->ring_mask]);
 }
 
 static enum rte_dma_status_code
@@ -196,29 +210,48 @@ plx_dma_head_failed(struct plx_dma_chan *ch, uint16_t pos)
 	return ch->halt != PLX_DMA_HALT_NONE;
 }
 
+/* Account for n reports from read_pos on. */
+static __rte_always_inline uint16_t
+plx_dma_consume(struct plx_dma_chan *ch, uint16_t n, uint16_t *last_idx)
+{
+	uint16_t pos = ch->read_pos + n;
+
+	ch->read_pos = pos;
+	ch->completed += n;
+	*last_idx = pos - 1;
+	return n;
+}
+
+static __rte_noinline uint16_t
+plx_dma_completed_short(struct plx_dma_chan *ch, uint16_t n,
+		uint16_t *last_idx, bool *has_error)
+{
+	*has_error = plx_dma_head_failed(ch, ch->read_pos + n);
+	return plx_dma_consume(ch, n, last_idx);
+}
+
 uint16_t
 plx_dma_completed(void *dev_private, uint16_t vchan __rte_unused,
 		const uint16_t nb_cpls, uint16_t *last_idx, bool *has_error)
 {
 	struct plx_dma_chan *ch = dev_private;
+	const union plx_dma_slot *ring = ch->ring;
+	const uint16_t mask = ch->ring_mask;
 	uint16_t pos = ch->read_pos;
 	uint16_t limit = RTE_MIN((uint16_t)(ch->submit_pos - pos), nb_cpls);
 	uint16_t n;
 
 	for (n = 0; n < limit; n++) {
-		uint32_t flags = plx_dma_desc_flags(ch, pos + n);
+		uint32_t flags = plx_dma_slot_flags(&ring[(pos + n) & mask]);
 
 		if (unlikely((flags & (PLX_DESC_VALID | PLX_DESC_WB_SUCCESS)) !=
 				PLX_DESC_WB_SUCCESS))
 			break;
 	}
+	/* Stopped short: an error, or just not done yet? */
 	if (unlikely(n < nb_cpls))
-		*has_error = plx_dma_head_failed(ch, pos + n);
-
-	ch->read_pos = pos + n;
-	ch->completed += n;
-	*last_idx = pos + n - 1;
-	return n;
+		return plx_dma_completed_short(ch, n, last_idx, has_error);
+	return plx_dma_consume(ch, n, last_idx);
 }
 
 /* Report descriptors from pos on once the channel is halted. */
@@ -281,16 +314,14 @@ plx_dma_completed_status(void *dev_private, uint16_t vchan __rte_unused,
 
 	for (i = 0; i < n; i++)
 		ch->errors += status[i] != RTE_DMA_STATUS_SUCCESSFUL;
-	ch->read_pos = pos + n;
-	ch->completed += n;
-	*last_idx = pos + n - 1;
-	return n;
+	return plx_dma_consume(ch, n, last_idx);
 }
 
 uint16_t
 plx_dma_burst_capacity(const void *dev_private, uint16_t vchan __rte_unused)
 {
 	const struct plx_dma_chan *ch = dev_private;
+	uint16_t used = ch->write_pos - ch->read_pos;
 
-	return ch->ring_mask + 1 - (uint16_t)(ch->write_pos - ch->read_pos);
+	return used < ch->enqueue_limit ? ch->enqueue_limit - used : 0;
 }
