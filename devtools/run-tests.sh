@@ -78,6 +78,10 @@ for b in build build-asan; do
 	# shellcheck disable=SC2046
 	run "$b/dma-plx" "$sim" -n 4 -- "$b/app/test/test_dma_plx" \
 		$(eal fn) --lcores '(0-4)@(0-1)' -d "$pmd"
+	# shellcheck disable=SC2046
+	run "$b/dma-plx-unplug" "$sim" -n 4 -- \
+		"$b/app/test/test_dma_plx_unplug" $(eal unplug) \
+		--lcores '(0-4)@(0-1)' -d "$pmd"
 done
 
 # Hugepage-backed runs: vfio with hugepages, and uio (IOVA as PA), which

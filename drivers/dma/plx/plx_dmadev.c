@@ -796,6 +796,7 @@ plx_dma_detach(struct plx_dma_chan *ch)
 	struct rte_dma_dev *dev = ch->dmadev;
 
 	pthread_mutex_lock(&ch->ctl_lock);
+	ch->detached = 1;
 	plx_dma_quiesce(ch);
 	if (ch->halt == PLX_DMA_HALT_NONE)
 		plx_dma_halt_engine(ch);
@@ -825,7 +826,8 @@ plx_dma_remove(struct rte_pci_device *pci)
 	rte_strscpy(name, dev->data->dev_name, sizeof(name));
 	plx_dma_untrack(ch);
 	plx_dma_detach(ch);
-	if (!dev->data->dev_started) {
+	/* Held while the application may still collect completions. */
+	if (!dev->data->dev_started && ch->write_pos == ch->read_pos) {
 		PLX_DMA_INFO("%s: removed, dmadev %d released", name,
 			dev->data->dev_id);
 		return rte_dma_pmd_release(name);
@@ -837,7 +839,7 @@ plx_dma_remove(struct rte_pci_device *pci)
 		dev->data->dev_name[0] = '\0';
 	rte_strscpy(ch->name, dev->data->dev_name,
 		sizeof(ch->name));
-	PLX_DMA_WARN("%s: removed while started; dmadev %d is now %s and "
+	PLX_DMA_WARN("%s: removed while in use; dmadev %d is now %s and "
 		"halted until the application stops and closes it", name,
 		dev->data->dev_id, dev->data->dev_name);
 	return 0;

@@ -92,6 +92,8 @@ struct plx_dma_chan {
 	volatile uint8_t in_bar;
 	/* enum plx_dma_halt; read with acquire once the ring stops moving. */
 	volatile uint8_t halt;
+	/* The PCI device is being or has been removed. */
+	volatile uint8_t detached;
 	bool fenced;
 	uint64_t gone_check_cycles;
 	uint64_t next_gone_check;

@@ -17,19 +17,24 @@
  * channel runs.
  */
 
+/* Why the channel takes no work: removed or vanished, or not started. */
+static __rte_noinline int
+plx_dma_refusal(const struct plx_dma_chan *ch)
+{
+	if (ch->detached || ch->halt == PLX_DMA_HALT_GONE) {
+		PLX_DMA_DEBUG("%s: device removed", ch->name);
+		return -ENODEV;
+	}
+	PLX_DMA_ERR("%s: channel not started", ch->name);
+	return -EINVAL;
+}
+
 static __rte_noinline int
 plx_dma_reject_copy(struct plx_dma_chan *ch, rte_iova_t src, rte_iova_t dst,
 		uint32_t length)
 {
-	if (!plx_dma_takes_work(ch)) {
-		if (ch->pci == NULL || ch->halt == PLX_DMA_HALT_GONE) {
-			PLX_DMA_DEBUG("%s: device removed", ch->name);
-			return -ENODEV;
-		}
-		PLX_DMA_ERR("%s: channel not started",
-			ch->name);
-		return -EINVAL;
-	}
+	if (!plx_dma_takes_work(ch))
+		return plx_dma_refusal(ch);
 	if (length == 0 || length > PLX_DESC_MAX_SIZE) {
 		PLX_DMA_ERR("%s: length %u outside 1..%u",
 			ch->name, length, PLX_DESC_MAX_SIZE);
@@ -50,19 +55,18 @@ plx_dma_do_submit(struct plx_dma_chan *ch, bool fenced)
 	uint16_t pos = ch->submit_pos;
 	uint16_t end = ch->write_pos;
 
-	if (pos == end)
-		return 0;
 	if (unlikely(!plx_dma_bar_enter(ch, fenced))) {
 		plx_dma_bar_leave(ch);
-		return ch->halt == PLX_DMA_HALT_GONE || ch->pci == NULL ?
-			-ENODEV : -EINVAL;
+		return plx_dma_refusal(ch);
 	}
-	/* Fields of the whole batch before the gate opens. */
-	rte_io_wmb();
-	ch->ring[pos & ch->ring_mask].desc.flags_and_size =
-		rte_cpu_to_le_32(ch->gate_flags);
-	/* rte_write16 orders the gate before the doorbell. */
-	rte_write16(PLX_CTRL_START_VAL, ch->doorbell);
+	if (pos != end) {
+		/* Fields of the whole batch before the gate opens. */
+		rte_io_wmb();
+		ch->ring[pos & ch->ring_mask].desc.flags_and_size =
+			rte_cpu_to_le_32(ch->gate_flags);
+		/* rte_write16 orders the gate before the doorbell. */
+		rte_write16(PLX_CTRL_START_VAL, ch->doorbell);
+	}
 	plx_dma_bar_leave(ch);
 
 	ch->submitted += (uint16_t)(end - pos);
@@ -119,8 +123,14 @@ plx_dma_do_copy(struct plx_dma_chan *ch, rte_iova_t src, rte_iova_t dst,
 	if (flags & RTE_DMA_OP_FLAG_SUBMIT) {
 		int ret = plx_dma_do_submit(ch, fenced);
 
-		if (unlikely(ret < 0))
+		/*
+		 * Not handed out, so take it back; the batch's gate keeps
+		 * the engine off its slot.
+		 */
+		if (unlikely(ret < 0)) {
+			ch->write_pos = pos;
 			return ret;
+		}
 	}
 	return pos;
 }
