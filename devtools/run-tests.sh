@@ -42,7 +42,8 @@ tally() { # name status log
 	skipped=$((skipped + ${s:-0}))
 	if [ "$f" -ne 0 ]; then
 		echo "FAIL $1 (exit $2): $p passed, $f failed"
-		sed 's/^/    /' "$3" | tail -n 40
+		grep -E '^(FAIL|SKIP) ' "$3" | sed 's/^/    /'
+		sed 's/^/    /' "$3" | tail -n 30
 	else
 		echo "ok   $1: $p passed${s:+, $s skipped}"
 	fi
@@ -82,6 +83,8 @@ for b in build build-asan; do
 	run "$b/dma-plx-unplug" "$sim" -n 4 -- \
 		"$b/app/test/test_dma_plx_unplug" $(eal unplug) \
 		--lcores '(0-4)@(0-1)' -d "$pmd"
+	# dpdk-plx-fwd: pcap files through the forwarding application.
+	run "$b/fwd" "$top/devtools/test-fwd.sh" "$b"
 done
 
 # Hugepage-backed runs: vfio with hugepages, and uio (IOVA as PA), which

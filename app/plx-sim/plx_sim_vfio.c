@@ -1045,6 +1045,16 @@ sim_open_mode(int flags, va_list ap)
 	return 0;
 }
 
+/* The mode argument of a variadic open call whose last named one is flags. */
+#define OPEN_MODE(flags) ({						\
+	va_list ap_;							\
+	mode_t mode_;							\
+	va_start(ap_, flags);						\
+	mode_ = sim_open_mode(flags, ap_);				\
+	va_end(ap_);							\
+	mode_;								\
+})
+
 static int
 real_open_wrap(const char *path, int flags, mode_t mode)
 {
@@ -1060,25 +1070,13 @@ real_open64_wrap(const char *path, int flags, mode_t mode)
 int
 open(const char *path, int flags, ...)
 {
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = sim_open_mode(flags, ap);
-	va_end(ap);
-	return sim_open(path, flags, mode, real_open_wrap);
+	return sim_open(path, flags, OPEN_MODE(flags), real_open_wrap);
 }
 
 int
 open64(const char *path, int flags, ...)
 {
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = sim_open_mode(flags, ap);
-	va_end(ap);
-	return sim_open(path, flags, mode, real_open64_wrap);
+	return sim_open(path, flags, OPEN_MODE(flags), real_open64_wrap);
 }
 
 int __open_2(const char *path, int flags);
@@ -1096,9 +1094,13 @@ __open64_2(const char *path, int flags)
 	return sim_open(path, flags, 0, real_open64_wrap);
 }
 
+/*
+ * real is the caller's own libc function: REAL() keeps one pointer per
+ * place it is written, so a shared helper must not look names up itself.
+ */
 static int
 sim_openat(int dirfd, const char *path, int flags, mode_t mode,
-		const char *real_name)
+		openat_fn real)
 {
 	if (path != NULL && path[0] == '/' && sim_enabled) {
 		char buf[PATH_MAX];
@@ -1107,31 +1109,21 @@ sim_openat(int dirfd, const char *path, int flags, mode_t mode,
 		if (sim_classify(path, buf, sizeof(buf), &fn) != SIM_PATH_NONE)
 			return sim_open(path, flags, mode, real_open_wrap);
 	}
-	return REAL(openat_fn, real_name)(dirfd, path, flags, mode);
+	return real(dirfd, path, flags, mode);
 }
 
 int
 openat(int dirfd, const char *path, int flags, ...)
 {
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = sim_open_mode(flags, ap);
-	va_end(ap);
-	return sim_openat(dirfd, path, flags, mode, "openat");
+	return sim_openat(dirfd, path, flags, OPEN_MODE(flags),
+		REAL(openat_fn, "openat"));
 }
 
 int
 openat64(int dirfd, const char *path, int flags, ...)
 {
-	va_list ap;
-	mode_t mode;
-
-	va_start(ap, flags);
-	mode = sim_open_mode(flags, ap);
-	va_end(ap);
-	return sim_openat(dirfd, path, flags, mode, "openat64");
+	return sim_openat(dirfd, path, flags, OPEN_MODE(flags),
+		REAL(openat_fn, "openat64"));
 }
 
 int __openat_2(int dirfd, const char *path, int flags);
@@ -1140,13 +1132,14 @@ int __openat64_2(int dirfd, const char *path, int flags);
 int
 __openat_2(int dirfd, const char *path, int flags)
 {
-	return sim_openat(dirfd, path, flags, 0, "openat");
+	return sim_openat(dirfd, path, flags, 0, REAL(openat_fn, "openat"));
 }
 
 int
 __openat64_2(int dirfd, const char *path, int flags)
 {
-	return sim_openat(dirfd, path, flags, 0, "openat64");
+	return sim_openat(dirfd, path, flags, 0,
+		REAL(openat_fn, "openat64"));
 }
 
 int
@@ -1204,24 +1197,55 @@ sim_device_of(int fd)
 	return f != NULL && f->kind == SIM_FILE_DEVICE ? f->device : NULL;
 }
 
-ssize_t
-pread(int fd, void *buf, size_t len, off_t off)
+/*
+ * The pread and pwrite families: a device's config space, or else real,
+ * the caller's own libc function (see sim_openat()).
+ */
+static ssize_t
+sim_pread_fd(int fd, void *buf, size_t len, off_t off, pread_fn real)
 {
 	struct sim_device *d = sim_device_of(fd);
 
 	if (d == NULL)
-		return REAL(pread_fn, "pread")(fd, buf, len, off);
+		return real(fd, buf, len, off);
 	return sim_pread(d, buf, len, off);
+}
+
+/* Fortified: buflen is the size of buf, which len must not pass. */
+static ssize_t
+sim_pread_chk(int fd, void *buf, size_t len, off_t off, size_t buflen,
+		pread_chk_fn real)
+{
+	struct sim_device *d = sim_device_of(fd);
+
+	if (d == NULL)
+		return real(fd, buf, len, off, buflen);
+	if (len > buflen)
+		abort();
+	return sim_pread(d, buf, len, off);
+}
+
+static ssize_t
+sim_pwrite_fd(int fd, const void *buf, size_t len, off_t off,
+		pwrite_fn real)
+{
+	struct sim_device *d = sim_device_of(fd);
+
+	if (d == NULL)
+		return real(fd, buf, len, off);
+	return sim_pwrite(d, buf, len, off);
+}
+
+ssize_t
+pread(int fd, void *buf, size_t len, off_t off)
+{
+	return sim_pread_fd(fd, buf, len, off, REAL(pread_fn, "pread"));
 }
 
 ssize_t
 pread64(int fd, void *buf, size_t len, off_t off)
 {
-	struct sim_device *d = sim_device_of(fd);
-
-	if (d == NULL)
-		return REAL(pread_fn, "pread64")(fd, buf, len, off);
-	return sim_pread(d, buf, len, off);
+	return sim_pread_fd(fd, buf, len, off, REAL(pread_fn, "pread64"));
 }
 
 ssize_t __pread_chk(int fd, void *buf, size_t len, off_t off, size_t buflen);
@@ -1231,47 +1255,27 @@ ssize_t __pread64_chk(int fd, void *buf, size_t len, off_t off,
 ssize_t
 __pread_chk(int fd, void *buf, size_t len, off_t off, size_t buflen)
 {
-	struct sim_device *d = sim_device_of(fd);
-
-	if (d == NULL)
-		return REAL(pread_chk_fn, "__pread_chk")(fd, buf, len, off,
-			buflen);
-	if (len > buflen)
-		abort();
-	return sim_pread(d, buf, len, off);
+	return sim_pread_chk(fd, buf, len, off, buflen,
+		REAL(pread_chk_fn, "__pread_chk"));
 }
 
 ssize_t
 __pread64_chk(int fd, void *buf, size_t len, off_t off, size_t buflen)
 {
-	struct sim_device *d = sim_device_of(fd);
-
-	if (d == NULL)
-		return REAL(pread_chk_fn, "__pread64_chk")(fd, buf, len, off,
-			buflen);
-	if (len > buflen)
-		abort();
-	return sim_pread(d, buf, len, off);
+	return sim_pread_chk(fd, buf, len, off, buflen,
+		REAL(pread_chk_fn, "__pread64_chk"));
 }
 
 ssize_t
 pwrite(int fd, const void *buf, size_t len, off_t off)
 {
-	struct sim_device *d = sim_device_of(fd);
-
-	if (d == NULL)
-		return REAL(pwrite_fn, "pwrite")(fd, buf, len, off);
-	return sim_pwrite(d, buf, len, off);
+	return sim_pwrite_fd(fd, buf, len, off, REAL(pwrite_fn, "pwrite"));
 }
 
 ssize_t
 pwrite64(int fd, const void *buf, size_t len, off_t off)
 {
-	struct sim_device *d = sim_device_of(fd);
-
-	if (d == NULL)
-		return REAL(pwrite_fn, "pwrite64")(fd, buf, len, off);
-	return sim_pwrite(d, buf, len, off);
+	return sim_pwrite_fd(fd, buf, len, off, REAL(pwrite_fn, "pwrite64"));
 }
 
 /* Path-only calls: redirected, never emulated. */
@@ -1281,77 +1285,39 @@ pwrite64(int fd, const void *buf, size_t len, off_t off)
 		(path) : (const char *)(buf);				\
 })
 
-int
-stat(const char *restrict path, struct stat *restrict st)
-{
-	char buf[PATH_MAX];
-
-	return REAL(stat_fn, "stat")(SIM_PATH_ARG(path, buf), st);
+/*
+ * The stat family, one body each: stat, lstat and their 64-bit twins
+ * (st_t: the struct they fill), and the pre-2.33 __xstat ones, which take
+ * a version first.
+ */
+#define SIM_STAT(name, st_t)						\
+int									\
+name(const char *restrict path, struct st_t *restrict st)		\
+{									\
+	char buf[PATH_MAX];						\
+									\
+	return REAL(stat_fn, #name)(SIM_PATH_ARG(path, buf), st);	\
 }
 
-int
-stat64(const char *restrict path, struct stat64 *restrict st)
-{
-	char buf[PATH_MAX];
-
-	return REAL(stat_fn, "stat64")(SIM_PATH_ARG(path, buf), st);
+#define SIM_XSTAT(name, st_t)						\
+int name(int ver, const char *path, struct st_t *st);			\
+int									\
+name(int ver, const char *path, struct st_t *st)			\
+{									\
+	char buf[PATH_MAX];						\
+									\
+	return REAL_OLD(xstat_fn, #name)(ver,				\
+		SIM_PATH_ARG(path, buf), st);				\
 }
 
-int
-lstat(const char *restrict path, struct stat *restrict st)
-{
-	char buf[PATH_MAX];
-
-	return REAL(stat_fn, "lstat")(SIM_PATH_ARG(path, buf), st);
-}
-
-int
-lstat64(const char *restrict path, struct stat64 *restrict st)
-{
-	char buf[PATH_MAX];
-
-	return REAL(stat_fn, "lstat64")(SIM_PATH_ARG(path, buf), st);
-}
-
-int __xstat(int ver, const char *path, struct stat *st);
-int __xstat64(int ver, const char *path, struct stat64 *st);
-int __lxstat(int ver, const char *path, struct stat *st);
-int __lxstat64(int ver, const char *path, struct stat64 *st);
-
-int
-__xstat(int ver, const char *path, struct stat *st)
-{
-	char buf[PATH_MAX];
-
-	return REAL_OLD(xstat_fn, "__xstat")(ver, SIM_PATH_ARG(path, buf), st);
-}
-
-int
-__xstat64(int ver, const char *path, struct stat64 *st)
-{
-	char buf[PATH_MAX];
-
-	return REAL_OLD(xstat_fn, "__xstat64")(ver, SIM_PATH_ARG(path, buf),
-		st);
-}
-
-int
-__lxstat(int ver, const char *path, struct stat *st)
-{
-	char buf[PATH_MAX];
-
-	return REAL_OLD(xstat_fn, "__lxstat")(ver, SIM_PATH_ARG(path, buf),
-		st);
-}
-
-int
-__lxstat64(int ver, const char *path, struct stat64 *st)
-{
-	char buf[PATH_MAX];
-
-	return REAL_OLD(xstat_fn, "__lxstat64")(ver, SIM_PATH_ARG(path, buf),
-		st);
-}
+SIM_STAT(stat, stat)
+SIM_STAT(stat64, stat64)
+SIM_STAT(lstat, stat)
+SIM_STAT(lstat64, stat64)
+SIM_XSTAT(__xstat, stat)
+SIM_XSTAT(__xstat64, stat64)
+SIM_XSTAT(__lxstat, stat)
+SIM_XSTAT(__lxstat64, stat64)
 
 /* What coreutils and newer libcs use for stat: only absolute paths can
  * be ours. */

@@ -161,6 +161,35 @@ idle(unsigned int *spins)
 		rte_pause();
 }
 
+/* A wait that gives up WAIT_S after the last progress. */
+struct wait {
+	uint64_t end;
+	unsigned int spins;
+};
+
+static struct wait
+wait_begin(void)
+{
+	return (struct wait){ .end = deadline() };
+}
+
+/*
+ * After a poll that found k new things: false once WAIT_S have passed
+ * without any, else idle a moment before the next poll.
+ */
+static bool
+waiting(struct wait *w, unsigned int k)
+{
+	if (k > 0) {
+		w->end = deadline();
+		return true;
+	}
+	if (expired(w->end))
+		return false;
+	idle(&w->spins);
+	return true;
+}
+
 /* --- buffers --- */
 
 static const struct rte_memzone *bufs[MAX_BUFS];
@@ -310,15 +339,12 @@ sim_descs(const struct tdev *d)
 static int
 wait_descs(const struct tdev *d, uint64_t target)
 {
-	uint64_t end = deadline();
-	unsigned int spins = 0;
+	struct wait w = wait_begin();
 
-	while (sim_descs(d) < target) {
-		CHECK_MSG(!expired(end),
+	while (sim_descs(d) < target)
+		CHECK_MSG(waiting(&w, 0),
 			"timeout: engine at descriptor %" PRIu64 ", waiting for %" PRIu64,
 			sim_descs(d), target);
-		idle(&spins);
-	}
 	CHECK_EQ(sim_descs(d), target);
 	return 0;
 }
@@ -353,9 +379,17 @@ tdev_restarted(struct tdev *d)
 	return 0;
 }
 
-/* Configure function idx with one vchan of nb_desc descriptors, start it. */
+/* Start a configured channel: the ids begin again at 0. */
 static int
-tdev_start(struct tdev *d, unsigned int idx, uint16_t nb_desc)
+tdev_restart(struct tdev *d)
+{
+	CHECK_EQ(rte_dma_start(d->id), 0);
+	return tdev_restarted(d);
+}
+
+/* Configure function idx with one vchan of nb_desc descriptors. */
+static int
+tdev_setup(struct tdev *d, unsigned int idx, uint16_t nb_desc)
 {
 	const struct rte_dma_conf conf = { .nb_vchans = 1 };
 	const struct rte_dma_vchan_conf qconf = {
@@ -369,10 +403,18 @@ tdev_start(struct tdev *d, unsigned int idx, uint16_t nb_desc)
 	CHECK_EQ(rte_dma_configure(d->id, &conf), 0);
 	CHECK_EQ(rte_dma_vchan_setup(d->id, 0, &qconf), 0);
 	CHECK_EQ(rte_dma_stats_reset(d->id, 0), 0);
-	CHECK_EQ(rte_dma_start(d->id), 0);
+	return 0;
+}
+
+/* tdev_setup(), then start. */
+static int
+tdev_start(struct tdev *d, unsigned int idx, uint16_t nb_desc)
+{
+	CHECK_OK(tdev_setup(d, idx, nb_desc));
+	CHECK_OK(tdev_restart(d));
 	d->nb_desc = rte_dma_burst_capacity(d->id, 0);
 	CHECK_EQ(d->nb_desc, rte_align32pow2(nb_desc));
-	return tdev_restarted(d);
+	return 0;
 }
 
 static int
@@ -388,12 +430,22 @@ enqueue(struct tdev *d, rte_iova_t src, rte_iova_t dst, uint32_t len,
 	return 0;
 }
 
+/* A poll collected k ops up to last: last_idx must move on by exactly k. */
+static int
+collected(struct tdev *d, uint16_t last, uint16_t k, unsigned int *got)
+{
+	CHECK_EQ(last, (uint16_t)(d->last_idx + k));
+	d->last_idx = last;
+	*got += k;
+	return 0;
+}
+
 /* Collect n successful completions, checking each last_idx. */
 static int
 wait_completed(struct tdev *d, unsigned int n)
 {
-	uint64_t end = deadline();
-	unsigned int got = 0, spins = 0;
+	struct wait w = wait_begin();
+	unsigned int got = 0;
 
 	while (got < n) {
 		uint16_t last = 0, k;
@@ -403,16 +455,10 @@ wait_completed(struct tdev *d, unsigned int n)
 			&last, &err);
 		CHECK_MSG(!err, "%s: error after %u of %u completions",
 			d->name, got, n);
-		CHECK_EQ(last, (uint16_t)(d->last_idx + k));
-		d->last_idx = last;
-		got += k;
-		if (k > 0) {
-			end = deadline();
-			continue;
-		}
-		CHECK_MSG(!expired(end), "%s: timeout after %u of %u completions",
-			d->name, got, n);
-		idle(&spins);
+		CHECK_OK(collected(d, last, k, &got));
+		CHECK_MSG(waiting(&w, k),
+			"%s: timeout after %u of %u completions", d->name, got,
+			n);
 	}
 	return 0;
 }
@@ -421,24 +467,17 @@ wait_completed(struct tdev *d, unsigned int n)
 static int
 wait_status(struct tdev *d, enum rte_dma_status_code *st, unsigned int n)
 {
-	uint64_t end = deadline();
-	unsigned int got = 0, spins = 0;
+	struct wait w = wait_begin();
+	unsigned int got = 0;
 
 	while (got < n) {
 		uint16_t last = 0, k;
 
 		k = rte_dma_completed_status(d->id, 0,
 			RTE_MIN(n - got, 65535u), &last, st + got);
-		CHECK_EQ(last, (uint16_t)(d->last_idx + k));
-		d->last_idx = last;
-		got += k;
-		if (k > 0) {
-			end = deadline();
-			continue;
-		}
-		CHECK_MSG(!expired(end), "%s: timeout after %u of %u statuses",
+		CHECK_OK(collected(d, last, k, &got));
+		CHECK_MSG(waiting(&w, k), "%s: timeout after %u of %u statuses",
 			d->name, got, n);
-		idle(&spins);
 	}
 	return 0;
 }
@@ -691,11 +730,6 @@ test_config_errors(void)
 static int
 test_not_started(void)
 {
-	const struct rte_dma_conf conf = { .nb_vchans = 1 };
-	const struct rte_dma_vchan_conf qconf = {
-		.direction = RTE_DMA_DIR_MEM_TO_MEM,
-		.nb_desc = 64,
-	};
 	enum rte_dma_status_code st[8];
 	uint8_t *src = buf_alloc(64), *dst = buf_alloc(64);
 	rte_iova_t s, t;
@@ -709,12 +743,7 @@ test_not_started(void)
 	CHECK(src != NULL && dst != NULL);
 	s = iova(src);
 	t = iova(dst);
-	CHECK_OK(tdev_get(&d, RING_IDX));
-	CHECK_EQ(rte_dma_stop(d.id), 0);
-	drain_stopped(d.id);
-	CHECK_EQ(rte_dma_configure(d.id, &conf), 0);
-	CHECK_EQ(rte_dma_vchan_setup(d.id, 0, &qconf), 0);
-	CHECK_EQ(rte_dma_stats_reset(d.id, 0), 0);
+	CHECK_OK(tdev_setup(&d, RING_IDX, 64));
 	base = sim_descs(&d);
 
 	/* Configured, never started. */
@@ -726,8 +755,7 @@ test_not_started(void)
 	CHECK_EQ(rte_dma_completed_status(d.id, 0, RTE_DIM(st), &last, st), 0);
 
 	/* Started then stopped, three copies left unsubmitted. */
-	CHECK_EQ(rte_dma_start(d.id), 0);
-	CHECK_OK(tdev_restarted(&d));
+	CHECK_OK(tdev_restart(&d));
 	for (i = 0; i < 3; i++)
 		CHECK_OK(enqueue(&d, s, t, 64, 0));
 	CHECK_EQ(rte_dma_stop(d.id), 0);
@@ -750,8 +778,7 @@ test_not_started(void)
 	CHECK_EQ(last, 2);
 	CHECK_OK(check_stats(&d, 0, 3, 3));
 	CHECK_EQ(sim_descs(&d), base);
-	CHECK_EQ(rte_dma_start(d.id), 0);
-	CHECK_OK(tdev_restarted(&d));
+	CHECK_OK(tdev_restart(&d));
 	CHECK_OK(smoke_copy(&d));
 	CHECK_EQ(rte_dma_stop(d.id), 0);
 	return 0;
@@ -768,14 +795,14 @@ test_completed_polling(void)
 	uint8_t *buf = buf_alloc(128);
 	rte_iova_t s, t;
 	struct tdev d;
-	unsigned int sent = 0, done = 0, spins = 0, i;
-	uint64_t end;
+	struct wait w;
+	unsigned int sent = 0, done = 0, i;
 
 	CHECK(buf != NULL);
 	s = iova(buf);
 	t = iova(buf + 64);
 	CHECK_OK(tdev_start(&d, RING_IDX, 256));
-	end = deadline();
+	w = wait_begin();
 	while (done < N) {
 		uint16_t last = 0, k;
 		bool err = false;
@@ -789,15 +816,8 @@ test_completed_polling(void)
 		k = rte_dma_completed(d.id, 0, BATCH, &last, &err);
 		CHECK_MSG(!err, "has_error set after %u of %u good copies (%u reported now)",
 			done, N, k);
-		CHECK_EQ(last, (uint16_t)(d.last_idx + k));
-		d.last_idx = last;
-		done += k;
-		if (k > 0) {
-			end = deadline();
-			continue;
-		}
-		CHECK_MSG(!expired(end), "timeout at %u of %u", done, N);
-		idle(&spins);
+		CHECK_OK(collected(&d, last, k, &done));
+		CHECK_MSG(waiting(&w, k), "timeout at %u of %u", done, N);
 	}
 	CHECK_OK(check_stats(&d, N, N, 0));
 	CHECK_EQ(rte_dma_stop(d.id), 0);
@@ -868,9 +888,9 @@ static int
 wrap_one(uint16_t nb_desc, rte_iova_t src, rte_iova_t dst)
 {
 	const unsigned int total = 65536 + nb_desc + 1000;
-	unsigned int sent = 0, done = 0, spins = 0;
+	unsigned int sent = 0, done = 0;
 	uint32_t rnd = nb_desc;
-	uint64_t end = deadline();
+	struct wait w = wait_begin();
 	struct tdev d;
 
 	CHECK_OK(tdev_start(&d, RING_IDX, nb_desc));
@@ -892,16 +912,9 @@ wrap_one(uint16_t nb_desc, rte_iova_t src, rte_iova_t dst)
 		k = rte_dma_completed(d.id, 0, 1 + rnd_next(&rnd) % nb_desc,
 			&last, &err);
 		CHECK(!err);
-		CHECK_EQ(last, (uint16_t)(d.last_idx + k));
-		d.last_idx = last;
-		done += k;
-		if (k > 0) {
-			end = deadline();
-			continue;
-		}
-		CHECK_MSG(!expired(end), "ring %u: timeout at %u of %u",
+		CHECK_OK(collected(&d, last, k, &done));
+		CHECK_MSG(waiting(&w, k), "ring %u: timeout at %u of %u",
 			nb_desc, done, total);
-		idle(&spins);
 	}
 	/* Nothing pending: 0, and last_idx is the last completed id. */
 	CHECK_EQ(rte_dma_completed(d.id, 0, nb_desc, &d.last_idx, NULL), 0);
@@ -1139,6 +1152,16 @@ stop_case(struct tdev *d, enum plx_sim_fault extra, unsigned int k, bool lost)
 	return 0;
 }
 
+/* A stop_case() the channel comes back from: it restarts and copies. */
+static int
+stop_recovers(struct tdev *d, enum plx_sim_fault extra, unsigned int k)
+{
+	CHECK_OK(stop_case(d, extra, k, false));
+	plx_sim_clear_faults(sim, d->fn);
+	CHECK_OK(tdev_restart(d));
+	return smoke_copy(d);
+}
+
 /* Stall: the graceful pause is never acknowledged, the PMD aborts. */
 static int
 test_stop_stall(void)
@@ -1149,13 +1172,8 @@ test_stop_stall(void)
 
 	NEED_SIM();
 	CHECK_OK(fast_start(&d, 64));
-	for (i = 0; i < RTE_DIM(ks); i++) {
-		CHECK_OK(stop_case(&d, PLX_SIM_FAULT_NONE, ks[i], false));
-		plx_sim_clear_faults(sim, d.fn);
-		CHECK_EQ(rte_dma_start(d.id), 0);
-		CHECK_OK(tdev_restarted(&d));
-		CHECK_OK(smoke_copy(&d));
-	}
+	for (i = 0; i < RTE_DIM(ks); i++)
+		CHECK_OK(stop_recovers(&d, PLX_SIM_FAULT_NONE, ks[i]));
 	CHECK_EQ(rte_dma_stop(d.id), 0);
 	return 0;
 }
@@ -1167,11 +1185,7 @@ test_stop_pause_stuck(void)
 
 	NEED_SIM();
 	CHECK_OK(fast_start(&d, 64));
-	CHECK_OK(stop_case(&d, PLX_SIM_FAULT_PAUSE_STUCK, 5, false));
-	plx_sim_clear_faults(sim, d.fn);
-	CHECK_EQ(rte_dma_start(d.id), 0);
-	CHECK_OK(tdev_restarted(&d));
-	CHECK_OK(smoke_copy(&d));
+	CHECK_OK(stop_recovers(&d, PLX_SIM_FAULT_PAUSE_STUCK, 5));
 	CHECK_EQ(rte_dma_stop(d.id), 0);
 	return 0;
 }
@@ -1207,10 +1221,8 @@ test_start_stop_cycles(void)
 	CHECK(src != NULL && dst != NULL);
 	CHECK_OK(tdev_start(&d, RING_IDX, 64));
 	for (c = 0; c < CYCLES; c++) {
-		if (c > 0) {
-			CHECK_EQ(rte_dma_start(d.id), 0);
-			CHECK_OK(tdev_restarted(&d));
-		}
+		if (c > 0)
+			CHECK_OK(tdev_restart(&d));
 		fill_pattern(src, N * LEN, c);
 		memset(dst, GUARD, N * SLOT);
 		for (i = 0; i < N; i++)
@@ -1254,8 +1266,7 @@ test_restart_pending(void)
 	for (i = 0; i < N; i++)
 		CHECK_STATUS(st[i], RTE_DMA_STATUS_SUCCESSFUL);
 	CHECK_EQ(d.last_idx, N - 1);
-	CHECK_EQ(rte_dma_start(d.id), 0);
-	CHECK_OK(tdev_restarted(&d));
+	CHECK_OK(tdev_restart(&d));
 	CHECK_OK(smoke_copy(&d));
 	CHECK_EQ(rte_dma_stop(d.id), 0);
 	return 0;
