@@ -22,15 +22,12 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <sched.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <rte_common.h>
-#include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_dmadev.h>
 #include <rte_eal.h>
@@ -38,11 +35,10 @@
 #include <rte_lcore.h>
 #include <rte_memory.h>
 #include <rte_memzone.h>
-#include <rte_pause.h>
-#include <rte_string_fns.h>
 
 #include "plx_dma_hw.h"
 #include "plx_sim.h"
+#include "test_plx_common.h"
 
 #define NB_FUNCS	4
 #define PCI_FMT		"0000:03:00.%u"
@@ -51,144 +47,12 @@
 #define DEVARGS_IDX	2	/* 0000:03:00.3 */
 #define FAST_IDX	3	/* 0000:03:00.4, stop_timeout_ms=50 */
 #define FAST_ARGS	"stop_timeout_ms=50"
-#define WAIT_S		2	/* longest wait without progress */
-#define MSG_LEN		512
+/* Longest wait without progress. */
+#define WAIT_US		(2 * 1000 * 1000)
 #define MAX_BUFS	64
-#define GUARD		0xa5
 #define IOVA_BIT48	(UINT64_C(1) << 48)
 
-/* --- results --- */
-
-static __thread char t_msg[MSG_LEN];
-
-static void __rte_format_printf(3, 4)
-record(const char *file, int line, const char *fmt, ...);
-
-/* Keep the first failure of the current test (or worker). */
-static void
-record(const char *file, int line, const char *fmt, ...)
-{
-	const char *base = file != NULL ? strrchr(file, '/') : NULL;
-	va_list ap;
-	int n;
-
-	if (t_msg[0] != '\0')
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(t_msg, sizeof(t_msg), fmt, ap);
-	va_end(ap);
-	if (file == NULL || n < 0 || (size_t)n >= sizeof(t_msg))
-		return;
-	snprintf(t_msg + n, sizeof(t_msg) - n, " (%s:%d)",
-		base != NULL ? base + 1 : file, line);
-}
-
-#define FAIL(...) do { \
-	record(__FILE__, __LINE__, __VA_ARGS__); \
-	return -1; \
-} while (0)
-#define SKIP(...) do { \
-	record(NULL, 0, __VA_ARGS__); \
-	return 1; \
-} while (0)
-#define CHECK(cond) do { \
-	if (!(cond)) \
-		FAIL("%s", #cond); \
-} while (0)
-#define CHECK_MSG(cond, ...) do { \
-	if (!(cond)) \
-		FAIL(__VA_ARGS__); \
-} while (0)
-#define CHECK_EQ(a, b) do { \
-	long long a_ = (long long)(a), b_ = (long long)(b); \
-	if (a_ != b_) \
-		FAIL("%s is %lld, expected %lld", #a, a_, b_); \
-} while (0)
-/* For helpers returning 0 or -1 (the helper has recorded why). */
-#define CHECK_OK(expr) do { \
-	if ((expr) != 0) \
-		FAIL("%s failed", #expr); \
-} while (0)
-#define CHECK_STATUS(a, b) do { \
-	enum rte_dma_status_code a_ = (a), b_ = (b); \
-	if (a_ != b_) \
-		FAIL("%s is %s, expected %s", #a, status_name(a_), \
-			status_name(b_)); \
-} while (0)
-
 static struct plx_sim *sim;
-#define NEED_SIM() do { \
-	if (sim == NULL) \
-		SKIP("not running under dpdk-plx-sim"); \
-} while (0)
-
-static const char *
-status_name(enum rte_dma_status_code st)
-{
-	switch (st) {
-	case RTE_DMA_STATUS_SUCCESSFUL: return "SUCCESSFUL";
-	case RTE_DMA_STATUS_USER_ABORT: return "USER_ABORT";
-	case RTE_DMA_STATUS_NOT_ATTEMPTED: return "NOT_ATTEMPTED";
-	case RTE_DMA_STATUS_BUS_READ_ERROR: return "BUS_READ_ERROR";
-	case RTE_DMA_STATUS_BUS_WRITE_ERROR: return "BUS_WRITE_ERROR";
-	case RTE_DMA_STATUS_DEV_LINK_ERROR: return "DEV_LINK_ERROR";
-	case RTE_DMA_STATUS_ERROR_UNKNOWN: return "ERROR_UNKNOWN";
-	default: return "other";
-	}
-}
-
-/* --- waiting --- */
-
-static uint64_t
-deadline(void)
-{
-	return rte_get_timer_cycles() + WAIT_S * rte_get_timer_hz();
-}
-
-static bool
-expired(uint64_t end)
-{
-	return rte_get_timer_cycles() > end;
-}
-
-/* Between polls: leave the CPU to the engine now and then (2 cores). */
-static void
-idle(unsigned int *spins)
-{
-	if (++*spins % 64 == 0)
-		sched_yield();
-	else
-		rte_pause();
-}
-
-/* A wait that gives up WAIT_S after the last progress. */
-struct wait {
-	uint64_t end;
-	unsigned int spins;
-};
-
-static struct wait
-wait_begin(void)
-{
-	return (struct wait){ .end = deadline() };
-}
-
-/*
- * After a poll that found k new things: false once WAIT_S have passed
- * without any, else idle a moment before the next poll.
- */
-static bool
-waiting(struct wait *w, unsigned int k)
-{
-	if (k > 0) {
-		w->end = deadline();
-		return true;
-	}
-	if (expired(w->end))
-		return false;
-	idle(&w->spins);
-	return true;
-}
 
 /* --- buffers --- */
 
@@ -317,13 +181,9 @@ dev_id_of(unsigned int idx)
 static int
 tdev_get(struct tdev *d, unsigned int idx)
 {
-	int id;
-
 	memset(d, 0, sizeof(*d));
 	func_name(idx, d->name, sizeof(d->name));
-	id = rte_dma_get_dev_id_by_name(d->name);
-	CHECK_MSG(id >= 0, "no dmadev named %s", d->name);
-	d->id = id;
+	CHECK_OK(plx_test_dev_id(d->name, &d->id));
 	d->fn = plx_sim_func_of_addr(d->name);
 	CHECK_MSG(d->fn >= 0, "%s is no simulated function", d->name);
 	return 0;
@@ -339,14 +199,7 @@ sim_descs(const struct tdev *d)
 static int
 wait_descs(const struct tdev *d, uint64_t target)
 {
-	struct wait w = wait_begin();
-
-	while (sim_descs(d) < target)
-		CHECK_MSG(waiting(&w, 0),
-			"timeout: engine at descriptor %" PRIu64 ", waiting for %" PRIu64,
-			sim_descs(d), target);
-	CHECK_EQ(sim_descs(d), target);
-	return 0;
+	return plx_test_wait_descs(sim, d->fn, target, WAIT_US);
 }
 
 /* Collect all a stopped channel still reports. */
@@ -387,34 +240,31 @@ tdev_restart(struct tdev *d)
 	return tdev_restarted(d);
 }
 
+/* Function idx's dmadev, stopped, with nothing left to collect. */
+static int
+tdev_stopped(struct tdev *d, unsigned int idx)
+{
+	CHECK_OK(tdev_get(d, idx));
+	CHECK_EQ(rte_dma_stop(d->id), 0);
+	drain_stopped(d->id);
+	return 0;
+}
+
 /* Configure function idx with one vchan of nb_desc descriptors. */
 static int
 tdev_setup(struct tdev *d, unsigned int idx, uint16_t nb_desc)
 {
-	const struct rte_dma_conf conf = { .nb_vchans = 1 };
-	const struct rte_dma_vchan_conf qconf = {
-		.direction = RTE_DMA_DIR_MEM_TO_MEM,
-		.nb_desc = nb_desc,
-	};
-
-	CHECK_OK(tdev_get(d, idx));
-	CHECK_EQ(rte_dma_stop(d->id), 0);
-	drain_stopped(d->id);
-	CHECK_EQ(rte_dma_configure(d->id, &conf), 0);
-	CHECK_EQ(rte_dma_vchan_setup(d->id, 0, &qconf), 0);
-	CHECK_EQ(rte_dma_stats_reset(d->id, 0), 0);
-	return 0;
+	CHECK_OK(tdev_stopped(d, idx));
+	return plx_test_configure(d->id, nb_desc);
 }
 
 /* tdev_setup(), then start. */
 static int
 tdev_start(struct tdev *d, unsigned int idx, uint16_t nb_desc)
 {
-	CHECK_OK(tdev_setup(d, idx, nb_desc));
-	CHECK_OK(tdev_restart(d));
-	d->nb_desc = rte_dma_burst_capacity(d->id, 0);
-	CHECK_EQ(d->nb_desc, rte_align32pow2(nb_desc));
-	return 0;
+	CHECK_OK(tdev_stopped(d, idx));
+	CHECK_OK(plx_test_start(d->id, nb_desc, &d->nb_desc));
+	return tdev_restarted(d);
 }
 
 static int
@@ -444,7 +294,7 @@ collected(struct tdev *d, uint16_t last, uint16_t k, unsigned int *got)
 static int
 wait_completed(struct tdev *d, unsigned int n)
 {
-	struct wait w = wait_begin();
+	struct plx_wait w = plx_wait_begin(WAIT_US);
 	unsigned int got = 0;
 
 	while (got < n) {
@@ -456,7 +306,7 @@ wait_completed(struct tdev *d, unsigned int n)
 		CHECK_MSG(!err, "%s: error after %u of %u completions",
 			d->name, got, n);
 		CHECK_OK(collected(d, last, k, &got));
-		CHECK_MSG(waiting(&w, k),
+		CHECK_MSG(plx_waiting(&w, k),
 			"%s: timeout after %u of %u completions", d->name, got,
 			n);
 	}
@@ -467,7 +317,7 @@ wait_completed(struct tdev *d, unsigned int n)
 static int
 wait_status(struct tdev *d, enum rte_dma_status_code *st, unsigned int n)
 {
-	struct wait w = wait_begin();
+	struct plx_wait w = plx_wait_begin(WAIT_US);
 	unsigned int got = 0;
 
 	while (got < n) {
@@ -476,8 +326,8 @@ wait_status(struct tdev *d, enum rte_dma_status_code *st, unsigned int n)
 		k = rte_dma_completed_status(d->id, 0,
 			RTE_MIN(n - got, 65535u), &last, st + got);
 		CHECK_OK(collected(d, last, k, &got));
-		CHECK_MSG(waiting(&w, k), "%s: timeout after %u of %u statuses",
-			d->name, got, n);
+		CHECK_MSG(plx_waiting(&w, k),
+			"%s: timeout after %u of %u statuses", d->name, got, n);
 	}
 	return 0;
 }
@@ -523,57 +373,26 @@ smoke_copy(struct tdev *d)
 	return 0;
 }
 
-static int
-check_stats(const struct tdev *d, uint64_t submitted, uint64_t completed,
-		uint64_t errors)
-{
-	struct rte_dma_stats s;
-
-	CHECK_EQ(rte_dma_stats_get(d->id, 0, &s), 0);
-	CHECK_EQ(s.submitted, submitted);
-	CHECK_EQ(s.completed, completed);
-	CHECK_EQ(s.errors, errors);
-	return 0;
-}
-
-static int
-vchan_status_is(const struct tdev *d, enum rte_dma_vchan_status exp)
-{
-	enum rte_dma_vchan_status vs;
-
-	CHECK_EQ(rte_dma_vchan_status(d->id, 0, &vs), 0);
-	CHECK_EQ(vs, exp);
-	return 0;
-}
-
 /* --- hot-plug --- */
 
-static struct rte_device *
-find_pci_dev(const char *name)
+/* FAST_IDX carries args now (NULL: none, or removed). */
+static void
+note_args(unsigned int idx, const char *args)
 {
-	struct rte_dev_iterator it;
-	struct rte_device *dev, *found = NULL;
-
-	RTE_DEV_FOREACH(dev, "bus=pci", &it)
-		if (strcmp(rte_dev_name(dev), name) == 0)
-			found = dev;
-	return found;
+	if (idx == FAST_IDX)
+		fast_ready = args != NULL && strcmp(args, FAST_ARGS) == 0;
 }
 
 static int
 remove_func(unsigned int idx)
 {
 	char name[RTE_DEV_NAME_MAX_LEN];
-	struct rte_device *dev;
 
 	func_name(idx, name, sizeof(name));
-	dev = find_pci_dev(name);
-	CHECK_MSG(dev != NULL, "no PCI device %s", name);
-	CHECK_EQ(rte_dev_remove(dev), 0);
+	note_args(idx, NULL);
+	CHECK_EQ(plx_test_pci_remove(name, false), 0);
 	CHECK_MSG(rte_dma_get_dev_id_by_name(name) < 0,
 		"dmadev %s still there after removal", name);
-	if (idx == FAST_IDX)
-		fast_ready = false;
 	return 0;
 }
 
@@ -585,9 +404,8 @@ probe_func(unsigned int idx, const char *args, bool expect_ok)
 	int ret;
 
 	func_name(idx, name, sizeof(name));
-	snprintf(devstr, sizeof(devstr), "%s%s%s", name,
-		args != NULL ? "," : "", args != NULL ? args : "");
-	ret = rte_dev_probe(devstr);
+	ret = rte_dev_probe(plx_test_devstr(devstr, sizeof(devstr), name,
+		args));
 	if (!expect_ok) {
 		CHECK_MSG(ret < 0, "rte_dev_probe(\"%s\") succeeded", devstr);
 		CHECK_MSG(rte_dma_get_dev_id_by_name(name) < 0,
@@ -597,8 +415,7 @@ probe_func(unsigned int idx, const char *args, bool expect_ok)
 	CHECK_MSG(ret == 0, "rte_dev_probe(\"%s\"): %d", devstr, ret);
 	CHECK_MSG(rte_dma_get_dev_id_by_name(name) >= 0,
 		"no dmadev %s after probe", name);
-	if (idx == FAST_IDX)
-		fast_ready = args != NULL && strcmp(args, FAST_ARGS) == 0;
+	note_args(idx, args);
 	return 0;
 }
 
@@ -607,14 +424,12 @@ static int
 reprobe(unsigned int idx, const char *args)
 {
 	char name[RTE_DEV_NAME_MAX_LEN];
-	int fn;
 
 	func_name(idx, name, sizeof(name));
-	fn = plx_sim_func_of_addr(name);
-	CHECK_OK(remove_func(idx));
-	CHECK_EQ(plx_sim_replug(sim, fn), 0);
-	plx_sim_clear_faults(sim, fn);
-	return probe_func(idx, args, true);
+	note_args(idx, NULL);
+	CHECK_OK(plx_test_pci_restore(sim, name, args));
+	note_args(idx, args);
+	return 0;
 }
 
 /* FAST_IDX with a 50 ms stop timeout, started with nb_desc descriptors. */
@@ -739,7 +554,7 @@ test_not_started(void)
 	unsigned int i;
 	int ret;
 
-	NEED_SIM();
+	NEED_SIM(sim);
 	CHECK(src != NULL && dst != NULL);
 	s = iova(src);
 	t = iova(dst);
@@ -765,7 +580,7 @@ test_not_started(void)
 	ret = rte_dma_submit(d.id, 0);
 	CHECK_MSG(ret <= 0, "submit returned %d", ret);
 	CHECK_EQ(sim_descs(&d), base);
-	CHECK_OK(check_stats(&d, 0, 0, 0));
+	CHECK_OK(plx_test_stats_are(d.id, 0, 0, 0));
 	/* Submit on a stopped channel did not submit them. */
 	CHECK_OK(wait_status(&d, st, 3));
 	for (i = 0; i < 3; i++)
@@ -776,7 +591,7 @@ test_not_started(void)
 	CHECK_EQ(last, 2);
 	CHECK_EQ(rte_dma_completed(d.id, 0, RTE_DIM(st), &last, NULL), 0);
 	CHECK_EQ(last, 2);
-	CHECK_OK(check_stats(&d, 0, 3, 3));
+	CHECK_OK(plx_test_stats_are(d.id, 0, 3, 3));
 	CHECK_EQ(sim_descs(&d), base);
 	CHECK_OK(tdev_restart(&d));
 	CHECK_OK(smoke_copy(&d));
@@ -795,14 +610,14 @@ test_completed_polling(void)
 	uint8_t *buf = buf_alloc(128);
 	rte_iova_t s, t;
 	struct tdev d;
-	struct wait w;
+	struct plx_wait w;
 	unsigned int sent = 0, done = 0, i;
 
 	CHECK(buf != NULL);
 	s = iova(buf);
 	t = iova(buf + 64);
 	CHECK_OK(tdev_start(&d, RING_IDX, 256));
-	w = wait_begin();
+	w = plx_wait_begin(WAIT_US);
 	while (done < N) {
 		uint16_t last = 0, k;
 		bool err = false;
@@ -817,9 +632,9 @@ test_completed_polling(void)
 		CHECK_MSG(!err, "has_error set after %u of %u good copies (%u reported now)",
 			done, N, k);
 		CHECK_OK(collected(&d, last, k, &done));
-		CHECK_MSG(waiting(&w, k), "timeout at %u of %u", done, N);
+		CHECK_MSG(plx_waiting(&w, k), "timeout at %u of %u", done, N);
 	}
-	CHECK_OK(check_stats(&d, N, N, 0));
+	CHECK_OK(plx_test_stats_are(d.id, N, N, 0));
 	CHECK_EQ(rte_dma_stop(d.id), 0);
 	return 0;
 }
@@ -878,7 +693,7 @@ test_copy_data(void)
 			CHECK_OK(verify_copy(src[i] + soff[i], dst[i], doff[i],
 				len[i], len[i] + COPY_SLACK));
 	}
-	CHECK_OK(check_stats(&d, 2 * n, 2 * n, 0));
+	CHECK_OK(plx_test_stats_are(d.id, 2 * n, 2 * n, 0));
 	CHECK_EQ(rte_dma_stop(d.id), 0);
 	return 0;
 }
@@ -890,7 +705,7 @@ wrap_one(uint16_t nb_desc, rte_iova_t src, rte_iova_t dst)
 	const unsigned int total = 65536 + nb_desc + 1000;
 	unsigned int sent = 0, done = 0;
 	uint32_t rnd = nb_desc;
-	struct wait w = wait_begin();
+	struct plx_wait w = plx_wait_begin(WAIT_US);
 	struct tdev d;
 
 	CHECK_OK(tdev_start(&d, RING_IDX, nb_desc));
@@ -913,7 +728,7 @@ wrap_one(uint16_t nb_desc, rte_iova_t src, rte_iova_t dst)
 			&last, &err);
 		CHECK(!err);
 		CHECK_OK(collected(&d, last, k, &done));
-		CHECK_MSG(waiting(&w, k), "ring %u: timeout at %u of %u",
+		CHECK_MSG(plx_waiting(&w, k), "ring %u: timeout at %u of %u",
 			nb_desc, done, total);
 	}
 	/* Nothing pending: 0, and last_idx is the last completed id. */
@@ -921,7 +736,7 @@ wrap_one(uint16_t nb_desc, rte_iova_t src, rte_iova_t dst)
 	CHECK_EQ(d.last_idx, (uint16_t)(total - 1));
 	CHECK_EQ(d.next_id, (uint16_t)total);
 	CHECK_EQ(rte_dma_burst_capacity(d.id, 0), nb_desc);
-	CHECK_OK(check_stats(&d, total, total, 0));
+	CHECK_OK(plx_test_stats_are(d.id, total, total, 0));
 	CHECK_EQ(rte_dma_stop(d.id), 0);
 	return 0;
 }
@@ -966,7 +781,7 @@ full_one(uint16_t nb_desc, rte_iova_t src, rte_iova_t dst)
 	}
 	if (sim != NULL)
 		CHECK_EQ(sim_descs(&d) - base, 3 * nb_desc);
-	CHECK_OK(check_stats(&d, 3 * nb_desc, 3 * nb_desc, 0));
+	CHECK_OK(plx_test_stats_are(d.id, 3 * nb_desc, 3 * nb_desc, 0));
 	CHECK_EQ(rte_dma_stop(d.id), 0);
 	return 0;
 }
@@ -1027,7 +842,7 @@ fail_burst(struct tdev *d, enum plx_sim_fault fault, unsigned int k,
 		CHECK_STATUS(st[i], RTE_DMA_STATUS_SUCCESSFUL);
 	CHECK_EQ(rte_dma_completed_status(d->id, 0, N, &last, st), 0);
 	CHECK_EQ(last, d->last_idx);
-	CHECK_OK(check_stats(d, N, N, 1));
+	CHECK_OK(plx_test_stats_are(d->id, N, N, 1));
 	for (i = 0; i < N; i++)
 		CHECK_OK(verify_copy(src + i * LEN, dst + i * SLOT, 1,
 			i == k ? 0 : LEN, SLOT));
@@ -1045,7 +860,7 @@ test_failures(void)
 	struct tdev d;
 	unsigned int f, i;
 
-	NEED_SIM();
+	NEED_SIM(sim);
 	CHECK(src != NULL && dst != NULL);
 	CHECK_OK(tdev_start(&d, DATA_IDX, 64));
 	for (f = 0; f < RTE_DIM(faults); f++)
@@ -1070,7 +885,7 @@ test_iommu_errors(void)
 	uint16_t last;
 	bool err = false;
 
-	NEED_SIM();
+	NEED_SIM(sim);
 	if (rte_eal_iova_mode() != RTE_IOVA_VA)
 		SKIP("IOVA as PA: no IOMMU in the way");
 	CHECK(src != NULL && dst != NULL);
@@ -1094,7 +909,7 @@ test_iommu_errors(void)
 	CHECK_OK(verify_copy(src, dst, 1, 0, SLOT));
 	CHECK_OK(verify_copy(src, host, 1, 0, SLOT));
 	CHECK_OK(verify_copy(src, dst + SLOT, 1, LEN, SLOT));
-	CHECK_OK(check_stats(&d, 3, 3, 2));
+	CHECK_OK(plx_test_stats_are(d.id, 3, 3, 2));
 	CHECK_EQ(rte_dma_stop(d.id), 0);
 	return 0;
 }
@@ -1130,9 +945,9 @@ stop_case(struct tdev *d, enum plx_sim_fault extra, unsigned int k, bool lost)
 			CHECK_OK(wait_descs(d, base + k));
 		}
 	}
-	CHECK_OK(vchan_status_is(d, RTE_DMA_VCHAN_ACTIVE));
+	CHECK_OK(plx_test_vchan_is(d->id, RTE_DMA_VCHAN_ACTIVE));
 	CHECK_EQ(rte_dma_stop(d->id), 0);
-	CHECK_OK(vchan_status_is(d, lost ? RTE_DMA_VCHAN_HALTED_ERROR :
+	CHECK_OK(plx_test_vchan_is(d->id, lost ? RTE_DMA_VCHAN_HALTED_ERROR :
 		RTE_DMA_VCHAN_IDLE));
 	CHECK_EQ(sim_descs(d), base + k);
 
@@ -1145,7 +960,7 @@ stop_case(struct tdev *d, enum plx_sim_fault extra, unsigned int k, bool lost)
 			RTE_DMA_STATUS_NOT_ATTEMPTED);
 	CHECK_EQ(rte_dma_completed_status(d->id, 0, N, &last, st), 0);
 	CHECK_EQ(last, d->last_idx);
-	CHECK_OK(check_stats(d, NSUB, N, N - k));
+	CHECK_OK(plx_test_stats_are(d->id, NSUB, N, N - k));
 	for (i = 0; i < N; i++)
 		CHECK_OK(verify_copy(src + i * LEN, dst + i * SLOT, 2,
 			i < k ? LEN : 0, SLOT));
@@ -1170,7 +985,7 @@ test_stop_stall(void)
 	struct tdev d;
 	unsigned int i;
 
-	NEED_SIM();
+	NEED_SIM(sim);
 	CHECK_OK(fast_start(&d, 64));
 	for (i = 0; i < RTE_DIM(ks); i++)
 		CHECK_OK(stop_recovers(&d, PLX_SIM_FAULT_NONE, ks[i]));
@@ -1183,7 +998,7 @@ test_stop_pause_stuck(void)
 {
 	struct tdev d;
 
-	NEED_SIM();
+	NEED_SIM(sim);
 	CHECK_OK(fast_start(&d, 64));
 	CHECK_OK(stop_recovers(&d, PLX_SIM_FAULT_PAUSE_STUCK, 5));
 	CHECK_EQ(rte_dma_stop(d.id), 0);
@@ -1196,11 +1011,11 @@ test_stop_abort_stuck(void)
 {
 	struct tdev d;
 
-	NEED_SIM();
+	NEED_SIM(sim);
 	CHECK_OK(fast_start(&d, 64));
 	CHECK_OK(stop_case(&d, PLX_SIM_FAULT_ABORT_STUCK, 3, true));
 	CHECK_EQ(rte_dma_start(d.id), -ENODEV);
-	CHECK_OK(vchan_status_is(&d, RTE_DMA_VCHAN_HALTED_ERROR));
+	CHECK_OK(plx_test_vchan_is(d.id, RTE_DMA_VCHAN_HALTED_ERROR));
 	/* Get the function back: remove, power-cycle, probe. */
 	CHECK_OK(reprobe(FAST_IDX, FAST_ARGS));
 	CHECK_OK(tdev_start(&d, FAST_IDX, 64));
@@ -1235,7 +1050,7 @@ test_start_stop_cycles(void)
 				1 + (i + c) % 8, LEN, SLOT));
 		CHECK_EQ(rte_dma_stop(d.id), 0);
 	}
-	CHECK_OK(check_stats(&d, CYCLES * N, CYCLES * N, 0));
+	CHECK_OK(plx_test_stats_are(d.id, CYCLES * N, CYCLES * N, 0));
 	return 0;
 }
 
@@ -1250,7 +1065,7 @@ test_restart_pending(void)
 	uint64_t base;
 	unsigned int i;
 
-	NEED_SIM();
+	NEED_SIM(sim);
 	CHECK(buf != NULL);
 	CHECK_OK(tdev_start(&d, RING_IDX, 64));
 	base = sim_descs(&d);
@@ -1281,35 +1096,35 @@ test_vchan_status(void)
 	unsigned int i;
 	uint16_t last;
 
-	NEED_SIM();
+	NEED_SIM(sim);
 	CHECK(buf != NULL);
 	CHECK_OK(fast_start(&d, 32));
-	CHECK_OK(vchan_status_is(&d, RTE_DMA_VCHAN_IDLE));
+	CHECK_OK(plx_test_vchan_is(d.id, RTE_DMA_VCHAN_IDLE));
 	CHECK_OK(smoke_copy(&d));
-	CHECK_OK(vchan_status_is(&d, RTE_DMA_VCHAN_IDLE));
+	CHECK_OK(plx_test_vchan_is(d.id, RTE_DMA_VCHAN_IDLE));
 
 	/* Pending behind a stall; released, it completes. */
 	CHECK_EQ(plx_sim_inject(sim, d.fn, PLX_SIM_FAULT_STALL, 0), 0);
 	CHECK_OK(enqueue(&d, iova(buf), iova(buf + 64), 64,
 		RTE_DMA_OP_FLAG_SUBMIT));
 	for (i = 0; i < 100; i++) {
-		CHECK_OK(vchan_status_is(&d, RTE_DMA_VCHAN_ACTIVE));
+		CHECK_OK(plx_test_vchan_is(d.id, RTE_DMA_VCHAN_ACTIVE));
 		CHECK_EQ(rte_dma_completed(d.id, 0, 1, &last, NULL), 0);
 	}
 	plx_sim_clear_faults(sim, d.fn);
 	CHECK_OK(wait_completed(&d, 1));
-	CHECK_OK(vchan_status_is(&d, RTE_DMA_VCHAN_IDLE));
+	CHECK_OK(plx_test_vchan_is(d.id, RTE_DMA_VCHAN_IDLE));
 
 	/* Pending behind a stall, then stopped. */
 	CHECK_EQ(plx_sim_inject(sim, d.fn, PLX_SIM_FAULT_STALL, 0), 0);
 	CHECK_OK(enqueue(&d, iova(buf), iova(buf + 64), 64,
 		RTE_DMA_OP_FLAG_SUBMIT));
-	CHECK_OK(vchan_status_is(&d, RTE_DMA_VCHAN_ACTIVE));
+	CHECK_OK(plx_test_vchan_is(d.id, RTE_DMA_VCHAN_ACTIVE));
 	CHECK_EQ(rte_dma_stop(d.id), 0);
-	CHECK_OK(vchan_status_is(&d, RTE_DMA_VCHAN_IDLE));
+	CHECK_OK(plx_test_vchan_is(d.id, RTE_DMA_VCHAN_IDLE));
 	CHECK_OK(wait_status(&d, &st, 1));
 	CHECK_STATUS(st, RTE_DMA_STATUS_USER_ABORT);
-	CHECK_OK(vchan_status_is(&d, RTE_DMA_VCHAN_IDLE));
+	CHECK_OK(plx_test_vchan_is(d.id, RTE_DMA_VCHAN_IDLE));
 	return 0;
 }
 
@@ -1323,50 +1138,36 @@ test_stats_dump(void)
 	struct tdev d;
 	uint64_t base;
 	unsigned int i;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f;
-	int ret;
 
-	NEED_SIM();
+	NEED_SIM(sim);
 	CHECK(buf != NULL);
 	CHECK_OK(tdev_start(&d, DATA_IDX, 32));
-	CHECK_OK(check_stats(&d, 0, 0, 0));
+	CHECK_OK(plx_test_stats_are(d.id, 0, 0, 0));
 	for (i = 0; i < RTE_DIM(x); i++)
 		x[i] = (struct xfer){ iova(buf), iova(buf + 512), 100 };
 	CHECK_OK(run_copies(&d, x, RTE_DIM(x)));
-	CHECK_OK(check_stats(&d, 10, 10, 0));
+	CHECK_OK(plx_test_stats_are(d.id, 10, 10, 0));
 
 	base = sim_descs(&d);
 	CHECK_EQ(plx_sim_inject(sim, d.fn, PLX_SIM_FAULT_READ_FAIL, 1), 0);
 	for (i = 0; i < 3; i++)
 		CHECK_OK(enqueue(&d, x[i].src, x[i].dst, x[i].len, 0));
-	CHECK_OK(check_stats(&d, 10, 10, 0));
+	CHECK_OK(plx_test_stats_are(d.id, 10, 10, 0));
 	CHECK_EQ(rte_dma_submit(d.id, 0), 0);
-	CHECK_OK(check_stats(&d, 13, 10, 0));
+	CHECK_OK(plx_test_stats_are(d.id, 13, 10, 0));
 	CHECK_OK(wait_descs(&d, base + 3));
 	CHECK_OK(wait_status(&d, st, 3));
 	CHECK_STATUS(st[1], RTE_DMA_STATUS_BUS_READ_ERROR);
-	CHECK_OK(check_stats(&d, 13, 13, 1));
+	CHECK_OK(plx_test_stats_are(d.id, 13, 13, 1));
 	CHECK_EQ(rte_dma_stats_get(d.id, RTE_DMA_ALL_VCHAN, &s), 0);
 	CHECK_EQ(s.submitted, 13);
 	CHECK_EQ(s.completed, 13);
 	CHECK_EQ(s.errors, 1);
 	CHECK_EQ(rte_dma_stats_get(d.id, 1, &s), -EINVAL);
 	CHECK_EQ(rte_dma_stats_reset(d.id, RTE_DMA_ALL_VCHAN), 0);
-	CHECK_OK(check_stats(&d, 0, 0, 0));
+	CHECK_OK(plx_test_stats_are(d.id, 0, 0, 0));
 
-	f = open_memstream(&text, &len);
-	CHECK(f != NULL);
-	ret = rte_dma_dump(d.id, f);
-	fclose(f);
-	if (ret != 0 || strstr(text, d.name) == NULL ||
-			strstr(text, "CTRL") == NULL) {
-		free(text);
-		FAIL("rte_dma_dump: %s", ret != 0 ? "failed" :
-			"no device name or CTRL in it");
-	}
-	free(text);
+	CHECK_OK(plx_test_dump_has(d.id, d.name, "CTRL"));
 	CHECK_EQ(rte_dma_stop(d.id), 0);
 	return 0;
 }
@@ -1384,7 +1185,7 @@ struct worker {
 	uint8_t *src;
 	uint8_t *dst;
 	int ret;
-	char msg[MSG_LEN];
+	char msg[PLX_TEST_MSG_LEN];
 };
 
 static int
@@ -1420,9 +1221,8 @@ worker_main(void *arg)
 {
 	struct worker *w = arg;
 
-	t_msg[0] = '\0';
-	w->ret = worker_copies(w);
-	rte_strscpy(w->msg, t_msg, sizeof(w->msg));
+	plx_test_msg[0] = '\0';
+	w->ret = plx_test_result(worker_copies(w), w->msg, sizeof(w->msg));
 	return 0;
 }
 
@@ -1456,7 +1256,7 @@ test_four_functions(void)
 	CHECK_EQ(launched, NB_FUNCS);
 	for (i = 0; i < NB_FUNCS; i++) {
 		CHECK_MSG(w[i].ret == 0, "worker: %s", w[i].msg);
-		CHECK_OK(check_stats(&w[i].d, W_OPS, W_OPS, 0));
+		CHECK_OK(plx_test_stats_are(w[i].d.id, W_OPS, W_OPS, 0));
 		CHECK_EQ(rte_dma_stop(w[i].d.id), 0);
 	}
 	return 0;
@@ -1514,7 +1314,7 @@ test_bad_input(void)
 	uint64_t base;
 	unsigned int i;
 
-	NEED_SIM();
+	NEED_SIM(sim);
 	CHECK(src != NULL && dst != NULL);
 	s = iova(src);
 	t = iova(dst + 8);
@@ -1555,7 +1355,7 @@ test_devargs(void)
 	struct tdev d;
 	unsigned int i;
 
-	NEED_SIM();
+	NEED_SIM(sim);
 	CHECK_OK(tdev_get(&d, DEVARGS_IDX));
 	bar = plx_sim_bar0(sim, d.fn);
 	CHECK(bar != NULL);
@@ -1586,12 +1386,7 @@ test_devargs(void)
 
 /* --- runner --- */
 
-struct test {
-	const char *name;
-	int (*fn)(void);
-};
-
-static const struct test tests[] = {
+static const struct plx_test tests[] = {
 	{ "probe", test_probe },
 	{ "info", test_info },
 	{ "config_errors", test_config_errors },
@@ -1647,16 +1442,13 @@ cleanup(void)
 				continue;
 			}
 			printf("# %s left unusable, probing it again\n", name);
-			if (sim == NULL || remove_func(idx) != 0)
-				continue;
 		}
-		if (sim != NULL) {
-			plx_sim_replug(sim, fn);
-			if (probe_func(idx, NULL, true) != 0)
-				printf("# cannot restore %s\n", name);
-		}
+		plx_test_msg[0] = '\0';
+		if (sim != NULL && reprobe(idx, NULL) != 0)
+			printf("# cannot restore %s: %s\n", name,
+				plx_test_msg);
 	}
-	t_msg[0] = '\0';
+	plx_test_msg[0] = '\0';
 	bufs_free();
 }
 
@@ -1670,10 +1462,8 @@ usage(const char *prog)
 int
 main(int argc, char **argv)
 {
-	const char *filter = NULL;
-	unsigned int i, passed = 0, failed = 0, skipped = 0;
-	bool times = false;
-	uint64_t t0;
+	struct plx_test_run run = { .filter = NULL };
+	unsigned int i;
 	int ret;
 
 	ret = rte_eal_init(argc, argv);
@@ -1684,54 +1474,27 @@ main(int argc, char **argv)
 	argc -= ret;
 	argv += ret;
 	for (ret = 1; ret < argc; ret++) {
-		if (strcmp(argv[ret], "--filter") == 0 && ret + 1 < argc) {
-			filter = argv[++ret];
-		} else if (strcmp(argv[ret], "--times") == 0) {
-			times = true;
-		} else if (strcmp(argv[ret], "--list") == 0) {
-			for (i = 0; i < RTE_DIM(tests); i++)
-				printf("%s\n", tests[i].name);
-			rte_eal_cleanup();
-			return 0;
-		} else {
+		if (!plx_test_option(&run, argc, argv, &ret)) {
 			usage(argv[0]);
 			rte_eal_cleanup();
 			return 2;
 		}
 	}
+	if (run.list) {
+		plx_test_list(tests, RTE_DIM(tests));
+		rte_eal_cleanup();
+		return 0;
+	}
 	sim = plx_sim_self();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	for (i = 0; i < RTE_DIM(tests); i++) {
-		if (filter != NULL && strstr(tests[i].name, filter) == NULL)
+		if (!plx_test_selected(&run, &tests[i]))
 			continue;
-		t_msg[0] = '\0';
-		t0 = rte_get_timer_cycles();
-		ret = tests[i].fn();
-		if (times)
-			printf("# %s: %" PRIu64 " ms\n", tests[i].name,
-				(rte_get_timer_cycles() - t0) * 1000 /
-				rte_get_timer_hz());
-		if (ret == 0 && t_msg[0] != '\0')
-			ret = -1;
-		if (ret == 0) {
-			printf("PASS %s\n", tests[i].name);
-			passed++;
-		} else if (ret > 0) {
-			printf("SKIP %s: %s\n", tests[i].name, t_msg);
-			skipped++;
-		} else {
-			printf("FAIL %s: %s\n", tests[i].name,
-				t_msg[0] != '\0' ? t_msg : "?");
-			failed++;
-		}
+		plx_test_run(&run, &tests[i]);
 		cleanup();
 	}
-	if (skipped > 0)
-		printf("%u passed, %u failed, %u skipped\n", passed, failed,
-			skipped);
-	else
-		printf("%u passed, %u failed\n", passed, failed);
+	plx_test_summary(&run);
 	rte_eal_cleanup();
-	return failed > 0 ? 1 : 0;
+	return run.failed > 0 ? 1 : 0;
 }

@@ -47,13 +47,11 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/wait.h>
 
@@ -72,11 +70,12 @@
 #include <rte_memzone.h>
 #include <rte_pause.h>
 
-/* struct rte_bus: find_device, and cleanup for the bus-cleanup variant. */
+/* struct rte_bus: cleanup, for the bus-cleanup variant. */
 #include <bus_driver.h>
 
 #include "plx_dma_hw.h"
 #include "plx_sim.h"
+#include "test_plx_common.h"
 
 #define MAX_CHANS	4	/* channels, and worker lcores, per cycle */
 #define MAX_FUNCS	PLX_SIM_MAX_FUNCS
@@ -88,14 +87,12 @@
 #define DST_OFF		8	/* where in its slot a copy lands */
 #define MAX_LEN		200	/* DST_OFF + MAX_LEN + guard fit a SLOT */
 #define SRC_LEN		(64 * 1024)
-#define GUARD		0xa5
 #define WAIT_US		(5 * 1000 * 1000)	/* longest wait without progress */
 #define CHILD_WAIT_US	(120 * 1000 * 1000)
 /* Polling a channel whose device vanished notices it within (generous,
  * for sanitizers on 2 cores; the PMD checks every 100 us). */
 #define SURPRISE_BOUND_US (1000 * 1000)
 #define CHILD_MAX_ARGS	256
-#define MSG_LEN		768
 #define FAST_STOP_MS	50
 #define FAST_ARGS	"stop_timeout_ms=" RTE_STR(FAST_STOP_MS)
 #define DEFAULT_CYCLES	400
@@ -108,109 +105,7 @@
 #define CHILD_SKIP	"cleanup-child: skip: "
 #define ST_BIT(st)	(1u << (st))
 
-/* --- results --- */
-
-static __thread char t_msg[MSG_LEN];
-
-static void __rte_format_printf(3, 4)
-record(const char *file, int line, const char *fmt, ...);
-
-/* Keep the first failure of the current test (or worker). */
-static void
-record(const char *file, int line, const char *fmt, ...)
-{
-	const char *base = file != NULL ? strrchr(file, '/') : NULL;
-	va_list ap;
-	int n;
-
-	if (t_msg[0] != '\0')
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(t_msg, sizeof(t_msg), fmt, ap);
-	va_end(ap);
-	if (file == NULL || n < 0 || (size_t)n >= sizeof(t_msg))
-		return;
-	snprintf(t_msg + n, sizeof(t_msg) - n, " (%s:%d)",
-		base != NULL ? base + 1 : file, line);
-}
-
-/* Put context in front of the failure already recorded. */
-static void __rte_format_printf(1, 2)
-msg_prefix(const char *fmt, ...);
-
-static void
-msg_prefix(const char *fmt, ...)
-{
-	char prefix[MSG_LEN / 2], old[MSG_LEN];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
-	va_end(ap);
-	memcpy(old, t_msg, sizeof(old));
-	if (snprintf(t_msg, sizeof(t_msg), "%s: %s", prefix, old) < 0)
-		memcpy(t_msg, old, sizeof(old));
-}
-
-#define FAIL(...) do { \
-	record(__FILE__, __LINE__, __VA_ARGS__); \
-	return -1; \
-} while (0)
-#define SKIP(...) do { \
-	record(NULL, 0, __VA_ARGS__); \
-	return 1; \
-} while (0)
-#define CHECK_MSG(cond, ...) do { \
-	if (!(cond)) \
-		FAIL(__VA_ARGS__); \
-} while (0)
-#define CHECK(cond) CHECK_MSG(cond, "%s", #cond)
-#define CHECK_EQ(a, b) do { \
-	long long a_ = (long long)(a), b_ = (long long)(b); \
-	if (a_ != b_) \
-		FAIL("%s is %lld, expected %s = %lld", #a, a_, #b, b_); \
-} while (0)
-/* For helpers returning 0 or -1 (the helper has recorded why). */
-#define CHECK_OK(expr) do { \
-	if ((expr) != 0) \
-		FAIL("%s failed", #expr); \
-} while (0)
-
-static const char *
-status_name(enum rte_dma_status_code st)
-{
-	switch (st) {
-	case RTE_DMA_STATUS_SUCCESSFUL: return "SUCCESSFUL";
-	case RTE_DMA_STATUS_USER_ABORT: return "USER_ABORT";
-	case RTE_DMA_STATUS_NOT_ATTEMPTED: return "NOT_ATTEMPTED";
-	case RTE_DMA_STATUS_BUS_READ_ERROR: return "BUS_READ_ERROR";
-	case RTE_DMA_STATUS_BUS_WRITE_ERROR: return "BUS_WRITE_ERROR";
-	case RTE_DMA_STATUS_DEV_LINK_ERROR: return "DEV_LINK_ERROR";
-	case RTE_DMA_STATUS_ERROR_UNKNOWN: return "ERROR_UNKNOWN";
-	default: return "other";
-	}
-}
-
-/* --- time, randomness --- */
-
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* Between polls: leave the CPU to the engine now and then (2 cores). */
-static void
-idle(unsigned int *spins)
-{
-	if (++*spins % 16 == 0)
-		sched_yield();
-	else
-		rte_pause();
-}
+/* --- randomness --- */
 
 static uint64_t g_seed;
 
@@ -507,7 +402,7 @@ op_verify(const struct tchan *tc, uint64_t k, enum rte_dma_status_code st)
 
 	CHECK_MSG(d[-1] == GUARD && d[r->len] == GUARD,
 		"op %" PRIu64 " on %s (%s): bytes written outside its %u",
-		k, tc->addr, status_name(st), r->len);
+		k, tc->addr, plx_test_status_name(st), r->len);
 	if (st == RTE_DMA_STATUS_SUCCESSFUL) {
 		CHECK_MSG(memcmp(d, tc->src + r->src_off, r->len) == 0,
 			"op %" PRIu64 " on %s reported successful, but its %u bytes did not arrive",
@@ -533,12 +428,12 @@ op_check(struct tchan *tc, uint64_t k, enum rte_dma_status_code st)
 			tc->exp_st : RTE_DMA_STATUS_NOT_ATTEMPTED;
 
 		CHECK_MSG(st == exp, "op %" PRIu64 " (id %u) on %s is %s, expected %s",
-			k, (uint16_t)k, tc->addr, status_name(st),
-			status_name(exp));
+			k, (uint16_t)k, tc->addr, plx_test_status_name(st),
+			plx_test_status_name(exp));
 	} else if (k >= tc->sub) {
 		CHECK_MSG(st == RTE_DMA_STATUS_NOT_ATTEMPTED,
 			"op %" PRIu64 " on %s, never submitted, is %s",
-			k, tc->addr, status_name(st));
+			k, tc->addr, plx_test_status_name(st));
 	} else if (st == RTE_DMA_STATUS_SUCCESSFUL) {
 		CHECK_MSG(!tc->fail_seen,
 			"op %" PRIu64 " on %s is SUCCESSFUL after a failed one",
@@ -551,7 +446,7 @@ op_check(struct tchan *tc, uint64_t k, enum rte_dma_status_code st)
 
 		CHECK_MSG(st < 32 && (allowed & ST_BIT(st)),
 			"submitted op %" PRIu64 " on %s is %s%s", k, tc->addr,
-			status_name(st), allowed == 0 ?
+			plx_test_status_name(st), allowed == 0 ?
 				" on a channel nobody removed or stopped" : "");
 		tc->fail_seen = true;
 	}
@@ -561,7 +456,7 @@ op_check(struct tchan *tc, uint64_t k, enum rte_dma_status_code st)
 	if (st != RTE_DMA_STATUS_SUCCESSFUL) {
 		tc->errors++;
 		if (tc->first_fail_us == 0)
-			tc->first_fail_us = now_us();
+			tc->first_fail_us = plx_test_now_us();
 	}
 	return op_verify(tc, k, st);
 }
@@ -620,8 +515,7 @@ collect_ok(struct tchan *tc, uint16_t max, uint16_t *got, bool *err)
 static int
 drain_all(struct tchan *tc, bool use_ok, uint16_t burst)
 {
-	uint64_t end = now_us() + WAIT_US;
-	unsigned int spins = 0;
+	struct plx_wait w = plx_wait_begin(WAIT_US);
 	bool err = false;
 	uint16_t n;
 
@@ -630,15 +524,10 @@ drain_all(struct tchan *tc, bool use_ok, uint16_t burst)
 			CHECK_OK(collect_ok(tc, burst, &n, &err));
 		else
 			CHECK_OK(collect_status(tc, burst, &n));
-		if (n > 0) {
-			end = now_us() + WAIT_US;
-			continue;
-		}
-		CHECK_MSG(now_us() < end,
+		CHECK_MSG(plx_waiting(&w, n),
 			"%s: %" PRIu64 " of %" PRIu64 " ops still unreported after %u s",
 			tc->addr, tc->handed - tc->rep, tc->handed,
 			WAIT_US / 1000000);
-		idle(&spins);
 	}
 	return 0;
 }
@@ -653,118 +542,31 @@ tchan_expect(struct tchan *tc, uint64_t ok, uint64_t fail,
 	tc->exp_st = st;
 }
 
+/* The PMD's counters agree with what the application saw. */
 static int
 stats_match(const struct tchan *tc, int16_t id)
 {
-	struct rte_dma_stats s;
-
-	CHECK_EQ(rte_dma_stats_get(id, 0, &s), 0);
-	CHECK_MSG(s.submitted == tc->sub && s.completed == tc->rep &&
-			s.errors == tc->errors,
-		"%s stats: submitted %" PRIu64 ", completed %" PRIu64 ", errors %" PRIu64
-		"; the application saw %" PRIu64 ", %" PRIu64 ", %" PRIu64,
-		tc->addr, s.submitted, s.completed, s.errors, tc->sub, tc->rep,
-		tc->errors);
-	return 0;
-}
-
-static int
-vchan_is(int16_t id, enum rte_dma_vchan_status exp)
-{
-	enum rte_dma_vchan_status vs;
-
-	CHECK_EQ(rte_dma_vchan_status(id, 0, &vs), 0);
-	CHECK_MSG(vs == exp, "dmadev %d: vchan status %d, expected %d",
-		id, vs, exp);
-	return 0;
+	return plx_test_stats_are(id, tc->sub, tc->rep, tc->errors);
 }
 
 static int
 wait_descs(const struct tchan *tc, uint64_t target)
 {
-	uint64_t end = now_us() + WAIT_US;
-	unsigned int spins = 0;
-
-	while (sim_descs(tc) < target) {
-		CHECK_MSG(now_us() < end,
-			"%s: engine at descriptor %" PRIu64 ", waiting for %" PRIu64,
-			tc->addr, sim_descs(tc), target);
-		idle(&spins);
-	}
-	CHECK_EQ(sim_descs(tc), target);
-	return 0;
+	return plx_test_wait_descs(sim, tc->fn, target, WAIT_US);
 }
 
 /* --- device life cycle --- */
 
 static int
-dev_name_cmp(const struct rte_device *dev, const void *name)
-{
-	return strcmp(rte_dev_name(dev), name);
-}
-
-static struct rte_device *
-pci_find(const char *addr)
-{
-	struct rte_bus *bus = rte_bus_find_by_name("pci");
-
-	return bus == NULL ? NULL : bus->find_device(NULL, dev_name_cmp, addr);
-}
-
-/* The application removes a PCI device, by device or by name. */
-static int
-pci_remove(const char *addr, bool by_name)
-{
-	struct rte_device *dev;
-
-	if (by_name)
-		return rte_eal_hotplug_remove("pci", addr);
-	dev = pci_find(addr);
-	return dev == NULL ? -ENOENT : rte_dev_remove(dev);
-}
-
-static int
-pci_probe(const char *addr, const char *args)
-{
-	char devstr[128];
-
-	snprintf(devstr, sizeof(devstr), "%s%s%s", addr,
-		args != NULL ? "," : "", args != NULL ? args : "");
-	return rte_dev_probe(devstr);
-}
-
-static int
 tchan_attach(struct tchan *tc)
 {
-	int id = rte_dma_get_dev_id_by_name(tc->addr);
-
-	CHECK_MSG(id >= 0, "no dmadev named %s", tc->addr);
-	tc->id = id;
-	return 0;
-}
-
-static int
-tchan_setup(struct tchan *tc, uint16_t nb_desc)
-{
-	const struct rte_dma_conf conf = { .nb_vchans = 1 };
-	const struct rte_dma_vchan_conf qconf = {
-		.direction = RTE_DMA_DIR_MEM_TO_MEM,
-		.nb_desc = nb_desc,
-	};
-
-	CHECK_EQ(rte_dma_configure(tc->id, &conf), 0);
-	CHECK_EQ(rte_dma_vchan_setup(tc->id, 0, &qconf), 0);
-	CHECK_EQ(rte_dma_stats_reset(tc->id, 0), 0);
-	return 0;
+	return plx_test_dev_id(tc->addr, &tc->id);
 }
 
 static int
 tchan_start(struct tchan *tc, uint16_t nb_desc)
 {
-	CHECK_OK(tchan_setup(tc, nb_desc));
-	CHECK_EQ(rte_dma_start(tc->id), 0);
-	tc->nb_desc = rte_dma_burst_capacity(tc->id, 0);
-	CHECK_EQ(tc->nb_desc, rte_align32pow2(nb_desc));
+	CHECK_OK(plx_test_start(tc->id, nb_desc, &tc->nb_desc));
 	CHECK(tc->nb_desc <= BENCH_RING);
 	tc->handed = tc->sub = tc->rep = tc->errors = 0;
 	tc->first_fail_us = 0;
@@ -835,28 +637,9 @@ static int
 fresh_device(struct tchan *tc)
 {
 	CHECK_OK(dev_close_check(tc->id, 2));
-	CHECK_EQ(pci_remove(tc->addr, false), 0);
-	CHECK_EQ(pci_probe(tc->addr, NULL), 0);
+	CHECK_EQ(plx_test_pci_remove(tc->addr, false), 0);
+	CHECK_EQ(plx_test_pci_probe(tc->addr, NULL), 0);
 	return tchan_attach(tc);
-}
-
-static int
-dump_has(int16_t id, const char *a, const char *b)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	bool ok;
-	int ret;
-
-	CHECK(f != NULL);
-	ret = rte_dma_dump(id, f);
-	fclose(f);
-	ok = ret == 0 && strstr(buf, a) != NULL && strstr(buf, b) != NULL;
-	free(buf);
-	CHECK_MSG(ok, "rte_dma_dump(%d) returned %d, or lacks \"%s\" or \"%s\"",
-		id, ret, a, b);
-	return 0;
 }
 
 /* Right after a removal returned: the address is free for a re-plug. */
@@ -865,7 +648,7 @@ removed_now(const struct tchan *tc)
 {
 	CHECK_MSG(rte_dma_get_dev_id_by_name(tc->addr) < 0,
 		"a dmadev is still named %s after its removal", tc->addr);
-	return vchan_is(tc->id, RTE_DMA_VCHAN_HALTED_ERROR);
+	return plx_test_vchan_is(tc->id, RTE_DMA_VCHAN_HALTED_ERROR);
 }
 
 /*
@@ -887,9 +670,9 @@ held_check(const struct tchan *tc, int16_t id, char *name, size_t len)
 		info.dev_name);
 	CHECK_EQ(rte_dma_get_dev_id_by_name(info.dev_name), id);
 	CHECK_EQ(info.nb_vchans, 1);
-	CHECK_OK(vchan_is(id, RTE_DMA_VCHAN_HALTED_ERROR));
+	CHECK_OK(plx_test_vchan_is(id, RTE_DMA_VCHAN_HALTED_ERROR));
 	CHECK_OK(stats_match(tc, id));
-	CHECK_OK(dump_has(id, info.dev_name, "removed"));
+	CHECK_OK(plx_test_dump_has(id, info.dev_name, "removed"));
 	if (name != NULL)
 		snprintf(name, len, "%s", info.dev_name);
 	return 0;
@@ -920,7 +703,7 @@ held_fast_path(struct tchan *tc)
 	n = rte_dma_completed_status(tc->id, 0, RTE_DIM(st), &last, st);
 	CHECK_MSG(n == 0,
 		"completed_status on removed %s reported %u more ops (first %s, last_idx %u) after all %" PRIu64 " handed out were reported",
-		tc->addr, n, status_name(st[0]), last, tc->handed);
+		tc->addr, n, plx_test_status_name(st[0]), last, tc->handed);
 	CHECK_EQ(last, (uint16_t)(tc->rep - 1));
 	n = rte_dma_completed(tc->id, 0, RTE_DIM(st), &last, &err);
 	CHECK_MSG(n == 0 && !err,
@@ -937,19 +720,13 @@ held_fast_path(struct tchan *tc)
 static int
 func_restore(struct tchan *tc, const char *args)
 {
-	struct rte_device *dev;
 	int id = rte_dma_get_dev_id_by_name(tc->addr);
 
 	if (id >= 0) {
 		rte_dma_stop(id);
 		rte_dma_close(id);
 	}
-	dev = pci_find(tc->addr);
-	if (dev != NULL && rte_dev_is_probed(dev))
-		CHECK_EQ(pci_remove(tc->addr, false), 0);
-	CHECK_EQ(plx_sim_replug(sim, tc->fn), 0);
-	plx_sim_clear_faults(sim, tc->fn);
-	CHECK_EQ(pci_probe(tc->addr, args), 0);
+	CHECK_OK(plx_test_pci_restore(sim, tc->addr, args));
 	return tchan_attach(tc);
 }
 
@@ -987,7 +764,7 @@ replug(struct tchan *tc, bool vanished, bool probe_while_held,
 		CHECK_EQ(plx_sim_replug(sim, tc->fn), 0);
 	if (!probe_while_held)
 		CHECK_OK(dev_close_check(old, frees));
-	CHECK_EQ(pci_probe(tc->addr, NULL), 0);
+	CHECK_EQ(plx_test_pci_probe(tc->addr, NULL), 0);
 	CHECK_OK(tchan_attach(tc));
 	if (probe_while_held) {
 		CHECK_MSG(tc->id != old,
@@ -996,7 +773,7 @@ replug(struct tchan *tc, bool vanished, bool probe_while_held,
 		CHECK_EQ(rte_dma_info_get(old, &info), 0);
 		snprintf(held, sizeof(held), "%s", info.dev_name);
 		CHECK_EQ(rte_dma_get_dev_id_by_name(held), old);
-		CHECK_OK(vchan_is(old, RTE_DMA_VCHAN_HALTED_ERROR));
+		CHECK_OK(plx_test_vchan_is(old, RTE_DMA_VCHAN_HALTED_ERROR));
 		CHECK_OK(dev_close_check(old, frees));
 		CHECK_EQ(rte_dma_get_dev_id_by_name(tc->addr), tc->id);
 		CHECK(rte_dma_get_dev_id_by_name(held) < 0);
@@ -1023,7 +800,7 @@ unbind_alarm(void *arg)
 {
 	struct unbind_slot *s = arg;
 
-	s->result = pci_remove(s->addr, s->by_name);
+	s->result = plx_test_pci_remove(s->addr, s->by_name);
 	__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
 }
 
@@ -1070,16 +847,13 @@ static int
 unbind_wait(const struct tchan *tc)
 {
 	struct unbind_slot *s = &unbind_slots[tc->fn];
-	uint64_t end = now_us() + WAIT_US;
-	unsigned int spins = 0;
+	struct plx_wait w = plx_wait_begin(WAIT_US);
 
-	while (!__atomic_load_n(&s->done, __ATOMIC_ACQUIRE)) {
-		CHECK_MSG(now_us() < end,
+	while (!__atomic_load_n(&s->done, __ATOMIC_ACQUIRE))
+		CHECK_MSG(plx_waiting(&w, 0),
 			"%s: no removal %u s after the unbind request (%u REMOVE events)",
 			tc->addr, WAIT_US / 1000000,
 			__atomic_load_n(&s->events, __ATOMIC_RELAXED));
-		idle(&spins);
-	}
 	CHECK_MSG(s->result == 0, "removal of %s from the alarm: %d",
 		tc->addr, s->result);
 	CHECK_EQ(__atomic_load_n(&s->events, __ATOMIC_ACQUIRE), 1);
@@ -1109,8 +883,7 @@ stage_stalled(struct tchan *tc, const char *args, unsigned int k,
 	unsigned int i;
 	int rc;
 
-	if (sim == NULL)
-		SKIP("not running under dpdk-plx-sim");
+	NEED_SIM(sim);
 	CHECK_OK(func_restore(tc, args));
 	CHECK_OK(tchan_start(tc, nb_desc));
 	base = sim_descs(tc);
@@ -1158,14 +931,14 @@ stalled_removal(const struct stall_case *c)
 		return ret;
 	if (c->extra != PLX_SIM_FAULT_NONE)
 		CHECK_EQ(plx_sim_inject(sim, tc->fn, c->extra, 0), 0);
-	t0 = now_us();
+	t0 = plx_test_now_us();
 	if (c->how == BY_APP) {
-		CHECK_EQ(pci_remove(tc->addr, false), 0);
+		CHECK_EQ(plx_test_pci_remove(tc->addr, false), 0);
 	} else {
 		CHECK_OK(unbind_request(tc, false));
 		CHECK_OK(unbind_wait(tc));
 	}
-	dt = now_us() - t0;
+	dt = plx_test_now_us() - t0;
 	CHECK_MSG(dt >= FAST_STOP_MS * 1000 && dt < WAIT_US,
 		"removal took %" PRIu64 " us with a %u ms stop timeout", dt,
 		FAST_STOP_MS);
@@ -1243,8 +1016,7 @@ test_surprise_idle(void)
 	uint64_t t0;
 	int rc;
 
-	if (sim == NULL)
-		SKIP("not running under dpdk-plx-sim");
+	NEED_SIM(sim);
 	CHECK_OK(func_restore(tc, NULL));
 	CHECK_OK(tchan_start(tc, 32));
 	CHECK_OK(smoke(tc));
@@ -1254,18 +1026,18 @@ test_surprise_idle(void)
 	CHECK_EQ(rc, SMOKE_OPS);
 	tchan_expect(tc, SMOKE_OPS, SMOKE_OPS + 1,
 		RTE_DMA_STATUS_DEV_LINK_ERROR);
-	t0 = now_us();
+	t0 = plx_test_now_us();
 	CHECK_OK(drain_all(tc, false, 4));
 	CHECK_OK(noticed_within(tc, t0));
 	CHECK_OK(held_fast_path(tc));
-	CHECK_OK(vchan_is(tc->id, RTE_DMA_VCHAN_HALTED_ERROR));
+	CHECK_OK(plx_test_vchan_is(tc->id, RTE_DMA_VCHAN_HALTED_ERROR));
 	CHECK_OK(stats_match(tc, tc->id));
 	CHECK_EQ(rte_dma_get_dev_id_by_name(tc->addr), tc->id);
-	CHECK_EQ(pci_remove(tc->addr, false), 0);
+	CHECK_EQ(plx_test_pci_remove(tc->addr, false), 0);
 	CHECK_OK(removed_now(tc));
 	CHECK_OK(held_check(tc, tc->id, NULL, 0));
 	/* A function still off the bus cannot be probed. */
-	CHECK_MSG(pci_probe(tc->addr, NULL) < 0,
+	CHECK_MSG(plx_test_pci_probe(tc->addr, NULL) < 0,
 		"probe of %s succeeded while it is off the bus", tc->addr);
 	CHECK(rte_dma_get_dev_id_by_name(tc->addr) < 0);
 	return replug(tc, true, false, 2);
@@ -1283,16 +1055,16 @@ test_surprise_full_ring(void)
 	ret = stage_stalled(tc, NULL, K, RING - K - U, U, RING);
 	if (ret != 0)
 		return ret;
-	t0 = now_us();
+	t0 = plx_test_now_us();
 	CHECK_EQ(plx_sim_inject(sim, tc->fn, PLX_SIM_FAULT_SURPRISE_REMOVAL,
 		0), 0);
 	tchan_expect(tc, K, RING - U, RTE_DMA_STATUS_DEV_LINK_ERROR);
 	CHECK_OK(drain_all(tc, true, 8));
 	CHECK_OK(noticed_within(tc, t0));
 	CHECK_OK(held_fast_path(tc));
-	CHECK_OK(vchan_is(tc->id, RTE_DMA_VCHAN_HALTED_ERROR));
+	CHECK_OK(plx_test_vchan_is(tc->id, RTE_DMA_VCHAN_HALTED_ERROR));
 	CHECK_OK(stats_match(tc, tc->id));
-	CHECK_EQ(pci_remove(tc->addr, true), 0);
+	CHECK_EQ(plx_test_pci_remove(tc->addr, true), 0);
 	CHECK_OK(removed_now(tc));
 	CHECK_OK(held_check(tc, tc->id, NULL, 0));
 	return replug(tc, true, true, 2);
@@ -1308,10 +1080,10 @@ static int
 stop_job_run(void *arg)
 {
 	struct stop_job *j = arg;
-	uint64_t t0 = now_us();
+	uint64_t t0 = plx_test_now_us();
 
 	j->rc = rte_dma_stop(j->id);
-	j->us = now_us() - t0;
+	j->us = plx_test_now_us() - t0;
 	return 0;
 }
 
@@ -1322,11 +1094,11 @@ wait_ctrl_bit(const struct tchan *tc, uint32_t bit)
 	const volatile uint8_t *bar = plx_sim_bar0(sim, tc->fn);
 	const volatile uint32_t *ctrl =
 		(const volatile uint32_t *)(bar + PLX_REG_CTRL);
-	uint64_t end = now_us() + WAIT_US;
+	uint64_t end = plx_test_now_us() + WAIT_US;
 	unsigned int spins = 0;
 
 	while ((*ctrl & bit) == 0 || *ctrl == PLX_GONE_U32) {
-		CHECK_MSG(now_us() < end, "%s: CTRL never showed 0x%x",
+		CHECK_MSG(plx_test_now_us() < end, "%s: CTRL never showed 0x%x",
 			tc->addr, bit);
 		if (++spins % 1024 == 0)
 			sched_yield();
@@ -1368,10 +1140,10 @@ test_surprise_during_stop(void)
 	tchan_expect(tc, STALL_K, STALL_K + STALL_M,
 		RTE_DMA_STATUS_DEV_LINK_ERROR);
 	CHECK_OK(drain_all(tc, false, 8));
-	CHECK_OK(vchan_is(tc->id, RTE_DMA_VCHAN_HALTED_ERROR));
+	CHECK_OK(plx_test_vchan_is(tc->id, RTE_DMA_VCHAN_HALTED_ERROR));
 	CHECK_OK(stats_match(tc, tc->id));
 	CHECK_OK(held_fast_path(tc));
-	CHECK_EQ(pci_remove(tc->addr, false), 0);
+	CHECK_EQ(plx_test_pci_remove(tc->addr, false), 0);
 	CHECK_MSG(!rte_dma_is_valid(tc->id),
 		"stopped dmadev %d of %s not released by its removal", tc->id,
 		tc->addr);
@@ -1386,36 +1158,83 @@ remove_released(struct tchan *tc, const struct heap *before)
 	struct heap after;
 	int16_t id = tc->id;
 
-	CHECK_EQ(pci_remove(tc->addr, false), 0);
+	CHECK_EQ(plx_test_pci_remove(tc->addr, false), 0);
 	CHECK_MSG(!rte_dma_is_valid(id),
 		"dmadev %d of %s not released by its removal", id, tc->addr);
 	CHECK(rte_dma_get_dev_id_by_name(tc->addr) < 0);
 	CHECK_EQ(rte_dma_count_avail(), nb_funcs - 1);
 	CHECK_EQ(rte_dma_close(id), -EINVAL);
-	CHECK_EQ(pci_probe(tc->addr, NULL), 0);
+	CHECK_EQ(plx_test_pci_probe(tc->addr, NULL), 0);
 	CHECK_OK(tchan_attach(tc));
 	heap_get(&after);
 	return heap_same(before, &after, "after remove and re-probe");
 }
 
-/* A device that is not started is released by its removal at once. */
+/*
+ * A device that is not started, with nothing left to collect, is released
+ * by its removal at once.
+ */
 static int
 test_remove_not_started(void)
 {
 	struct tchan *tc = &chans[DET_FN];
 	struct heap h0;
 
-	if (sim == NULL)
-		SKIP("not running under dpdk-plx-sim");
+	NEED_SIM(sim);
 	CHECK_OK(func_restore(tc, NULL));
 	CHECK_EQ(rte_dma_count_avail(), nb_funcs);
 	heap_get(&h0);
 	/* configured, never started */
-	CHECK_OK(tchan_setup(tc, 64));
+	CHECK_OK(plx_test_configure(tc->id, 64));
 	CHECK_OK(remove_released(tc, &h0));
 	/* started, then stopped */
 	CHECK_OK(start_smoke_stop(tc));
 	return remove_released(tc, &h0);
+}
+
+/*
+ * A stopped channel with ops still to collect (done but not collected,
+ * never submitted) is held by its removal: it reports each op once, then
+ * its close frees all; the address probes afresh.
+ */
+static int
+test_remove_stopped_pending(void)
+{
+	enum { DONE = 6, UNSUB = 3, RING = 32 };
+	struct tchan *tc = &chans[DET_FN];
+	struct heap h0, h1;
+	uint64_t base;
+	unsigned int i;
+	int rc;
+
+	NEED_SIM(sim);
+	CHECK_OK(func_restore(tc, NULL));
+	heap_get(&h0);
+	CHECK_OK(tchan_start(tc, RING));
+	base = sim_descs(tc);
+	for (i = 0; i < DONE + UNSUB; i++) {
+		CHECK_OK(op_issue(tc, i + 1 == DONE ?
+			RTE_DMA_OP_FLAG_SUBMIT : 0, &rc));
+		CHECK_MSG(rc >= 0, "copy %u on %s: %d", i, tc->addr, rc);
+	}
+	CHECK_OK(wait_descs(tc, base + DONE));
+	CHECK_EQ(rte_dma_stop(tc->id), 0);
+	CHECK_EQ(plx_test_pci_remove(tc->addr, false), 0);
+	CHECK_OK(removed_now(tc));
+	CHECK_OK(held_check(tc, tc->id, NULL, 0));
+	tchan_expect(tc, DONE, DONE, RTE_DMA_STATUS_SUCCESSFUL);
+	CHECK_OK(drain_all(tc, false, 4));
+	CHECK_EQ(tc->nb_st[0], DONE);
+	CHECK_EQ(tc->nb_st[2], UNSUB);
+	CHECK_OK(stats_match(tc, tc->id));
+	CHECK_OK(held_fast_path(tc));
+	CHECK_OK(plx_test_vchan_is(tc->id, RTE_DMA_VCHAN_HALTED_ERROR));
+	CHECK_OK(dev_close_check(tc->id, 2));
+	CHECK_EQ(plx_test_pci_probe(tc->addr, NULL), 0);
+	CHECK_OK(tchan_attach(tc));
+	heap_get(&h1);
+	CHECK_OK(heap_same(&h0, &h1, "after close and re-probe"));
+	return start_smoke_stop(tc);
 }
 
 /*
@@ -1435,7 +1254,7 @@ test_removed_fast_path(void)
 	ret = stage_stalled(tc, FAST_ARGS, K, M, U, RING);
 	if (ret != 0)
 		return ret;
-	CHECK_EQ(pci_remove(tc->addr, false), 0);
+	CHECK_EQ(plx_test_pci_remove(tc->addr, false), 0);
 	descs = sim_descs(tc);
 	CHECK_OK(op_issue(tc, 0, &rc));
 	CHECK_EQ(rc, -ENODEV);
@@ -1465,17 +1284,16 @@ test_replug_twice_held(void)
 	int16_t ids[3];
 	unsigned int i;
 
-	if (sim == NULL)
-		SKIP("not running under dpdk-plx-sim");
+	NEED_SIM(sim);
 	CHECK_OK(func_restore(tc, NULL));
 	for (i = 0; i < 2; i++) {
 		CHECK_OK(tchan_start(tc, 32));
 		CHECK_OK(smoke(tc));
 		ids[i] = tc->id;
-		CHECK_EQ(pci_remove(tc->addr, i == 1), 0);
+		CHECK_EQ(plx_test_pci_remove(tc->addr, i == 1), 0);
 		CHECK_OK(removed_now(tc));
 		CHECK_OK(held_check(tc, ids[i], names[i], sizeof(names[i])));
-		CHECK_EQ(pci_probe(tc->addr, NULL), 0);
+		CHECK_EQ(plx_test_pci_probe(tc->addr, NULL), 0);
 		CHECK_OK(tchan_attach(tc));
 	}
 	ids[2] = tc->id;
@@ -1523,7 +1341,7 @@ struct worker {
 	uint32_t phase;
 	uint32_t finish;
 	uint64_t noticed_us;
-	char msg[MSG_LEN];
+	char msg[PLX_TEST_MSG_LEN];
 };
 
 static uint32_t g_abort;	/* the main lcore gave up */
@@ -1605,7 +1423,7 @@ victim_drain(struct worker *w, int rc, const char *what)
 		__atomic_load_n(&g_removing, __ATOMIC_ACQUIRE) ?
 			" while a removal was under way" : "",
 		w->role == ROLE_VICTIM ? "-ENODEV" : "success");
-	w->noticed_us = now_us();
+	w->noticed_us = plx_test_now_us();
 	worker_phase(w, PH_DRAIN);
 	CHECK_OK(drain_all(tc, rnd_below(&w->rnd, 2) == 0,
 		1 + rnd_below(&w->rnd, tc->nb_desc)));
@@ -1659,8 +1477,8 @@ worker_run(struct worker *w)
 			if (w->role == ROLE_STOPPER)
 				return stopper_stop(w);
 			if (end == 0)
-				end = now_us() + WAIT_US;
-			CHECK_MSG(now_us() < end,
+				end = plx_test_now_us() + WAIT_US;
+			CHECK_MSG(plx_test_now_us() < end,
 				"copy and submit on %s still succeed %u s after its removal began",
 				w->tc->addr, WAIT_US / 1000000);
 		}
@@ -1669,7 +1487,7 @@ worker_run(struct worker *w)
 			return victim_drain(w, rc, what);
 		CHECK_OK(worker_poll(w, &n));
 		if (n == 0)
-			idle(&spins);
+			plx_test_idle(&spins);
 	}
 }
 
@@ -1679,13 +1497,8 @@ worker_main(void *arg)
 	struct worker *w = arg;
 	int ret;
 
-	t_msg[0] = '\0';
-	ret = worker_run(w);
-	if (ret != 0 || t_msg[0] != '\0') {
-		snprintf(w->msg, sizeof(w->msg), "%s",
-			t_msg[0] != '\0' ? t_msg : "?");
-		ret = -1;
-	}
+	plx_test_msg[0] = '\0';
+	ret = plx_test_result(worker_run(w), w->msg, sizeof(w->msg));
 	worker_phase(w, PH_DONE);
 	return ret;
 }
@@ -1708,12 +1521,12 @@ workers_launch(struct worker *ws, unsigned int n, unsigned int *launched)
 static int
 workers_join(struct worker *ws, unsigned int n, int ret)
 {
-	char main_msg[MSG_LEN];
+	char main_msg[PLX_TEST_MSG_LEN];
 	int rc[MAX_CHANS];
 	unsigned int i;
 
-	memcpy(main_msg, t_msg, sizeof(main_msg));
-	t_msg[0] = '\0';
+	memcpy(main_msg, plx_test_msg, sizeof(main_msg));
+	plx_test_msg[0] = '\0';
 	if (ret != 0)
 		__atomic_store_n(&g_abort, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < n; i++)
@@ -1724,31 +1537,28 @@ workers_join(struct worker *ws, unsigned int n, int ret)
 				strlen(ABORTED_MSG)) == 0)
 			continue;
 		/* The worker's message has its file and line. */
-		record(NULL, 0, "%s worker on %s: %s%s%s",
+		plx_test_record(NULL, 0, "%s worker on %s: %s%s%s",
 			role_names[ws[i].role], ws[i].tc->addr, ws[i].msg,
 			main_msg[0] != '\0' ? "; then " : "", main_msg);
 		return -1;
 	}
 	if (ret == 0)
 		return 0;
-	memcpy(t_msg, main_msg, sizeof(main_msg));
-	if (t_msg[0] == '\0')
-		record(NULL, 0, "a worker ended early");
+	memcpy(plx_test_msg, main_msg, sizeof(main_msg));
+	if (plx_test_msg[0] == '\0')
+		plx_test_record(NULL, 0, "a worker ended early");
 	return -1;
 }
 
 static int
 worker_wait_done(const struct worker *w)
 {
-	uint64_t end = now_us() + WAIT_US;
-	unsigned int spins = 0;
+	struct plx_wait wt = plx_wait_begin(WAIT_US);
 
-	while (__atomic_load_n(&w->phase, __ATOMIC_ACQUIRE) != PH_DONE) {
-		CHECK_MSG(now_us() < end,
+	while (__atomic_load_n(&w->phase, __ATOMIC_ACQUIRE) != PH_DONE)
+		CHECK_MSG(plx_waiting(&wt, 0),
 			"the worker on %s did not notice its device vanished within %u s",
 			w->tc->addr, WAIT_US / 1000000);
-		idle(&spins);
-	}
 	return 0;
 }
 
@@ -1758,7 +1568,7 @@ enum trigger { TR_NOW, TR_OPS, TR_FULL, TR_POLL, TR_DELAY, TR_MAX };
 static int
 wait_trigger(struct worker *w, enum trigger tr, uint64_t *rs)
 {
-	uint64_t end = now_us() + WAIT_US, target = 0;
+	uint64_t end = plx_test_now_us() + WAIT_US, target = 0;
 	unsigned int spins = 0;
 
 	if (tr == TR_NOW)
@@ -1783,7 +1593,7 @@ wait_trigger(struct worker *w, enum trigger tr, uint64_t *rs)
 		/* It failed: joining it tells why. */
 		if (__atomic_load_n(&w->phase, __ATOMIC_ACQUIRE) == PH_DONE)
 			return -1;
-		CHECK_MSG(now_us() < end,
+		CHECK_MSG(plx_test_now_us() < end,
 			"the worker on %s never reached trigger %d", w->tc->addr,
 			tr);
 		if (++spins % 1024 == 0)
@@ -1868,14 +1678,14 @@ cycle_remove(struct cycle *c)
 	bool early = rnd_below(&c->rs, 4) == 0;
 	unsigned int i;
 
-	c->inject_us = now_us();
+	c->inject_us = plx_test_now_us();
 	for (i = 0; i < c->nv; i++) {
 		struct tchan *tc = c->ws[i].tc;
 
 		switch (c->kind) {
 		case KIND_APP:
-			CHECK_EQ(pci_remove(tc->addr, rnd_below(&c->rs, 2)),
-				0);
+			CHECK_EQ(plx_test_pci_remove(tc->addr,
+				rnd_below(&c->rs, 2)), 0);
 			CHECK_OK(removed_now(tc));
 			break;
 		case KIND_UNBIND:
@@ -1899,10 +1709,11 @@ cycle_remove(struct cycle *c)
 		 * removes the device first. */
 		if (!early) {
 			CHECK_OK(worker_wait_done(w));
-			CHECK_OK(vchan_is(w->tc->id,
+			CHECK_OK(plx_test_vchan_is(w->tc->id,
 				RTE_DMA_VCHAN_HALTED_ERROR));
 		}
-		CHECK_EQ(pci_remove(w->tc->addr, rnd_below(&c->rs, 2)), 0);
+		CHECK_EQ(plx_test_pci_remove(w->tc->addr,
+			rnd_below(&c->rs, 2)), 0);
 		CHECK_OK(removed_now(w->tc));
 	}
 	return 0;
@@ -1975,8 +1786,7 @@ torture_prepare(void)
 {
 	unsigned int fn;
 
-	if (sim == NULL)
-		SKIP("not running under dpdk-plx-sim");
+	NEED_SIM(sim);
 	if (nb_workers == 0)
 		SKIP("needs worker lcores");
 	for (fn = 0; fn < min_u(nb_funcs, MAX_CHANS); fn++)
@@ -1998,10 +1808,10 @@ heap_settled(struct heap *h)
 	unsigned int fn, nfuncs = min_u(nb_funcs, MAX_CHANS);
 
 	for (fn = 0; fn < nfuncs; fn++)
-		CHECK_EQ(pci_remove(chans[fn].addr, false), 0);
+		CHECK_EQ(plx_test_pci_remove(chans[fn].addr, false), 0);
 	heap_get(h);
 	for (fn = 0; fn < nfuncs; fn++) {
-		CHECK_EQ(pci_probe(chans[fn].addr, NULL), 0);
+		CHECK_EQ(plx_test_pci_probe(chans[fn].addr, NULL), 0);
 		CHECK_OK(tchan_attach(&chans[fn]));
 	}
 	return 0;
@@ -2011,7 +1821,7 @@ static int
 torture(enum kind kind)
 {
 	struct heap base = { 0, 0 }, first = { 0, 0 }, h;
-	uint64_t t0 = now_us(), latency = 0, nb_st[4] = { 0, 0, 0, 0 };
+	uint64_t t0 = plx_test_now_us(), latency = 0, nb_st[4] = { 0, 0, 0, 0 };
 	unsigned int cycle, nch = 0, nv = 0, i;
 	int ret;
 
@@ -2024,7 +1834,8 @@ torture(enum kind kind)
 		c.rs = seed_of(kind, cycle);
 		log_mark_now();
 		if (torture_cycle(&c) != 0) {
-			msg_prefix("cycle %u of %u", cycle + 1, g_cycles);
+			plx_test_msg_prefix("cycle %u of %u", cycle + 1,
+				g_cycles);
 			return -1;
 		}
 		latency = RTE_MAX(latency, c.latency_us);
@@ -2051,7 +1862,8 @@ torture(enum kind kind)
 		"SUCCESSFUL %" PRIu64 ", USER_ABORT %" PRIu64
 		", NOT_ATTEMPTED %" PRIu64 ", DEV_LINK_ERROR %" PRIu64
 		"; %" PRIu64 " ms", kind_names[kind], g_cycles, nch, nv,
-		nb_st[0], nb_st[1], nb_st[2], nb_st[3], (now_us() - t0) / 1000);
+		nb_st[0], nb_st[1], nb_st[2], nb_st[3],
+		(plx_test_now_us() - t0) / 1000);
 	if (kind == KIND_SURPRISE)
 		printf("; slowest detection %" PRIu64 " us", latency);
 	printf("\n");
@@ -2173,7 +1985,7 @@ child_main(enum cleanup_variant v, uint64_t seed)
 	ret = child_run(v, seed);
 	log_capture_stop();
 	if (ret > 0) {
-		printf(CHILD_SKIP "%s\n", t_msg);
+		printf(CHILD_SKIP "%s\n", plx_test_msg);
 		rte_eal_cleanup();
 		log_capture_free();
 		return 0;
@@ -2184,16 +1996,16 @@ child_main(enum cleanup_variant v, uint64_t seed)
 	rc = rte_eal_cleanup();
 	rte_openlog_stream(NULL);
 	if (ret == 0 && rc != 0)
-		record(__FILE__, __LINE__, "rte_eal_cleanup: %d", rc);
+		plx_test_record(__FILE__, __LINE__, "rte_eal_cleanup: %d", rc);
 	if (ret == 0 && v == CV_EAL && child_check_removals() != 0)
 		ret = -1;
 	log_show();
-	if (ret != 0 || t_msg[0] != '\0')
-		printf("FAIL cleanup-child: %s\n", t_msg);
+	if (ret != 0 || plx_test_msg[0] != '\0')
+		printf("FAIL cleanup-child: %s\n", plx_test_msg);
 	else
 		printf(CHILD_OK " (%s)\n", cv_names[v]);
 	log_capture_free();
-	return t_msg[0] != '\0' ? 1 : 0;
+	return plx_test_msg[0] != '\0' ? 1 : 0;
 }
 
 /* The parent's side, before its own EAL initialisation. */
@@ -2203,7 +2015,7 @@ static char **eal_argv;
 static char *
 child_output(int fd, pid_t pid, bool *timed_out)
 {
-	uint64_t end = now_us() + CHILD_WAIT_US;
+	uint64_t end = plx_test_now_us() + CHILD_WAIT_US;
 	size_t len = 0, cap = 4096;
 	char *out = malloc(cap);
 	struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -2220,7 +2032,7 @@ child_output(int fd, pid_t pid, bool *timed_out)
 			cap *= 2;
 		}
 		if (poll(&p, 1, 1000) == 0) {
-			if (now_us() < end)
+			if (plx_test_now_us() < end)
 				continue;
 			*timed_out = true;
 			kill(pid, SIGKILL);
@@ -2333,7 +2145,7 @@ run_child(enum cleanup_variant v, uint64_t seed, unsigned int cycle)
 	else if (WEXITSTATUS(status) != 0 || strstr(out, CHILD_OK) == NULL)
 		why = "failed";
 	if (why == NULL && strstr(out, CHILD_SKIP) != NULL) {
-		record(NULL, 0, "%s", strstr(out, CHILD_SKIP) +
+		plx_test_record(NULL, 0, "%s", strstr(out, CHILD_SKIP) +
 			strlen(CHILD_SKIP));
 		free(out);
 		return 1;
@@ -2344,7 +2156,7 @@ run_child(enum cleanup_variant v, uint64_t seed, unsigned int cycle)
 
 		if (out != NULL)
 			show_child(out);
-		record(__FILE__, __LINE__,
+		plx_test_record(__FILE__, __LINE__,
 			"cleanup child %u (variant %s, exit %d): %s%s%.*s; rerun with -- --cleanup-child %u --seed %" PRIu64,
 			cycle + 1, cv_names[v], WIFEXITED(status) ?
 				WEXITSTATUS(status) : -1, why,
@@ -2361,7 +2173,7 @@ test_torture_cleanup(void)
 {
 	unsigned int cycle, cycles = g_cleanup_cycles != 0 ?
 		g_cleanup_cycles : RTE_MAX(g_cycles / 20, 2u);
-	uint64_t t0 = now_us();
+	uint64_t t0 = plx_test_now_us();
 	int ret;
 
 	for (cycle = 0; cycle < cycles; cycle++) {
@@ -2371,7 +2183,7 @@ test_torture_cleanup(void)
 			return ret;
 	}
 	printf("# torture_cleanup: %u child processes in %" PRIu64 " ms\n",
-		cycles, (now_us() - t0) / 1000);
+		cycles, (plx_test_now_us() - t0) / 1000);
 	return 0;
 }
 
@@ -2437,12 +2249,13 @@ bench_guard(void)
 			empty++;
 		CHECK(!err);
 	}
-	end = now_us() + WAIT_US;
+	end = plx_test_now_us() + WAIT_US;
 	while (cpl.ops < BENCH_OPS) {
 		cpl.ops += rte_dma_completed(tc->id, 0, BENCH_RING, &last,
 			&err);
 		CHECK(!err);
-		CHECK_MSG(now_us() < end, "bench: %" PRIu64 " ops not completed",
+		CHECK_MSG(plx_test_now_us() < end,
+			"bench: %" PRIu64 " ops not completed",
 			BENCH_OPS - cpl.ops);
 	}
 	t = rte_rdtsc() - t0;
@@ -2460,12 +2273,7 @@ bench_guard(void)
 
 /* --- runner --- */
 
-struct test {
-	const char *name;
-	int (*fn)(void);
-};
-
-static const struct test tests[] = {
+static const struct plx_test tests[] = {
 	{ "remove_stalled", test_remove_stalled },
 	{ "remove_pause_stuck", test_remove_pause_stuck },
 	{ "remove_abort_stuck", test_remove_abort_stuck },
@@ -2474,6 +2282,7 @@ static const struct test tests[] = {
 	{ "surprise_full_ring", test_surprise_full_ring },
 	{ "surprise_during_stop", test_surprise_during_stop },
 	{ "remove_not_started", test_remove_not_started },
+	{ "remove_stopped_pending", test_remove_stopped_pending },
 	{ "removed_fast_path", test_removed_fast_path },
 	{ "replug_twice_held", test_replug_twice_held },
 	{ "torture_app", test_torture_app },
@@ -2482,11 +2291,11 @@ static const struct test tests[] = {
 };
 
 /* Runs before EAL initialisation (see the top of the file). */
-static const struct test cleanup_test = {
+static const struct plx_test cleanup_test = {
 	"torture_cleanup", test_torture_cleanup
 };
 
-static unsigned int nb_passed, nb_failed;
+static struct plx_test_run run;
 
 /* After a failure: whatever the test left, back to fresh devices. */
 static void
@@ -2494,38 +2303,24 @@ recover(void)
 {
 	unsigned int fn;
 
-	t_msg[0] = '\0';
+	plx_test_msg[0] = '\0';
 	close_stale_held();
 	for (fn = 0; fn < nb_funcs; fn++)
 		if (func_restore(&chans[fn], NULL) != 0)
-			printf("# recovery of %s: %s\n", chans[fn].addr, t_msg);
+			printf("# recovery of %s: %s\n", chans[fn].addr,
+				plx_test_msg);
 }
 
 static void
-run_test(const struct test *t, const char *filter, bool in_eal)
+run_test(const struct plx_test *t, bool in_eal)
 {
-	int ret;
-
-	if (filter != NULL && strstr(t->name, filter) == NULL)
+	if (!plx_test_selected(&run, t))
 		return;
-	t_msg[0] = '\0';
 	if (in_eal)
 		log_mark_now();
-	ret = t->fn();
-	if (ret == 0 && t_msg[0] != '\0')
-		ret = -1;
-	if (ret == 0) {
-		printf("PASS %s\n", t->name);
-		nb_passed++;
-	} else if (ret > 0) {
-		printf("SKIP %s: %s\n", t->name, t_msg);
-	} else {
-		printf("FAIL %s: %s\n", t->name, t_msg[0] ? t_msg : "?");
-		nb_failed++;
-		if (in_eal) {
-			log_show();
-			recover();
-		}
+	if (plx_test_run(&run, t) < 0 && in_eal) {
+		log_show();
+		recover();
 	}
 }
 
@@ -2533,19 +2328,19 @@ static void
 usage(const char *prog)
 {
 	printf("Usage: %s <EAL args> -- [--cycles N] [--cleanup-cycles N] "
-		"[--seed S] [--filter NAME] [--list] [--bench-guard]\n"
+		"[--seed S] [--filter NAME] [--list] [--times] [--bench-guard]\n"
 		"  --cycles N          torture cycles per in-process removal kind (default %u)\n"
 		"  --cleanup-cycles N  child processes of torture_cleanup (default cycles/20)\n"
 		"  --seed S            reproduce a run\n"
 		"  --filter NAME       only tests whose name contains NAME\n"
+		"  --list              the names of the tests\n"
+		"  --times             how long each test takes\n"
 		"  --bench-guard       measure the fast path instead (simulator with --null-copy)\n",
 		prog, DEFAULT_CYCLES);
 }
 
 struct app_args {
-	const char *filter;
 	bool bench;
-	bool list;
 	int child;	/* -1: not a cleanup child, else its variant */
 };
 
@@ -2571,12 +2366,10 @@ parse_app_args(int argc, char **argv, struct app_args *a)
 		const char *opt = argv[i];
 		bool has_val = i + 1 < argc;
 
+		if (plx_test_option(&run, argc, argv, &i))
+			continue;
 		if (strcmp(opt, "--bench-guard") == 0) {
 			a->bench = true;
-		} else if (strcmp(opt, "--list") == 0) {
-			a->list = true;
-		} else if (strcmp(opt, "--filter") == 0 && has_val) {
-			a->filter = argv[++i];
 		} else if (has_val && parse_u64(argv[i + 1], &v) == 0) {
 			i++;
 			if (strcmp(opt, "--seed") == 0)
@@ -2607,7 +2400,7 @@ main(int argc, char **argv)
 	int ret, dd;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	g_seed = now_us() ^ ((uint64_t)getpid() << 32);
+	g_seed = plx_test_now_us() ^ ((uint64_t)getpid() << 32);
 	/* Our arguments follow the first "--"; EAL's come before it. */
 	for (dd = 1; dd < argc && strcmp(argv[dd], "--") != 0; dd++)
 		;
@@ -2616,10 +2409,9 @@ main(int argc, char **argv)
 		usage(argv[0]);
 		return 2;
 	}
-	if (a.list) {
-		for (i = 0; i < RTE_DIM(tests); i++)
-			printf("%s\n", tests[i].name);
-		printf("%s\n", cleanup_test.name);
+	if (run.list) {
+		plx_test_list(tests, RTE_DIM(tests));
+		plx_test_list(&cleanup_test, 1);
 		return 0;
 	}
 	if (a.child < 0 && !a.bench) {
@@ -2627,7 +2419,7 @@ main(int argc, char **argv)
 			g_seed, g_seed);
 		eal_argc = dd;
 		eal_argv = argv;
-		run_test(&cleanup_test, a.filter, false);
+		run_test(&cleanup_test, false);
 	}
 
 	ret = rte_eal_init(argc, argv);
@@ -2642,27 +2434,26 @@ main(int argc, char **argv)
 			worker_lcores[nb_workers++] = lcore;
 	log_capture_start();
 	if (chans_init() != 0) {
-		printf("FAIL setup: %s\n", t_msg);
-		nb_failed++;
+		plx_test_report(&run, "setup", -1, plx_test_msg);
 	} else if (a.child >= 0) {
 		return child_main(a.child, g_seed);
 	} else if (a.bench) {
 		if (bench_guard() != 0) {
-			printf("bench-guard failed: %s\n", t_msg);
+			printf("bench-guard failed: %s\n", plx_test_msg);
 			log_show();
-			nb_failed++;
+			run.failed++;
 		}
 	} else {
 		for (i = 0; i < RTE_DIM(tests); i++)
-			run_test(&tests[i], a.filter, true);
+			run_test(&tests[i], true);
 	}
 	if (!a.bench)
-		printf("%u passed, %u failed\n", nb_passed, nb_failed);
+		plx_test_summary(&run);
 	unbind_unregister();
 	log_capture_stop();
 	close_stale_held();
 	chans_free();
 	rte_eal_cleanup();
 	log_capture_free();
-	return nb_failed > 0 ? 1 : 0;
+	return run.failed > 0 ? 1 : 0;
 }

@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,42 +38,37 @@
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_memory.h>
-#include <rte_pause.h>
 
 #include <bus_pci_driver.h>
 
 #include "plx_dma_hw.h"
 #include "plx_sim.h"
+#include "test_plx_common.h"
 
 #define CYCLES		5
 #define COPY_LEN	4096
 #define HUGEPAGES_NEEDED 96	/* 2 MiB pages: -m 16 grows by 48 MiB */
 
-static unsigned int nb_pass, nb_fail, nb_skip;
+#define WAIT_US		(2 * 1000 * 1000)	/* for the engine, at most */
 
-static void __attribute__((format(printf, 3, 4)))
+static struct plx_test_run run;
+
+static void __rte_format_printf(3, 4)
 report(bool ok, const char *name, const char *fmt, ...)
 {
+	char why[PLX_TEST_MSG_LEN];
 	va_list ap;
 
-	if (ok) {
-		printf("PASS %s\n", name);
-		nb_pass++;
-		return;
-	}
-	printf("FAIL %s: ", name);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	printf("\n");
-	nb_fail++;
+	plx_test_report(&run, name, ok ? 0 : -1, why);
 }
 
 static void
 skip(const char *name, const char *why)
 {
-	printf("SKIP %s: %s\n", name, why);
-	nb_skip++;
+	plx_test_report(&run, name, 1, why);
 }
 
 /* --- the test driver --- */
@@ -202,27 +198,24 @@ bar_shared(struct plx_sim *sim, unsigned int fn, void *bar, char *why,
 static bool
 wait_desc(volatile struct plx_dma_hw_desc *d, uint32_t *flags)
 {
-	uint64_t end = rte_get_timer_cycles() + 2 * rte_get_timer_hz();
+	struct plx_wait w = plx_wait_begin(WAIT_US);
 
 	do {
 		*flags = d->flags_and_size;
 		if (!(*flags & PLX_DESC_VALID))
 			return true;
-		rte_pause();
-	} while (rte_get_timer_cycles() < end);
+	} while (plx_waiting(&w, 0));
 	return false;
 }
 
 static bool
 wait_idle(void *bar)
 {
-	uint64_t end = rte_get_timer_cycles() + 2 * rte_get_timer_hz();
+	struct plx_wait w = plx_wait_begin(WAIT_US);
 
-	while (rd32(bar, PLX_REG_CTRL) & PLX_CTRL_IN_PROGRESS) {
-		if (rte_get_timer_cycles() > end)
+	while (rd32(bar, PLX_REG_CTRL) & PLX_CTRL_IN_PROGRESS)
+		if (!plx_waiting(&w, 0))
 			return false;
-		rte_pause();
-	}
 	return true;
 }
 
@@ -610,8 +603,7 @@ wants_no_huge(int argc, char **argv)
 static int
 finish(int code)
 {
-	printf("%u passed, %u failed\n", nb_pass, nb_fail);
-	fflush(stdout);
+	plx_test_summary(&run);
 	return code;
 }
 
@@ -660,5 +652,5 @@ main(int argc, char **argv)
 	check_dma("dma_after_cycles", 0);
 	check_unbind_request(sim, nb > 1 ? 1 : 0);
 	rte_eal_cleanup();
-	return finish(nb_fail ? 1 : 0);
+	return finish(run.failed > 0 ? 1 : 0);
 }
