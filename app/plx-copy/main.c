@@ -274,6 +274,21 @@ maybe_unplug(struct copy_dev *devs, int nb)
 	}
 }
 
+static const char *
+status_name(unsigned int code)
+{
+	static const char *const names[] = {
+		[RTE_DMA_STATUS_USER_ABORT] = "aborted (USER_ABORT)",
+		[RTE_DMA_STATUS_NOT_ATTEMPTED] = "not attempted",
+		[RTE_DMA_STATUS_BUS_READ_ERROR] = "bus read error",
+		[RTE_DMA_STATUS_BUS_WRITE_ERROR] = "bus write error",
+		[RTE_DMA_STATUS_DEV_LINK_ERROR] = "device gone (DEV_LINK_ERROR)",
+	};
+
+	return code < RTE_DIM(names) && names[code] != NULL ?
+		names[code] : "other error";
+}
+
 static void
 report(const struct copy_dev *d, double secs)
 {
@@ -286,8 +301,8 @@ report(const struct copy_dev *d, double secs)
 		d->ok / secs / 1e6, d->ok * (double)opt.size / secs / 1e9);
 	for (c = 1; c <= RTE_DMA_STATUS_ERROR_UNKNOWN; c++)
 		if (d->status_count[c] != 0)
-			printf("    status %u: %" PRIu64 " copies\n", c,
-				d->status_count[c]);
+			printf("    %" PRIu64 " reported %s (status %u)\n",
+				d->status_count[c], status_name(c), c);
 	if (d->last_error != 0)
 		printf("    stopped issuing: %s\n", strerror(d->last_error));
 }
