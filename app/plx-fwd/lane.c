@@ -13,7 +13,6 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_ether.h>
-#include <rte_malloc.h>
 #include <rte_memcpy.h>
 
 #include "plx_fwd.h"
@@ -180,7 +179,7 @@ hold(struct fwd_lane *l, enum fwd_hold why)
 
 /* Put m into the queue and start its copy; false: it has to wait. */
 static bool
-accept(struct fwd_lane *l, struct rte_mbuf *m)
+queue_packet(struct fwd_lane *l, struct rte_mbuf *m)
 {
 	enum fwd_how how = copy_how(l, m);
 	struct fwd_entry *e;
@@ -190,9 +189,12 @@ accept(struct fwd_lane *l, struct rte_mbuf *m)
 		hold(l, FWD_HOLD_QUEUE);
 		return false;
 	}
-	if (how == FWD_HOW_DMA && fwd_chan_capacity(l) < dma_segs(m)) {
-		hold(l, FWD_HOLD_RING);
-		return false;
+	if (how == FWD_HOW_DMA && !fwd_chan_room(l, dma_segs(m))) {
+		if (l->chan.state == FWD_CHAN_ACTIVE) {
+			hold(l, FWD_HOLD_RING);
+			return false;
+		}
+		how = FWD_HOW_FALLBACK;
 	}
 	dst = copy_alloc(m);
 	if (dst == NULL) {
@@ -216,25 +218,46 @@ accept(struct fwd_lane *l, struct rte_mbuf *m)
 static void
 process_held(struct fwd_lane *l)
 {
-	while (l->held_pos < l->nb_held && accept(l, l->held[l->held_pos]))
+	while (l->held_pos < l->nb_held &&
+			queue_packet(l, l->held[l->held_pos]))
 		l->held_pos++;
 	if (l->held_pos == l->nb_held)
 		l->nb_held = l->held_pos = 0;
 }
 
-static void
+/*
+ * Whether the pool can take a burst of jumbo frames. A port given no mbuf
+ * drops the packet (net_pcap even after taking it from the file), so rx
+ * waits while the copies in flight hold the pool.
+ */
+static bool
+pool_low(struct fwd_lane *l)
+{
+	bool low = rte_mempool_avail_count(fwd_pool) <
+		(unsigned int)fwd_opts.burst * FWD_RX_SEGS;
+
+	if (low && !l->rx_paused)
+		l->st.rx_paused++;
+	l->rx_paused = low;
+	return low;
+}
+
+static uint16_t
 receive(struct fwd_lane *l)
 {
-	uint16_t n = rte_eth_rx_burst(l->port, l->queue, l->held,
-		fwd_opts.burst);
+	uint16_t n;
 
+	if (unlikely(pool_low(l)))
+		return 0;
+	n = rte_eth_rx_burst(l->port, l->queue, l->held, fwd_opts.burst);
 	if (n == 0)
-		return;
+		return 0;
 	if (l->st.rx == 0)
 		l->first_rx = rte_get_tsc_cycles();
 	l->st.rx += n;
 	l->nb_held = n;
 	l->held_pos = 0;
+	return n;
 }
 
 /* --- finalising and sending --- */
@@ -271,6 +294,7 @@ finalise(struct fwd_lane *l, struct fwd_entry *e)
 static void
 finalise_ready(struct fwd_lane *l)
 {
+	skip_done(l);
 	for (; l->ready != l->dma_pos; l->ready++)
 		finalise(l, entry(l, l->ready));
 }
@@ -279,17 +303,22 @@ static void
 transmit(struct fwd_lane *l)
 {
 	struct rte_mbuf *pkts[FWD_MAX_BURST];
+	uint32_t len[FWD_MAX_BURST];
 	uint16_t n, i, sent;
 
 	do {
 		n = RTE_MIN(l->ready - l->head, (uint32_t)fwd_opts.burst);
 		if (n == 0)
 			return;
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			pkts[i] = entry(l, l->head + i)->dst;
+			len[i] = pkts[i]->pkt_len;
+		}
 		sent = rte_eth_tx_burst(l->port, l->queue, pkts, n);
 		l->head += sent;
 		l->st.tx += sent;
+		for (i = 0; i < sent; i++)
+			l->st.tx_bytes += len[i];
 		if (sent != 0)
 			l->last_tx = rte_get_tsc_cycles();
 	} while (sent == n);
@@ -299,15 +328,19 @@ transmit(struct fwd_lane *l)
 void
 fwd_lane_poll(struct fwd_lane *l, bool rx_on)
 {
+	uint16_t got = 0;
+
+	bool blocked = __atomic_load_n(&l->rx_blocked, __ATOMIC_ACQUIRE);
+
 	fwd_chan_poll(l);
 	finalise_ready(l);
 	transmit(l);
-	if (l->nb_held == 0 && rx_on)
-		receive(l);
+	if (l->nb_held == 0 && rx_on && !blocked)
+		got = receive(l);
 	if (l->nb_held != 0)
 		process_held(l);
 	fwd_chan_submit(l);
-	if (!fwd_lane_empty(l))
+	if (got != 0 || blocked || !fwd_lane_empty(l))
 		__atomic_store_n(&l->last_busy, rte_get_tsc_cycles(),
 			__ATOMIC_RELAXED);
 	fwd_sim_poll(l);

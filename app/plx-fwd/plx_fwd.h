@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <pthread.h>
 
+#include <rte_dev.h>
 #include <rte_dmadev.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
@@ -37,6 +38,8 @@
 	RTE_LOG(level, PLX_FWD, fmt "\n", ##__VA_ARGS__)
 
 #define FWD_MAX_BURST		256
+/* Segments a received packet may take (9000-byte frames take 5). */
+#define FWD_RX_SEGS		8
 #define FWD_MAX_LANES		64
 #define FWD_STATUS_MAX		(RTE_DMA_STATUS_ERROR_UNKNOWN + 1)
 
@@ -124,6 +127,7 @@ struct fwd_entry {
 struct fwd_lane_stats {
 	uint64_t rx;
 	uint64_t tx;
+	uint64_t tx_bytes;
 	uint64_t copies[FWD_HOW_MAX];	/* packets, by who copied them */
 	uint64_t dma_ops;		/* segment copies given to the channel */
 	uint64_t dma_status[FWD_STATUS_MAX];	/* reported, by status */
@@ -133,6 +137,7 @@ struct fwd_lane_stats {
 	uint64_t removals;		/* DMA channel lost */
 	uint64_t stalls;		/* DMA channel timed out */
 	uint64_t reprobes;		/* DMA channel back */
+	uint64_t rx_paused;		/* times rx waited for the pool */
 };
 
 struct fwd_lane {
@@ -153,6 +158,8 @@ struct fwd_lane {
 	uint16_t nb_held;
 	uint16_t held_pos;
 	uint8_t holding;		/* enum fwd_hold of held[held_pos] */
+	bool rx_paused;			/* the pool is low */
+	bool rx_blocked;		/* --sim-replug: until the re-probe */
 	uint64_t last_busy;		/* TSC, read by the main lcore */
 	uint64_t first_rx;		/* TSC */
 	uint64_t last_tx;		/* TSC */
@@ -182,8 +189,9 @@ int fwd_chan_start(struct fwd_lane *l, int16_t dev_id);
 void fwd_chan_poll(struct fwd_lane *l);
 void fwd_chan_enqueue(struct fwd_lane *l, struct fwd_entry *e);
 void fwd_chan_submit(struct fwd_lane *l);
-uint16_t fwd_chan_capacity(const struct fwd_lane *l);
+bool fwd_chan_room(struct fwd_lane *l, uint16_t n);
 void fwd_chan_reprobe(struct fwd_lane *l);
+void fwd_chan_halt(struct fwd_lane *l);
 int fwd_chan_events_register(void);
 void fwd_chan_events_unregister(void);
 void fwd_chan_finish(struct fwd_lane *l);
@@ -192,11 +200,18 @@ void fwd_chan_finish(struct fwd_lane *l);
 void fwd_stats_tick(uint64_t now);
 void fwd_stats_final(void);
 
-/* sim.c: fault injection through the simulated switch */
+/* sim.c: fault injection through the simulated switch (test only) */
+enum fwd_sim_opt {
+	FWD_SIM_OPT_FAULT,	/* [LANE:]KIND@PACKETS */
+	FWD_SIM_OPT_UNPLUG,	/* [LANE:]PACKETS */
+	FWD_SIM_OPT_REPLUG,	/* [LANE:]PACKETS */
+};
+
 #ifdef PLX_FWD_SIM
-int fwd_sim_parse(int kind, const char *arg);
+int fwd_sim_parse(enum fwd_sim_opt opt, const char *arg);
 int fwd_sim_init(void);
 void fwd_sim_fire(struct fwd_lane *l);
+void fwd_sim_stop(void);
 #else
 static inline int
 fwd_sim_init(void)
@@ -208,6 +223,11 @@ static inline void
 fwd_sim_fire(struct fwd_lane *l)
 {
 	l->sim_next = UINT64_MAX;
+}
+
+static inline void
+fwd_sim_stop(void)
+{
 }
 #endif
 

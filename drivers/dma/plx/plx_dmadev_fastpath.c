@@ -331,7 +331,10 @@ uint16_t
 plx_dma_burst_capacity(const void *dev_private, uint16_t vchan __rte_unused)
 {
 	const struct plx_dma_chan *ch = dev_private;
-	uint16_t used = ch->write_pos - ch->read_pos;
 
-	return used < ch->enqueue_limit ? ch->enqueue_limit - used : 0;
+	/*
+	 * From the ring alone, whatever the channel's state: an application
+	 * waiting for room must get to rte_dma_copy() to learn why it fails.
+	 */
+	return ch->ring_mask + 1 - (uint16_t)(ch->write_pos - ch->read_pos);
 }
