@@ -12,7 +12,7 @@ cd "$top"
 # What each package is for is listed in README.md.
 pkgs="dpdk dpdk-dev libdpdk-dev meson ninja-build pkg-config libpcap-dev
 	gcc clang libc6-dev python3 python3-pyelftools xz-utils dpkg-dev
-	ca-certificates"
+	ca-certificates gnuplot-nox valgrind"
 
 missing=""
 for p in $pkgs; do

@@ -158,16 +158,20 @@ struct plx_sim {
 	struct plx_func funcs[PLX_SIM_MAX_FUNCS];
 };
 
-static void plx_log(const struct plx_func *f, int level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void plx_log_print(const struct plx_func *f, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), cold));
+
+/* The level test stays inline: the engine logs every descriptor at 2. */
+#define plx_log(f, level, ...) do { \
+	if (unlikely((f)->sim->conf.verbose >= (level))) \
+		plx_log_print(f, __VA_ARGS__); \
+} while (0)
 
 static void
-plx_log(const struct plx_func *f, int level, const char *fmt, ...)
+plx_log_print(const struct plx_func *f, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (f->sim->conf.verbose < level)
-		return;
 	va_start(ap, fmt);
 	flockfile(stderr);
 	fprintf(stderr, "plx-sim: fn%u: ", f->fn);
