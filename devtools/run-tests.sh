@@ -103,6 +103,14 @@ run "$b/dma-plx-uio" "$b/app/dpdk-plx-sim" -k uio_pci_generic -n 4 -- \
 	-- --filter copy
 hugepages_restore
 
+# The benchmark runs and its figures are sane (not a timed test).
+# shellcheck disable=SC2046
+run "build/perf-sanity" "$top/build/app/dpdk-plx-sim" -n 2 -- \
+	"$top/build/app/dpdk-test-plx-perf" $(eal perf) \
+	--lcores '0@0,(1-2)@(0-1)' \
+	-d "$top/build/drivers/dma/plx/librte_dma_plx.so" -- --check \
+	-w size,batch,channels -s 64,4096 -b 1,64 -c 2 -n 20000 -m 1M -l 50
+
 # DPDK's own conformance suite on every simulated function.
 run "dmadev_autotest" "$top/devtools/test-sim-dpdk-test.sh" -n 4 \
 	-d "$top/build/drivers/dma/plx/librte_dma_plx.so"

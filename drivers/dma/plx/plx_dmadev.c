@@ -326,6 +326,7 @@ plx_dma_ring_alloc(struct plx_dma_chan *ch, uint16_t nb_desc)
 	ch->ring_iova = iova;
 	ch->nb_desc = nb_desc;
 	ch->ring_mask = nb_desc - 1;
+	ch->ring_bytes_mask = (uint32_t)ch->ring_mask * sizeof(*ch->ring);
 	return 0;
 }
 

@@ -78,6 +78,7 @@ struct plx_dma_chan {
 	union plx_dma_slot *ring;
 	volatile uint16_t *doorbell;	/* CTRL in BAR0 */
 	uint16_t ring_mask;
+	uint32_t ring_bytes_mask;	/* ring_mask in bytes */
 	uint16_t write_pos;	/* next descriptor copy() fills */
 	uint16_t submit_pos;	/* first descriptor not yet submitted */
 	uint16_t read_pos;	/* oldest descriptor not yet reported */

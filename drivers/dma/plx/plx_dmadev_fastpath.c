@@ -74,20 +74,19 @@ plx_dma_do_submit(struct plx_dma_chan *ch, bool fenced)
 	return 0;
 }
 
-/* The descriptor's second word: dst_addr_lo, src_addr_lo. */
-static __rte_always_inline uint64_t
-plx_dma_desc_lo(rte_iova_t src, rte_iova_t dst)
+/* Out of line, so that copy() keeps to scratch registers. */
+static __rte_noinline int
+plx_dma_copy_submit(struct plx_dma_chan *ch, uint16_t pos, bool fenced)
 {
-	return rte_cpu_to_le_64((uint32_t)dst | (src << 32));
-}
+	int ret = plx_dma_do_submit(ch, fenced);
 
-/* The first word: flags_and_size, dst_addr_hi, src_addr_hi. */
-static __rte_always_inline uint64_t
-plx_dma_desc_hi(rte_iova_t src, rte_iova_t dst, uint32_t size_flags)
-{
-	const uint64_t hi16 = PLX_IOVA_MASK & ~(uint64_t)UINT32_MAX;
-
-	return rte_cpu_to_le_64(size_flags | (dst & hi16) | ((src & hi16) << 16));
+	/* Not handed out, so take it back; the batch's gate keeps the
+	 * engine off its slot. */
+	if (unlikely(ret < 0)) {
+		ch->write_pos = pos;
+		return ret;
+	}
+	return pos;
 }
 
 static __rte_always_inline int
@@ -97,41 +96,33 @@ plx_dma_do_copy(struct plx_dma_chan *ch, rte_iova_t src, rte_iova_t dst,
 	uint16_t pos = ch->write_pos;
 	uint32_t size_flags = length | PLX_DESC_VALID;
 	union plx_dma_slot *slot;
-	/*
-	 * Non-zero for an IOVA beyond 48 bits, for length 0 (all ones
-	 * minus one) and for a length above 27 bits, in one test.
-	 */
-	uint64_t bad = ((src | dst) >> PLX_IOVA_BITS) |
-		(((length - 1) | length) >> PLX_DESC_SIZE_BITS);
+	uint64_t lo, hi;
 
-	/* A full ring and a channel that takes no work fail alike. */
-	if (unlikely(bad != 0 ||
+	/* One unsigned test catches length 0 and oversize alike; a full
+	 * ring and a channel that takes no work fail alike too. */
+	if (unlikely(((src | dst) >> PLX_IOVA_BITS) != 0 ||
+			length - 1 >= PLX_DESC_MAX_SIZE ||
 			(uint16_t)(pos - ch->read_pos) >= ch->enqueue_limit))
 		return plx_dma_reject_copy(ch, src, dst, length);
 
-	slot = &ch->ring[pos & ch->ring_mask];
-	slot->qw[1] = plx_dma_desc_lo(src, dst);
+	/* The two words of the descriptor: dst_addr_lo and src_addr_lo;
+	 * then flags_and_size, dst_addr_hi and src_addr_hi. */
+	lo = (uint32_t)dst | src << 32;
+	hi = (dst >> 32 << 32) | (src >> 32 << 48);
+	slot = RTE_PTR_ADD(ch->ring,
+		((uint32_t)pos * sizeof(*slot)) & ch->ring_bytes_mask);
+	slot->qw[1] = rte_cpu_to_le_64(lo);
 	if (unlikely(pos == ch->submit_pos)) {
 		ch->gate_flags = size_flags;
 		size_flags = length;
 	}
 	/* Addresses become visible before VALID does. */
 	rte_io_wmb();
-	slot->qw[0] = plx_dma_desc_hi(src, dst, size_flags);
+	slot->qw[0] = rte_cpu_to_le_64(hi | size_flags);
 	ch->write_pos = pos + 1;
 
-	if (flags & RTE_DMA_OP_FLAG_SUBMIT) {
-		int ret = plx_dma_do_submit(ch, fenced);
-
-		/*
-		 * Not handed out, so take it back; the batch's gate keeps
-		 * the engine off its slot.
-		 */
-		if (unlikely(ret < 0)) {
-			ch->write_pos = pos;
-			return ret;
-		}
-	}
+	if (unlikely(flags & RTE_DMA_OP_FLAG_SUBMIT))
+		return plx_dma_copy_submit(ch, pos, fenced);
 	return pos;
 }
 
@@ -240,6 +231,34 @@ plx_dma_completed_short(struct plx_dma_chan *ch, uint16_t n,
 	return plx_dma_consume(ch, n, last_idx);
 }
 
+static __rte_always_inline bool
+plx_dma_wb_ok(uint32_t flags)
+{
+	return (flags & (PLX_DESC_VALID | PLX_DESC_WB_SUCCESS)) ==
+		PLX_DESC_WB_SUCCESS;
+}
+
+/*
+ * All of slot[0..n) written back as successes? The engine writes back in
+ * ring order, so once the last shows (read with acquire) every earlier
+ * write-back and its data are visible too, and one AND over the others'
+ * flags answers: a slot still VALID has SUCCESS clear, as software never
+ * sets INT_WHEN_DONE, the bit SUCCESS takes over.
+ */
+static __rte_always_inline bool
+plx_dma_all_ok(const union plx_dma_slot *slot, uint16_t n)
+{
+	uint32_t all = UINT32_MAX;
+	uint16_t i;
+
+	if (!plx_dma_wb_ok(plx_dma_slot_flags(&slot[n - 1])))
+		return false;
+	for (i = 0; i < n - 1; i++)
+		all &= __atomic_load_n(&slot[i].desc.flags_and_size,
+			__ATOMIC_RELAXED);
+	return (rte_le_to_cpu_32(all) & PLX_DESC_WB_SUCCESS) != 0;
+}
+
 uint16_t
 plx_dma_completed(void *dev_private, uint16_t vchan __rte_unused,
 		const uint16_t nb_cpls, uint16_t *last_idx, bool *has_error)
@@ -249,17 +268,20 @@ plx_dma_completed(void *dev_private, uint16_t vchan __rte_unused,
 	const uint16_t mask = ch->ring_mask;
 	uint16_t pos = ch->read_pos;
 	uint16_t limit = RTE_MIN((uint16_t)(ch->submit_pos - pos), nb_cpls);
-	uint16_t n;
+	uint16_t n = 0;
 
-	for (n = 0; n < limit; n++) {
-		uint32_t flags = plx_dma_slot_flags(&ring[(pos + n) & mask]);
-
-		if (unlikely((flags & (PLX_DESC_VALID | PLX_DESC_WB_SUCCESS)) !=
-				PLX_DESC_WB_SUCCESS))
-			break;
-	}
-	/* Stopped short: an error, or just not done yet? */
-	if (unlikely(n < nb_cpls))
+	/* The common case in one pass; one by one across the ring's end,
+	 * or to find where an error or the engine stopped. */
+	if (likely(limit != 0 && (pos & mask) + limit <= mask + 1u) &&
+			plx_dma_all_ok(&ring[pos & mask], limit))
+		n = limit;
+	else
+		while (n < limit &&
+				plx_dma_wb_ok(plx_dma_slot_flags(
+					&ring[(pos + n) & mask])))
+			n++;
+	/* Stopped short of what is handed out: an error, or not done yet? */
+	if (unlikely(n < nb_cpls && (uint16_t)(pos + n) != ch->write_pos))
 		return plx_dma_completed_short(ch, n, last_idx, has_error);
 	return plx_dma_consume(ch, n, last_idx);
 }
