@@ -94,9 +94,9 @@ unsigned int plx_sim_step(struct plx_sim *sim, unsigned int fn,
 		unsigned int max_desc);
 
 /*
- * Arm a fault on function fn. READ_FAIL, WRITE_FAIL and STALL hit the
- * descriptor that comes after `after` more descriptors have been processed
- * (0: the next one); the other faults take effect at once and ignore it.
+ * Arm a fault on function fn, to strike once `after` more descriptors have
+ * been processed (0: READ_FAIL, WRITE_FAIL and STALL hit the next
+ * descriptor; the other kinds take effect at once).
  */
 int plx_sim_inject(struct plx_sim *sim, unsigned int fn,
 		enum plx_sim_fault fault, uint64_t after);

@@ -55,7 +55,8 @@ usage(FILE *f)
 "                         arm a fault on function FN (0-based: function\n"
 "                         FN is 0000:03:00.FN+1) after AFTER descriptors;\n"
 "                         KIND: read-fail write-fail stall pause-stuck\n"
-"                         abort-stuck surprise-removal (repeatable)\n"
+"                         abort-stuck surprise-removal unbind-request\n"
+"                         (AFTER > 0 for unbind-request; repeatable)\n"
 "  -v, --verbose          more messages from the simulator (repeatable)\n"
 "      --keep             keep the temporary tree and print its path\n"
 "  -h, --help             this text\n"
@@ -153,9 +154,10 @@ add_fault(struct plx_sim_host_opts *o, const char *arg)
 		usage_error("too many faults (at most %d)", PLX_SIM_MAX_FAULTS);
 	if (plx_sim_host_fault_parse(arg, &f) < 0)
 		usage_error("bad fault '%s' (FN:KIND[:AFTER])", arg);
-	if (f.kind == PLX_SIM_FAULT_UNBIND_REQUEST)
-		usage_error("fault '%s': an unbind request needs a running "
-			"program; inject it with plx_sim_inject()", arg);
+	/* DPDK arms the request notifier when it probes, not before. */
+	if (f.kind == PLX_SIM_FAULT_UNBIND_REQUEST && f.after == 0)
+		usage_error("fault '%s': an unbind request needs a probed "
+			"device: give AFTER > 0 descriptors", arg);
 	o->faults[o->nb_faults++] = f;
 }
 

@@ -125,7 +125,9 @@ struct plx_func {
 	uint64_t read_fail_at;
 	uint64_t write_fail_at;
 	uint64_t stall_at;
-	bool faults_armed;	/* any of the three above */
+	/* Faults of the other kinds, taking effect after descriptor N. */
+	uint64_t event_at[PLX_SIM_FAULT_MAX];
+	bool faults_armed;	/* any of the above */
 	bool stalled;
 	bool pause_stuck;
 	bool abort_stuck;
@@ -399,8 +401,21 @@ plx_sim_set_iova_xlate(struct plx_sim *sim, plx_sim_iova_xlate_t fn)
 static void
 faults_rearm(struct plx_func *f)
 {
+	unsigned int k;
+
 	f->faults_armed = f->read_fail_at != PLX_NEVER ||
 		f->write_fail_at != PLX_NEVER || f->stall_at != PLX_NEVER;
+	for (k = 0; k < PLX_SIM_FAULT_MAX; k++)
+		f->faults_armed |= f->event_at[k] != PLX_NEVER;
+}
+
+static void
+events_disarm(struct plx_func *f)
+{
+	unsigned int k;
+
+	for (k = 0; k < PLX_SIM_FAULT_MAX; k++)
+		f->event_at[k] = PLX_NEVER;
 }
 
 /* --- CTRL: recognising software writes to plain memory --- */
@@ -894,6 +909,8 @@ struct plx_svc {
 	bool wait;	/* running, held back by pacing only */
 };
 
+static void events_due(struct plx_func *f);
+
 /*
  * Serve function f: take register writes, then process up to max_desc
  * descriptors (and about max_bytes bytes). Caller holds f->lock.
@@ -937,6 +954,12 @@ func_service(struct plx_func *f, unsigned int max_desc, uint64_t max_bytes,
 		}
 		bytes += desc_run(f);
 		n++;
+		if (unlikely(f->faults_armed)) {
+			events_due(f);
+			/* Gone: its BAR0 must not be read as a CTRL write. */
+			if (f->removed)
+				break;
+		}
 	}
 	pthread_rwlock_unlock(&sim->iommu_lock);
 	svc->active |= n > 0;
@@ -1073,6 +1096,7 @@ func_reset(struct plx_func *f)
 	f->read_fail_at = PLX_NEVER;
 	f->write_fail_at = PLX_NEVER;
 	f->stall_at = PLX_NEVER;
+	events_disarm(f);
 	f->faults_armed = false;
 	f->stalled = false;
 	f->pause_stuck = false;
@@ -1227,7 +1251,48 @@ fault_unbind(struct plx_func *f)
 	return 0;
 }
 
-/* Arm fault on f; caller holds f->lock. */
+/* A fault that is a change of state: now. Caller holds f->lock. */
+static int
+fault_apply(struct plx_func *f, enum plx_sim_fault fault)
+{
+	switch (fault) {
+	case PLX_SIM_FAULT_PAUSE_STUCK:
+		f->pause_stuck = true;
+		break;
+	case PLX_SIM_FAULT_ABORT_STUCK:
+		f->abort_stuck = true;
+		break;
+	case PLX_SIM_FAULT_SURPRISE_REMOVAL:
+		f->removed = true;
+		f->running = false;
+		pf_drop(f);
+		memset(f->bar, 0xff, PLX_BAR0_SIM_LEN);
+		break;
+	case PLX_SIM_FAULT_UNBIND_REQUEST:
+		return fault_unbind(f);
+	default:
+		return -EINVAL;
+	}
+	plx_log(f, 1, "fault %s", plx_sim_fault_name(fault));
+	return 0;
+}
+
+/* Faults of state whose descriptor count has come. */
+static void
+events_due(struct plx_func *f)
+{
+	unsigned int k;
+
+	for (k = 0; k < PLX_SIM_FAULT_MAX; k++) {
+		if (f->event_at[k] != f->desc_count)
+			continue;
+		f->event_at[k] = PLX_NEVER;
+		fault_apply(f, k);
+	}
+	faults_rearm(f);
+}
+
+/* Arm fault on f for descriptor number at; caller holds f->lock. */
 static int
 fault_arm(struct plx_func *f, enum plx_sim_fault fault, uint64_t at)
 {
@@ -1241,20 +1306,13 @@ fault_arm(struct plx_func *f, enum plx_sim_fault fault, uint64_t at)
 	case PLX_SIM_FAULT_STALL:
 		f->stall_at = at;
 		break;
-	case PLX_SIM_FAULT_PAUSE_STUCK:
-		f->pause_stuck = true;
-		break;
-	case PLX_SIM_FAULT_ABORT_STUCK:
-		f->abort_stuck = true;
-		break;
-	case PLX_SIM_FAULT_SURPRISE_REMOVAL:
-		f->removed = true;
-		f->running = false;
-		pf_drop(f);
-		memset(f->bar, 0xff, PLX_BAR0_SIM_LEN);
-		break;
 	default:
-		return -EINVAL;
+		if (fault <= PLX_SIM_FAULT_NONE || fault >= PLX_SIM_FAULT_MAX)
+			return -EINVAL;
+		if (at == f->desc_count)
+			return fault_apply(f, fault);
+		f->event_at[fault] = at;
+		break;
 	}
 	faults_rearm(f);
 	return 0;
@@ -1271,8 +1329,6 @@ plx_sim_inject(struct plx_sim *sim, unsigned int fn,
 	if (sim == NULL || fn >= sim->nb_funcs)
 		return -EINVAL;
 	f = &sim->funcs[fn];
-	if (fault == PLX_SIM_FAULT_UNBIND_REQUEST)
-		return fault_unbind(f);
 	pthread_mutex_lock(&f->lock);
 	at = f->desc_count + after;
 	if (at < after)
@@ -1297,6 +1353,7 @@ plx_sim_clear_faults(struct plx_sim *sim, unsigned int fn)
 	f->read_fail_at = PLX_NEVER;
 	f->write_fail_at = PLX_NEVER;
 	f->stall_at = PLX_NEVER;
+	events_disarm(f);
 	f->faults_armed = false;
 	f->stalled = false;
 	f->pause_stuck = false;

@@ -1318,6 +1318,41 @@ out:
 	return rc;
 }
 
+/* Faults of state strike once their descriptor count has come. */
+static int
+test_deferred_faults(struct env *e)
+{
+	eventfd_t v = 0;
+	int rc = -1, fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+
+	CHECK(fd >= 0);
+	plx_sim_set_req_eventfd(e->sim, 0, fd);
+	desc_fill(e, 0, 8, 64);
+	CHECK(plx_sim_inject(e->sim, 0, PLX_SIM_FAULT_UNBIND_REQUEST, 2) == 0);
+	CHECK(plx_sim_inject(e->sim, 0, PLX_SIM_FAULT_SURPRISE_REMOVAL,
+		3) == 0);
+	/* Armed only: the registers still answer, nothing signalled. */
+	CHECK(r16(e, PLX_REG_CTRL) != PLX_GONE_U16);
+	CHECK(eventfd_read(fd, &v) < 0 && errno == EAGAIN);
+	CHECK_EQ(ring_run(e, 0, 2), 2);
+	CHECK(eventfd_read(fd, &v) == 0);
+	CHECK_EQ(v, 1);
+	CHECK(r16(e, PLX_REG_CTRL) != PLX_GONE_U16);
+	/* The third descriptor is written back, then the function leaves. */
+	CHECK_EQ(step(e, 100), 1);
+	CHECK_EQ(flags(e, 2), PLX_DESC_WB_SUCCESS | 64);
+	CHECK(bar_is(e, PLX_GONE_U32));
+	for (uint32_t i = 3; i < 8; i++)
+		CHECK_EQ(flags(e, i), PLX_DESC_VALID | 64);
+	CHECK_EQ(plx_sim_desc_count(e->sim, 0), 3);
+	rc = 0;
+out:
+	plx_sim_set_req_eventfd(e->sim, 0, -1);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 static int
 test_replug(struct env *e)
 {
@@ -1827,6 +1862,7 @@ static const struct test tests[] = {
 	MANUAL(abort_stuck, 16, 64 * 1024),
 	MANUAL(stall, 16, 64 * 1024),
 	MANUAL(surprise_removal, 16, 64 * 1024),
+	MANUAL(deferred_faults, 16, 64 * 1024),
 	MANUAL(unbind_request, 4, 4096),
 	MANUAL(replug, 16, 64 * 1024),
 	MANUAL(start_needs_ring_mode, 4, 4096),
