@@ -22,6 +22,8 @@
 #include <rte_eal.h>
 #include <rte_malloc.h>
 
+#include "plx_parse.h"
+
 struct copy_dev {
 	int16_t dev_id;
 	char name[RTE_DEV_NAME_MAX_LEN];
@@ -64,17 +66,6 @@ usage(const char *prog)
 }
 
 static int
-parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	return errno == 0 && end != s && *end == '\0' && *v >= min &&
-		*v <= max ? 0 : -EINVAL;
-}
-
-static int
 parse_args(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -91,18 +82,18 @@ parse_args(int argc, char **argv)
 
 		switch (c) {
 		case 's':
-			ret = parse_u64(optarg, 1, 1 << 24, &v);
+			ret = plx_parse_u64(optarg, 0, 1, 1 << 24, &v);
 			opt.size = v;
 			break;
 		case 'n':
-			ret = parse_u64(optarg, 1, UINT64_MAX, &opt.ops);
+			ret = plx_parse_u64(optarg, 0, 1, UINT64_MAX, &opt.ops);
 			break;
 		case 'b':
-			ret = parse_u64(optarg, 1, 1024, &v);
+			ret = plx_parse_u64(optarg, 0, 1, 1024, &v);
 			opt.burst = v;
 			break;
 		case 'r':
-			ret = parse_u64(optarg, 32, 32768, &v);
+			ret = plx_parse_u64(optarg, 0, 32, 32768, &v);
 			opt.ring = v;
 			break;
 		case 'u':
@@ -110,7 +101,7 @@ parse_args(int argc, char **argv)
 			at = strchr(optarg, '@');
 			if (at != NULL) {
 				*at = '\0';
-				ret = parse_u64(at + 1, 0, UINT64_MAX,
+				ret = plx_parse_u64(at + 1, 0, 0, UINT64_MAX,
 					&opt.unplug_after);
 			}
 			break;

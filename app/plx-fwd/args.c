@@ -11,6 +11,7 @@
 #include <rte_common.h>
 
 #include "plx_fwd.h"
+#include "plx_parse.h"
 
 struct fwd_opts fwd_opts = {
 	.portmask = UINT64_MAX,
@@ -72,21 +73,10 @@ usage(const char *prog)
 }
 
 static int
-parse_u64(const char *s, int base, uint64_t min, uint64_t max, uint64_t *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtoull(s, &end, base);
-	return errno == 0 && end != s && *end == '\0' && s[0] != '-' &&
-		*v >= min && *v <= max ? 0 : -EINVAL;
-}
-
-static int
 parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v)
 {
 	uint64_t x;
-	int ret = parse_u64(s, 0, min, max, &x);
+	int ret = plx_parse_u64(s, 0, min, max, &x);
 
 	*v = x;
 	return ret;
@@ -96,7 +86,7 @@ static int
 parse_u16(const char *s, uint16_t min, uint16_t max, uint16_t *v)
 {
 	uint64_t x;
-	int ret = parse_u64(s, 0, min, max, &x);
+	int ret = plx_parse_u64(s, 0, min, max, &x);
 
 	*v = x;
 	return ret;
@@ -145,7 +135,7 @@ parse_one(int c, const char *arg)
 
 	switch (c) {
 	case 'p':
-		return parse_u64(arg, 16, 1, UINT64_MAX, &o->portmask);
+		return plx_parse_u64(arg, 16, 1, UINT64_MAX, &o->portmask);
 	case 'q':
 		return parse_u16(arg, 1, FWD_MAX_LANES, &o->nb_queues);
 	case 'b':

@@ -20,6 +20,7 @@
 #include <rte_alarm.h>
 
 #include "plx_fwd.h"
+#include "plx_parse.h"
 #include "plx_sim.h"
 
 #define SIM_MAX_EVENTS	16
@@ -64,16 +65,6 @@ parse_lane(const char *arg, uint16_t *lane, const char **rest)
 }
 
 static int
-parse_count(const char *s, uint64_t *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	return errno != 0 || end == s || *end != '\0' ? -EINVAL : 0;
-}
-
-static int
 parse_fault(const char *s, int *kind, const char **count)
 {
 	char name[32];
@@ -107,7 +98,7 @@ fwd_sim_parse(enum fwd_sim_opt opt, const char *arg)
 		ev->kind = opt == FWD_SIM_OPT_UNPLUG ?
 			PLX_SIM_FAULT_UNBIND_REQUEST : SIM_REPLUG;
 	}
-	if (parse_count(rest, &ev->at) != 0)
+	if (plx_parse_u64(rest, 0, 0, UINT64_MAX, &ev->at) != 0)
 		return -EINVAL;
 	sim_nb_events++;
 	return 0;

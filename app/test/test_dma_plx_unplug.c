@@ -74,6 +74,7 @@
 #include <bus_driver.h>
 
 #include "plx_dma_hw.h"
+#include "plx_parse.h"
 #include "plx_sim.h"
 #include "test_plx_common.h"
 
@@ -2347,16 +2348,6 @@ struct app_args {
 };
 
 static int
-parse_u64(const char *s, uint64_t *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	return errno != 0 || end == s || *end != '\0' ? -1 : 0;
-}
-
-static int
 parse_app_args(int argc, char **argv, struct app_args *a)
 {
 	uint64_t v;
@@ -2372,7 +2363,7 @@ parse_app_args(int argc, char **argv, struct app_args *a)
 			continue;
 		if (strcmp(opt, "--bench-guard") == 0) {
 			a->bench = true;
-		} else if (has_val && parse_u64(argv[i + 1], &v) == 0) {
+		} else if (has_val && plx_parse_u64(argv[i + 1], 0, 0, UINT64_MAX, &v) == 0) {
 			i++;
 			if (strcmp(opt, "--seed") == 0)
 				g_seed = v;
