@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "plx_parse.h"
 #include "plx_sim_host.h"
 
 #define EXIT_USAGE	2
@@ -82,12 +83,9 @@ usage_error(const char *fmt, ...)
 static uint64_t
 parse_uint(const char *s, const char *what, uint64_t max)
 {
-	char *end;
 	uint64_t v;
 
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (*s == '\0' || *s == '-' || *end != '\0' || errno != 0 || v > max)
+	if (plx_parse_u64(s, 0, 0, max, &v) != 0)
 		usage_error("bad %s '%s'", what, s);
 	return v;
 }
