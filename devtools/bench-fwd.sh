@@ -27,6 +27,7 @@ while [ $# -gt 0 ]; do
 	   exit 2 ;;
 	esac
 done
+pmd=$("$top/devtools/pmd-path.sh" "$b")
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
@@ -38,7 +39,7 @@ rate() { # input mode [options]
 	shift 2
 	"$b/app/dpdk-plx-sim" -n 4 -- "$b/app/dpdk-plx-fwd" --no-huge -m 512 \
 		--iova-mode=va --no-shconf --file-prefix "plx-bench-$$" -l 0 \
-		-d "$b/drivers/dma/plx/librte_dma_plx.so" \
+		-d "$pmd" \
 		--vdev "net_pcap0,rx_pcap=$input,tx_pcap=$work/out.pcap" -- \
 		--copy-mode "$mode" --exit-on-idle 300 -i 0 "$@" 2>&1 |
 	sed -n 's/^Rate:.*: \([0-9]*\) pkt\/s, \([0-9.]*\) Gbit\/s$/\1 \2/p'

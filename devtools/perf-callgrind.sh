@@ -20,7 +20,8 @@ build=$top/${BUILD:-build}
 ops=${OPS:-65536}
 sim=$build/app/dpdk-plx-sim
 perf=$build/app/dpdk-test-plx-perf
-pmd=$build/drivers/dma/plx/librte_dma_plx.so
+pmd=$("$top/devtools/pmd-path.sh" "$build") ||
+	pmd=$build/drivers/dma/plx/librte_dma_plx.so
 
 for f in "$sim" "$perf" "$pmd"; do
 	if [ ! -e "$f" ]; then

@@ -10,7 +10,7 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/devtools/setup.sh"
-pmd="$top/build/drivers/dma/plx/librte_dma_plx.so"
+pmd=$("$top/devtools/pmd-path.sh" "$top/build")
 copy="$top/build/app/dpdk-plx-copy"
 
 # PCI functions of real PEX 87xx DMA engines bound to vfio-pci.

@@ -16,7 +16,7 @@ if [ "${1:-}" = "--doc" ]; then
 	doc=true
 	shift
 fi
-pmd=$build/drivers/dma/plx/librte_dma_plx.so
+pmd=$("$top/devtools/pmd-path.sh" "$build")
 mkdir -p "$out"
 
 # CPU 0: the simulated engine, the main lcore (asleep while workers run)

@@ -67,7 +67,7 @@ eal() { # tag
 }
 
 for b in build build-asan; do
-	pmd="$top/$b/drivers/dma/plx/librte_dma_plx.so"
+	pmd=$("$top/devtools/pmd-path.sh" "$top/$b")
 	sim="$top/$b/app/dpdk-plx-sim"
 	run "$b/model" "$b/app/test/test_plx_sim_model"
 	# shellcheck disable=SC2046
@@ -97,9 +97,10 @@ for k in vfio-pci uio_pci_generic; do
 		"$b/app/test/test_plx_sim_bus" --in-memory -m 16 \
 		--file-prefix "plx-bus-$k-$$"
 done
+pmd=$("$top/devtools/pmd-path.sh" "$top/$b")
 run "$b/dma-plx-uio" "$b/app/dpdk-plx-sim" -k uio_pci_generic -n 4 -- \
 	"$b/app/test/test_dma_plx" --in-memory -m 256 --file-prefix \
-	"plx-uio-$$" -d "$top/$b/drivers/dma/plx/librte_dma_plx.so" \
+	"plx-uio-$$" -d "$pmd" \
 	-- --filter copy
 hugepages_restore
 
@@ -108,12 +109,12 @@ hugepages_restore
 run "build/perf-sanity" "$top/build/app/dpdk-plx-sim" -n 2 -- \
 	"$top/build/app/dpdk-test-plx-perf" $(eal perf) \
 	--lcores '0@0,(1-2)@(0-1)' \
-	-d "$top/build/drivers/dma/plx/librte_dma_plx.so" -- --check \
+	-d "$pmd" -- --check \
 	-w size,batch,channels -s 64,4096 -b 1,64 -c 2 -n 20000 -m 1M -l 50
 
 # DPDK's own conformance suite on every simulated function.
 run "dmadev_autotest" "$top/devtools/test-sim-dpdk-test.sh" -n 4 \
-	-d "$top/build/drivers/dma/plx/librte_dma_plx.so"
+	-d "$pmd"
 
 echo "${passed} passed, ${failed} failed$([ "$skipped" -ne 0 ] && echo ", $skipped skipped")"
 [ "$failed" -eq 0 ]

@@ -17,7 +17,7 @@ b=${1:-build}
 case "$b" in /*) ;; *) b="$top/$b" ;; esac
 fwd="$b/app/dpdk-plx-fwd"
 sim="$b/app/dpdk-plx-sim"
-pmd="$b/drivers/dma/plx/librte_dma_plx.so"
+pmd=$("$top/devtools/pmd-path.sh" "$b") || pmd="$b/drivers/dma/plx/librte_dma_plx.so"
 cmp_pcap="$top/devtools/cmp-pcap.py"
 
 for f in "$fwd" "$sim" "$pmd"; do
