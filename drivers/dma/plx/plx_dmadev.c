@@ -91,7 +91,7 @@ plx_dma_quiesce(struct plx_dma_chan *ch)
 	uint64_t warn_at = rte_get_timer_cycles() + rte_get_timer_hz() / 10;
 	bool warned = false;
 
-	ch->enqueue_limit = 0;
+	plx_dma_set_enqueue_limit(ch, 0);
 	if (ch->fenced ||
 			syscall(__NR_membarrier,
 				MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
@@ -110,7 +110,7 @@ plx_dma_quiesce(struct plx_dma_chan *ch)
 static void
 plx_dma_set_halt(struct plx_dma_chan *ch, enum plx_dma_halt halt)
 {
-	ch->enqueue_limit = 0;
+	plx_dma_set_enqueue_limit(ch, 0);
 	/* Release: the ring's final state is visible before the halt. */
 	__atomic_store_n(&ch->halt, halt, __ATOMIC_RELEASE);
 }
@@ -292,6 +292,7 @@ plx_dma_ring_free(struct plx_dma_chan *ch)
 	}
 	ch->ring_mz = NULL;
 	ch->ring = NULL;
+	ch->ring_end = NULL;
 }
 
 static int
@@ -326,7 +327,8 @@ plx_dma_ring_alloc(struct plx_dma_chan *ch, uint16_t nb_desc)
 	ch->ring_iova = iova;
 	ch->nb_desc = nb_desc;
 	ch->ring_mask = nb_desc - 1;
-	ch->ring_bytes_mask = (uint32_t)ch->ring_mask * sizeof(*ch->ring);
+	ch->ring_bytes_mask = (size_t)ch->ring_mask * sizeof(*ch->ring);
+	ch->ring_end = ch->ring + ch->ring_mask + 1;
 	return 0;
 }
 
@@ -437,7 +439,7 @@ plx_dma_start(struct rte_dma_dev *dev)
 		ch->next_gone_check = 0;
 		plx_dma_engine_program(ch);
 		ch->halt = PLX_DMA_HALT_NONE;
-		ch->enqueue_limit = ch->nb_desc;
+		plx_dma_set_enqueue_limit(ch, ch->nb_desc);
 	}
 	pthread_mutex_unlock(&ch->ctl_lock);
 	return ret;
@@ -449,7 +451,7 @@ plx_dma_stop(struct rte_dma_dev *dev)
 	struct plx_dma_chan *ch = dev->data->dev_private;
 
 	pthread_mutex_lock(&ch->ctl_lock);
-	ch->enqueue_limit = 0;
+	plx_dma_set_enqueue_limit(ch, 0);
 	if (ch->halt == PLX_DMA_HALT_NONE)
 		plx_dma_halt_engine(ch);
 	pthread_mutex_unlock(&ch->ctl_lock);

@@ -76,19 +76,21 @@ struct plx_dma_chan {
 	 * Written only by the thread that owns the channel's fast path.
 	 */
 	union plx_dma_slot *ring;
+	const union plx_dma_slot *ring_end;	/* one past the last slot */
 	volatile uint16_t *doorbell;	/* CTRL in BAR0 */
+	size_t ring_bytes_mask;	/* ring_mask in bytes */
 	uint16_t ring_mask;
-	uint32_t ring_bytes_mask;	/* ring_mask in bytes */
 	uint16_t write_pos;	/* next descriptor copy() fills */
 	uint16_t submit_pos;	/* first descriptor not yet submitted */
 	uint16_t read_pos;	/* oldest descriptor not yet reported */
-	uint32_t gate_flags;	/* flags the descriptor at submit_pos awaits */
 	/*
 	 * Descriptors copy() may have outstanding: the ring size while the
 	 * channel takes work, 0 once it does not (stopped, removed, gone).
 	 * It is also the flag the BAR0 guard checks, see plx_dma_bar_enter().
+	 * Other threads change it only through plx_dma_set_enqueue_limit();
+	 * the fast path reads it once per call, so a plain read serves.
 	 */
-	volatile uint16_t enqueue_limit;
+	uint16_t enqueue_limit;
 	/* Dekker flag against removal, see plx_dma_bar_enter(). */
 	volatile uint8_t in_bar;
 	/* enum plx_dma_halt; read with acquire once the ring stops moving. */
@@ -149,6 +151,12 @@ static inline bool
 plx_dma_takes_work(const struct plx_dma_chan *ch)
 {
 	return ch->enqueue_limit != 0;
+}
+
+static inline void
+plx_dma_set_enqueue_limit(struct plx_dma_chan *ch, uint16_t limit)
+{
+	__atomic_store_n(&ch->enqueue_limit, limit, __ATOMIC_RELAXED);
 }
 
 static inline uint32_t

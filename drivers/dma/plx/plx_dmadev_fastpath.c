@@ -29,20 +29,21 @@ plx_dma_refusal(const struct plx_dma_chan *ch)
 	return -EINVAL;
 }
 
+/* copy()'s own arguments, so that copy() reaches it by a bare jump. */
 static __rte_noinline int
-plx_dma_reject_copy(struct plx_dma_chan *ch, rte_iova_t src, rte_iova_t dst,
-		uint32_t length)
+plx_dma_reject_copy(struct plx_dma_chan *ch, uint16_t vchan,
+		rte_iova_t src, rte_iova_t dst, uint32_t length)
 {
 	if (!plx_dma_takes_work(ch))
 		return plx_dma_refusal(ch);
 	if (length == 0 || length > PLX_DESC_MAX_SIZE) {
-		PLX_DMA_ERR("%s: length %u outside 1..%u",
-			ch->name, length, PLX_DESC_MAX_SIZE);
+		PLX_DMA_ERR("%s vchan %u: length %u outside 1..%u",
+			ch->name, vchan, length, PLX_DESC_MAX_SIZE);
 		return -EINVAL;
 	}
 	if ((src | dst) & ~PLX_IOVA_MASK) {
-		PLX_DMA_ERR("%s: IOVA beyond %u bits (src 0x%" PRIx64
-			", dst 0x%" PRIx64 ")", ch->name,
+		PLX_DMA_ERR("%s vchan %u: IOVA beyond %u bits (src 0x%" PRIx64
+			", dst 0x%" PRIx64 ")", ch->name, vchan,
 			PLX_IOVA_BITS, src, dst);
 		return -EINVAL;
 	}
@@ -60,10 +61,11 @@ plx_dma_do_submit(struct plx_dma_chan *ch, bool fenced)
 		return plx_dma_refusal(ch);
 	}
 	if (pos != end) {
+		uint32_t *gate = &ch->ring[pos & ch->ring_mask].desc.flags_and_size;
+
 		/* Fields of the whole batch before the gate opens. */
 		rte_io_wmb();
-		ch->ring[pos & ch->ring_mask].desc.flags_and_size =
-			rte_cpu_to_le_32(ch->gate_flags);
+		*gate |= rte_cpu_to_le_32(PLX_DESC_VALID);
 		/* rte_write16 orders the gate before the doorbell. */
 		rte_write16(PLX_CTRL_START_VAL, ch->doorbell);
 	}
@@ -90,35 +92,33 @@ plx_dma_copy_submit(struct plx_dma_chan *ch, uint16_t pos, bool fenced)
 }
 
 static __rte_always_inline int
-plx_dma_do_copy(struct plx_dma_chan *ch, rte_iova_t src, rte_iova_t dst,
-		uint32_t length, uint64_t flags, bool fenced)
+plx_dma_do_copy(struct plx_dma_chan *ch, uint16_t vchan, rte_iova_t src,
+		rte_iova_t dst, uint32_t length, uint64_t flags, bool fenced)
 {
-	uint16_t pos = ch->write_pos;
-	uint32_t size_flags = length | PLX_DESC_VALID;
+	unsigned int pos = ch->write_pos;	/* uint16_t, held zero-extended */
+	uint64_t dst_lo = (uint32_t)dst;
 	union plx_dma_slot *slot;
-	uint64_t lo, hi;
+	uint64_t first;
 
 	/* One unsigned test catches length 0 and oversize alike; a full
 	 * ring and a channel that takes no work fail alike too. */
 	if (unlikely(((src | dst) >> PLX_IOVA_BITS) != 0 ||
 			length - 1 >= PLX_DESC_MAX_SIZE ||
 			(uint16_t)(pos - ch->read_pos) >= ch->enqueue_limit))
-		return plx_dma_reject_copy(ch, src, dst, length);
+		return plx_dma_reject_copy(ch, vchan, src, dst, length);
 
-	/* The two words of the descriptor: dst_addr_lo and src_addr_lo;
-	 * then flags_and_size, dst_addr_hi and src_addr_hi. */
-	lo = (uint32_t)dst | src << 32;
-	hi = (dst >> 32 << 32) | (src >> 32 << 48);
+	/* The second word holds dst_addr_lo and src_addr_lo; the first,
+	 * stored last, flags_and_size, dst_addr_hi and src_addr_hi. */
 	slot = RTE_PTR_ADD(ch->ring,
-		((uint32_t)pos * sizeof(*slot)) & ch->ring_bytes_mask);
-	slot->qw[1] = rte_cpu_to_le_64(lo);
-	if (unlikely(pos == ch->submit_pos)) {
-		ch->gate_flags = size_flags;
-		size_flags = length;
-	}
+		(pos * sizeof(*slot)) & ch->ring_bytes_mask);
+	slot->qw[1] = rte_cpu_to_le_64(dst_lo | src << 32);
+	first = (dst - dst_lo) | src >> 32 << 48 | (length | PLX_DESC_VALID);
+	/* The gate: submit() sets its VALID. */
+	if (unlikely(pos == ch->submit_pos))
+		first &= ~(uint64_t)PLX_DESC_VALID;
 	/* Addresses become visible before VALID does. */
 	rte_io_wmb();
-	slot->qw[0] = rte_cpu_to_le_64(hi | size_flags);
+	slot->qw[0] = rte_cpu_to_le_64(first);
 	ch->write_pos = pos + 1;
 
 	if (unlikely(flags & RTE_DMA_OP_FLAG_SUBMIT))
@@ -127,17 +127,19 @@ plx_dma_do_copy(struct plx_dma_chan *ch, rte_iova_t src, rte_iova_t dst,
 }
 
 int
-plx_dma_copy(void *dev_private, uint16_t vchan __rte_unused, rte_iova_t src,
+plx_dma_copy(void *dev_private, uint16_t vchan, rte_iova_t src,
 		rte_iova_t dst, uint32_t length, uint64_t flags)
 {
-	return plx_dma_do_copy(dev_private, src, dst, length, flags, false);
+	return plx_dma_do_copy(dev_private, vchan, src, dst, length, flags,
+		false);
 }
 
 int
-plx_dma_copy_fenced(void *dev_private, uint16_t vchan __rte_unused,
+plx_dma_copy_fenced(void *dev_private, uint16_t vchan,
 		rte_iova_t src, rte_iova_t dst, uint32_t length, uint64_t flags)
 {
-	return plx_dma_do_copy(dev_private, src, dst, length, flags, true);
+	return plx_dma_do_copy(dev_private, vchan, src, dst, length, flags,
+		true);
 }
 
 int
@@ -211,24 +213,17 @@ plx_dma_head_failed(struct plx_dma_chan *ch, uint16_t pos)
 	return ch->halt != PLX_DMA_HALT_NONE;
 }
 
-/* Account for n reports from read_pos on. */
+/* Account for n reports from read_pos, which the caller passes, on. */
 static __rte_always_inline uint16_t
-plx_dma_consume(struct plx_dma_chan *ch, uint16_t n, uint16_t *last_idx)
+plx_dma_consume(struct plx_dma_chan *ch, uint16_t read_pos, uint16_t n,
+		uint16_t *last_idx)
 {
-	uint16_t pos = ch->read_pos + n;
+	uint16_t pos = read_pos + n;
 
 	ch->read_pos = pos;
 	ch->completed += n;
 	*last_idx = pos - 1;
 	return n;
-}
-
-static __rte_noinline uint16_t
-plx_dma_completed_short(struct plx_dma_chan *ch, uint16_t n,
-		uint16_t *last_idx, bool *has_error)
-{
-	*has_error = plx_dma_head_failed(ch, ch->read_pos + n);
-	return plx_dma_consume(ch, n, last_idx);
 }
 
 static __rte_always_inline bool
@@ -241,22 +236,66 @@ plx_dma_wb_ok(uint32_t flags)
 /*
  * All of slot[0..n) written back as successes? The engine writes back in
  * ring order, so once the last shows (read with acquire) every earlier
- * write-back and its data are visible too, and one AND over the others'
- * flags answers: a slot still VALID has SUCCESS clear, as software never
- * sets INT_WHEN_DONE, the bit SUCCESS takes over.
+ * write-back and its data are visible too, and the engine is done with
+ * those slots: plain loads serve, and one AND over their flags answers.
+ * A slot still VALID has SUCCESS clear, as software never sets
+ * INT_WHEN_DONE, the bit SUCCESS takes over.
  */
 static __rte_always_inline bool
-plx_dma_all_ok(const union plx_dma_slot *slot, uint16_t n)
+plx_dma_all_ok(const union plx_dma_slot *slot, const union plx_dma_slot *end)
 {
 	uint32_t all = UINT32_MAX;
-	uint16_t i;
 
-	if (!plx_dma_wb_ok(plx_dma_slot_flags(&slot[n - 1])))
+	if (!plx_dma_wb_ok(plx_dma_slot_flags(end - 1)))
 		return false;
-	for (i = 0; i < n - 1; i++)
-		all &= __atomic_load_n(&slot[i].desc.flags_and_size,
-			__ATOMIC_RELAXED);
+	for (; (end - slot) & 7; slot++)
+		all &= slot->desc.flags_and_size;
+	/* Then two 64-byte cache lines of the ring per turn. */
+	for (; slot != end; slot += 8)
+		all &= slot[0].desc.flags_and_size &
+			slot[1].desc.flags_and_size &
+			slot[2].desc.flags_and_size &
+			slot[3].desc.flags_and_size &
+			slot[4].desc.flags_and_size &
+			slot[5].desc.flags_and_size &
+			slot[6].desc.flags_and_size &
+			slot[7].desc.flags_and_size;
 	return (rte_le_to_cpu_32(all) & PLX_DESC_WB_SUCCESS) != 0;
+}
+
+static __rte_noinline uint16_t
+plx_dma_completed_short(struct plx_dma_chan *ch, uint16_t n,
+		uint16_t *last_idx, bool *has_error)
+{
+	uint16_t pos = ch->read_pos;
+
+	*has_error = plx_dma_head_failed(ch, pos + n);
+	return plx_dma_consume(ch, pos, n, last_idx);
+}
+
+/* The reports from pos (read_pos) on, n of which are successes. */
+static __rte_always_inline uint16_t
+plx_dma_report(struct plx_dma_chan *ch, uint16_t pos, uint16_t n,
+		uint16_t nb_cpls, uint16_t *last_idx, bool *has_error)
+{
+	/* Stopped short of what is handed out: an error, or not done yet? */
+	if (unlikely(n < nb_cpls && (uint16_t)(pos + n) != ch->write_pos))
+		return plx_dma_completed_short(ch, n, last_idx, has_error);
+	return plx_dma_consume(ch, pos, n, last_idx);
+}
+
+/* One by one: across the ring's end, or to find where the run stops. */
+static __rte_noinline uint16_t
+plx_dma_completed_scan(struct plx_dma_chan *ch, uint16_t nb_cpls,
+		uint16_t *last_idx, bool *has_error)
+{
+	uint16_t pos = ch->read_pos;
+	uint16_t limit = RTE_MIN((uint16_t)(ch->submit_pos - pos), nb_cpls);
+	uint16_t n = 0;
+
+	while (n < limit && plx_dma_wb_ok(plx_dma_desc_flags(ch, pos + n)))
+		n++;
+	return plx_dma_report(ch, pos, n, nb_cpls, last_idx, has_error);
 }
 
 uint16_t
@@ -264,26 +303,14 @@ plx_dma_completed(void *dev_private, uint16_t vchan __rte_unused,
 		const uint16_t nb_cpls, uint16_t *last_idx, bool *has_error)
 {
 	struct plx_dma_chan *ch = dev_private;
-	const union plx_dma_slot *ring = ch->ring;
-	const uint16_t mask = ch->ring_mask;
 	uint16_t pos = ch->read_pos;
-	uint16_t limit = RTE_MIN((uint16_t)(ch->submit_pos - pos), nb_cpls);
-	uint16_t n = 0;
+	uint16_t n = RTE_MIN((uint16_t)(ch->submit_pos - pos), nb_cpls);
+	const union plx_dma_slot *first = &ch->ring[pos & ch->ring_mask];
+	const union plx_dma_slot *end = first + n;
 
-	/* The common case in one pass; one by one across the ring's end,
-	 * or to find where an error or the engine stopped. */
-	if (likely(limit != 0 && (pos & mask) + limit <= mask + 1u) &&
-			plx_dma_all_ok(&ring[pos & mask], limit))
-		n = limit;
-	else
-		while (n < limit &&
-				plx_dma_wb_ok(plx_dma_slot_flags(
-					&ring[(pos + n) & mask])))
-			n++;
-	/* Stopped short of what is handed out: an error, or not done yet? */
-	if (unlikely(n < nb_cpls && (uint16_t)(pos + n) != ch->write_pos))
-		return plx_dma_completed_short(ch, n, last_idx, has_error);
-	return plx_dma_consume(ch, n, last_idx);
+	if (unlikely(n == 0 || end > ch->ring_end || !plx_dma_all_ok(first, end)))
+		return plx_dma_completed_scan(ch, nb_cpls, last_idx, has_error);
+	return plx_dma_report(ch, pos, n, nb_cpls, last_idx, has_error);
 }
 
 /* Report descriptors from pos on once the channel is halted. */
@@ -346,7 +373,7 @@ plx_dma_completed_status(void *dev_private, uint16_t vchan __rte_unused,
 
 	for (i = 0; i < n; i++)
 		ch->errors += status[i] != RTE_DMA_STATUS_SUCCESSFUL;
-	return plx_dma_consume(ch, n, last_idx);
+	return plx_dma_consume(ch, pos, n, last_idx);
 }
 
 uint16_t
