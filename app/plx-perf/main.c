@@ -980,6 +980,12 @@ case_run(const struct case_conf *cc, enum engine e, bool latency,
 	for (i = 0; i < n; i++) {
 		const struct chan *ch = &chans[i];
 
+		/* A started dma_skeleton's thread keeps waking up on the
+		 * simulated engine's CPU: leave no engine running between
+		 * cases. */
+		if (e != ENG_CPU)
+			dev_stop(ch->dev_id);
+
 		if (ch->error != 0 && r->ok) {
 			r->ok = false;
 			r->why = ch->error == -ETIMEDOUT ? "timeout" :

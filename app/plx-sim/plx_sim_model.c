@@ -112,6 +112,9 @@ struct plx_func {
 	uint64_t ring_bytes;	/* DESC_RING_COUNT * 16 */
 	uint32_t next_lo;	/* next descriptor to process */
 	uint32_t fetch_lo;	/* next descriptor to prefetch */
+	/* Host address of the whole ring, looked up once per IOMMU
+	 * generation; NULL: look up each descriptor. */
+	uint8_t *ring_va;
 	unsigned int pf_depth;
 	struct plx_pf_slot pf[PLX_PF_MAX];
 	unsigned int pf_head;
@@ -249,11 +252,13 @@ iommu_floor(const struct plx_sim *sim, uint64_t a)
 	return res;
 }
 
+/* An empty entry covers nothing; iova below the entry wraps off high. */
 static inline bool
 ent_covers(const struct plx_iommu_ent *e, uint64_t iova, uint64_t len)
 {
-	return e->len != 0 && iova >= e->iova &&
-		iova - e->iova <= e->len && len <= e->len - (iova - e->iova);
+	uint64_t off = iova - e->iova;
+
+	return off < e->len && len <= e->len - off;
 }
 
 /*
@@ -287,27 +292,48 @@ iommu_find(const struct plx_sim *sim, uint64_t iova, uint64_t len,
 	return true;
 }
 
-/* Host address of [iova, iova + len) or NULL. Caller holds iommu_lock. */
-static inline uint8_t *
-xlate(struct plx_func *f, enum plx_xlate_kind kind, uint64_t iova,
+/*
+ * Drop what a function cached of an older IOMMU state. Called with
+ * iommu_lock held, before a batch of descriptors: the map cannot change
+ * until the lock is released, so the caches need no check per access.
+ */
+static void
+xlate_sync(struct plx_func *f)
+{
+	if (likely(f->xl_gen == f->sim->iommu_gen))
+		return;
+	memset(f->xl, 0, sizeof(f->xl));
+	f->ring_va = NULL;
+	f->xl_gen = f->sim->iommu_gen;
+}
+
+static uint8_t *
+xlate_miss(struct plx_func *f, enum plx_xlate_kind kind, uint64_t iova,
 		uint64_t len)
 {
 	struct plx_sim *sim = f->sim;
 	struct plx_iommu_ent *c = &f->xl[kind];
 
-	if (unlikely(sim->xlate != NULL))
+	/* A custom translation is not cached: its entries stay empty. */
+	if (sim->xlate != NULL)
 		return sim->xlate(iova, len);
-	if (unlikely(f->xl_gen != sim->iommu_gen)) {
-		memset(f->xl, 0, sizeof(f->xl));
-		f->xl_gen = sim->iommu_gen;
-	}
-	if (likely(ent_covers(c, iova, len)))
-		return c->va + (iova - c->iova);
 	if (!iommu_find(sim, iova, len, c)) {
 		c->len = 0;
 		return NULL;
 	}
 	return c->va + (iova - c->iova);
+}
+
+/* Host address of [iova, iova + len) or NULL. After xlate_sync(). */
+static inline uint8_t *
+xlate(struct plx_func *f, enum plx_xlate_kind kind, uint64_t iova,
+		uint64_t len)
+{
+	const struct plx_iommu_ent *c = &f->xl[kind];
+
+	if (likely(ent_covers(c, iova, len)))
+		return c->va + (iova - c->iova);
+	return xlate_miss(f, kind, iova, len);
 }
 
 int
@@ -451,6 +477,7 @@ engine_start(struct plx_func *f)
 	f->ring_bytes = (uint64_t)count * sizeof(struct plx_dma_hw_desc);
 	f->next_lo = rd32(f, PLX_REG_DESC_RING_NEXT_ADDR);
 	f->fetch_lo = f->next_lo;
+	f->ring_va = NULL;
 	/* PREF_LIMIT 8 means four descriptors ahead; below, proportionally
 	 * fewer, but the current descriptor is always fetched. */
 	f->pf_depth = pref / 2;
@@ -524,15 +551,12 @@ ctrl_interpret(struct plx_func *f, uint32_t w)
  * (on hardware the bit is never set by a driver that never asks for an
  * immediate pause, so the rule costs nothing there).
  */
-static bool
-ctrl_poll(struct plx_func *f)
+static __attribute__((noinline)) bool
+ctrl_take(struct plx_func *f, uint32_t cur)
 {
 	uint32_t *reg = reg32(f, PLX_REG_CTRL);
-	uint32_t cur = __atomic_load_n(reg, __ATOMIC_ACQUIRE);
 	uint32_t next;
 
-	if (likely(cur == f->ctrl_pub))
-		return false;
 	for (;;) {
 		ctrl_interpret(f, cur);
 		next = ctrl_compose(f);
@@ -542,6 +566,17 @@ ctrl_poll(struct plx_func *f)
 	}
 	f->ctrl_pub = next;
 	return true;
+}
+
+/* Checked before every descriptor: the common case stays inline. */
+static inline bool
+ctrl_poll(struct plx_func *f)
+{
+	uint32_t cur = __atomic_load_n(reg32(f, PLX_REG_CTRL), __ATOMIC_ACQUIRE);
+
+	if (likely(cur == f->ctrl_pub))
+		return false;
+	return ctrl_take(f, cur);
 }
 
 /* Whether the engine may make transition tr in its current state. */
@@ -642,15 +677,12 @@ ctrl_commit(struct plx_func *f, enum plx_transition tr, uint64_t snap_seq)
  * told from no write; writing 0xffff always clears everything. set == 0
  * just takes a pending write.
  */
-static void
-intr_raise(struct plx_func *f, uint16_t set)
+static __attribute__((noinline)) void
+intr_update(struct plx_func *f, uint16_t set, uint16_t cur)
 {
 	uint16_t *reg = reg16(f, PLX_REG_INTR_STATUS);
-	uint16_t cur = __atomic_load_n(reg, __ATOMIC_ACQUIRE);
 	uint16_t st = f->intr_pub;
 
-	if (cur == st && (st & set) == set)
-		return;
 	for (;;) {
 		uint16_t next;
 
@@ -663,6 +695,17 @@ intr_raise(struct plx_func *f, uint16_t set)
 			return;
 		}
 	}
+}
+
+static inline void
+intr_raise(struct plx_func *f, uint16_t set)
+{
+	uint16_t cur = __atomic_load_n(reg16(f, PLX_REG_INTR_STATUS),
+		__ATOMIC_ACQUIRE);
+
+	if (likely(cur == f->intr_pub && (cur & set) == set))
+		return;
+	intr_update(f, set, cur);
 }
 
 /*
@@ -706,6 +749,37 @@ ring_advance(const struct plx_func *f, uint32_t lo)
 	return lo;
 }
 
+/* Host address of the descriptor at ADDR_HI:lo, or NULL if unmapped. */
+static uint8_t *
+ring_host_lookup(struct plx_func *f, uint32_t lo)
+{
+	struct plx_sim *sim = f->sim;
+	uint32_t off = lo - f->ring_lo;
+
+	/* One lookup for the ring, unless its low word wraps (the engine
+	 * would then fetch from the wrong place, see ring_advance()). */
+	f->ring_va = NULL;
+	if (sim->xlate == NULL && f->ring_bytes != 0 &&
+			f->ring_lo + f->ring_bytes <= UINT64_C(1) << 32) {
+		f->ring_va = xlate(f, PLX_XL_RING,
+			iova_of(f->ring_hi, f->ring_lo), f->ring_bytes);
+		if (f->ring_va != NULL && off < f->ring_bytes)
+			return f->ring_va + off;
+	}
+	return xlate(f, PLX_XL_RING, iova_of(f->ring_hi, lo),
+		sizeof(struct plx_dma_hw_desc));
+}
+
+static inline uint8_t *
+ring_host(struct plx_func *f, uint32_t lo)
+{
+	uint32_t off = lo - f->ring_lo;
+
+	if (likely(off < f->ring_bytes && f->ring_va != NULL))
+		return f->ring_va + off;
+	return ring_host_lookup(f, lo);
+}
+
 /*
  * Snapshot the descriptor at ADDR_HI:lo. VALID is loaded with acquire
  * ordering first, pairing with the writer's barrier before it sets VALID,
@@ -715,8 +789,7 @@ ring_advance(const struct plx_func *f, uint32_t lo)
 static bool
 desc_fetch(struct plx_func *f, uint32_t lo, struct plx_pf_slot *s)
 {
-	const uint8_t *p = xlate(f, PLX_XL_RING, iova_of(f->ring_hi, lo),
-			sizeof(s->d));
+	const uint8_t *p = ring_host(f, lo);
 
 	if (unlikely(p == NULL))
 		return false;
@@ -795,8 +868,7 @@ desc_run(struct plx_func *f)
 	wr32(f, PLX_REG_DESC_RING_LAST_SIZE, size);
 	wr32(f, PLX_REG_DESC_RING_NEXT_ADDR, f->next_lo);
 	if (f->cfg & PLX_CTRL_WRITE_BACK_EN) {
-		wbp = (uint32_t *)(void *)xlate(f, PLX_XL_RING,
-				iova_of(f->ring_hi, s->addr_lo), sizeof(s->d));
+		wbp = (uint32_t *)(void *)ring_host(f, s->addr_lo);
 		/* Release: whoever sees the write-back sees the data. */
 		if (likely(wbp != NULL))
 			__atomic_store_n(wbp, wb, __ATOMIC_RELEASE);
@@ -888,9 +960,11 @@ head_check(struct plx_func *f)
 }
 
 /* Honour abort and pause requests at a descriptor boundary. */
-static bool
+static inline bool
 requests_check(struct plx_func *f)
 {
+	if (likely(!f->abort_req && !f->pause_req))
+		return false;
 	if (f->abort_req && ctrl_commit(f, PLX_TR_ABORT_DONE, 0)) {
 		plx_log(f, 1, "abort done, next %08x", f->next_lo);
 		intr_raise(f, PLX_INTR_ABORT_DONE);
@@ -934,6 +1008,7 @@ func_service(struct plx_func *f, unsigned int max_desc, uint64_t max_bytes,
 	if (!f->running)
 		return 0;
 	pthread_rwlock_rdlock(&sim->iommu_lock);
+	xlate_sync(f);
 	while (n < max_desc && bytes < max_bytes) {
 		enum plx_head h;
 
