@@ -75,6 +75,7 @@ struct plx_pf_slot {
 	struct plx_dma_hw_desc d;
 	uint32_t addr_lo;
 	uint64_t start_seq;
+	uint32_t *host;		/* where to write it back; NULL: unmapped */
 };
 
 /* Register-visible state changes the engine makes through ctrl_commit(). */
@@ -297,6 +298,8 @@ iommu_find(const struct plx_sim *sim, uint64_t iova, uint64_t len,
  * iommu_lock held, before a batch of descriptors: the map cannot change
  * until the lock is released, so the caches need no check per access.
  */
+static void pf_rehost(struct plx_func *f);
+
 static void
 xlate_sync(struct plx_func *f)
 {
@@ -305,6 +308,7 @@ xlate_sync(struct plx_func *f)
 	memset(f->xl, 0, sizeof(f->xl));
 	f->ring_va = NULL;
 	f->xl_gen = f->sim->iommu_gen;
+	pf_rehost(f);
 }
 
 static uint8_t *
@@ -780,6 +784,19 @@ ring_host(struct plx_func *f, uint32_t lo)
 	return ring_host_lookup(f, lo);
 }
 
+/* Write-back addresses of the snapshots queued under an older IOMMU map. */
+static void
+pf_rehost(struct plx_func *f)
+{
+	unsigned int i;
+
+	for (i = 0; i < f->pf_n; i++) {
+		struct plx_pf_slot *s = &f->pf[(f->pf_head + i) % PLX_PF_MAX];
+
+		s->host = (uint32_t *)(void *)ring_host(f, s->addr_lo);
+	}
+}
+
 /*
  * Snapshot the descriptor at ADDR_HI:lo. VALID is loaded with acquire
  * ordering first, pairing with the writer's barrier before it sets VALID,
@@ -798,6 +815,7 @@ desc_fetch(struct plx_func *f, uint32_t lo, struct plx_pf_slot *s)
 	memcpy((uint8_t *)&s->d + 4, p + 4, sizeof(s->d) - 4);
 	s->addr_lo = lo;
 	s->start_seq = f->start_seq;
+	s->host = (uint32_t *)(uintptr_t)p;
 	return true;
 }
 
@@ -861,17 +879,15 @@ desc_run(struct plx_func *f)
 	uint32_t size = s->d.flags_and_size & PLX_DESC_SIZE_MASK;
 	uint32_t wb = desc_transfer(f, &s->d, size);
 	uint64_t n = f->desc_count;
-	uint32_t *wbp;
 
 	f->next_lo = ring_advance(f, s->addr_lo);
 	wr32(f, PLX_REG_DESC_RING_LAST_ADDR, s->addr_lo);
 	wr32(f, PLX_REG_DESC_RING_LAST_SIZE, size);
 	wr32(f, PLX_REG_DESC_RING_NEXT_ADDR, f->next_lo);
 	if (f->cfg & PLX_CTRL_WRITE_BACK_EN) {
-		wbp = (uint32_t *)(void *)ring_host(f, s->addr_lo);
 		/* Release: whoever sees the write-back sees the data. */
-		if (likely(wbp != NULL))
-			__atomic_store_n(wbp, wb, __ATOMIC_RELEASE);
+		if (likely(s->host != NULL))
+			__atomic_store_n(s->host, wb, __ATOMIC_RELEASE);
 	}
 	if (unlikely(f->faults_armed)) {
 		/* One-shot faults are spent on their descriptor. */
@@ -996,6 +1012,7 @@ func_service(struct plx_func *f, unsigned int max_desc, uint64_t max_bytes,
 	struct plx_sim *sim = f->sim;
 	unsigned int n = 0;
 	uint64_t bytes = 0;
+	bool active = false;
 
 	if (unlikely(f->removed)) {
 		/* Re-stamp: a dropped write stays visible until this poll. */
@@ -1012,15 +1029,17 @@ func_service(struct plx_func *f, unsigned int max_desc, uint64_t max_bytes,
 	while (n < max_desc && bytes < max_bytes) {
 		enum plx_head h;
 
-		svc->active |= ctrl_poll(f);
-		svc->active |= requests_check(f);
+		if (ctrl_poll(f))
+			active = true;
+		if (requests_check(f))
+			active = true;
 		if (!f->running)
 			break;
 		h = head_check(f);
 		if (h == PLX_HEAD_REFETCH)
 			continue;
 		if (h == PLX_HEAD_STOP) {
-			svc->active = true;
+			active = true;
 			break;
 		}
 		if (h == PLX_HEAD_WAIT) {
@@ -1037,7 +1056,7 @@ func_service(struct plx_func *f, unsigned int max_desc, uint64_t max_bytes,
 		}
 	}
 	pthread_rwlock_unlock(&sim->iommu_lock);
-	svc->active |= n > 0;
+	svc->active |= active || n > 0;
 	return n;
 }
 
