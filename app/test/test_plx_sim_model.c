@@ -903,6 +903,50 @@ out:
 	return -1;
 }
 
+/*
+ * The ring moves to other host memory while descriptors are queued as
+ * snapshots: each is written back where the IOMMU maps its address when
+ * it completes, never to the memory the snapshot came from.
+ */
+static int
+test_ring_remapped(struct env *e)
+{
+	struct plx_dma_hw_desc *moved = env_page(e, e->ring_alloc);
+
+	CHECK(moved != NULL);
+	desc_fill(e, 0, 6, 16);
+	CHECK_EQ(ring_run(e, 0, 1), 1);	/* snapshots 1..4 queued */
+	memcpy(moved, e->ring, e->ring_alloc);
+	CHECK(plx_sim_iommu_unmap(e->sim, e->ring_iova, e->ring_alloc) == 0);
+	CHECK(plx_sim_iommu_map(e->sim, e->ring_iova, moved,
+		e->ring_alloc) == 0);
+	CHECK_EQ(step(e, 100), 5);
+	for (uint32_t i = 1; i < 6; i++) {
+		CHECK_EQ(flags(e, i), PLX_DESC_VALID | 16);
+		CHECK_EQ(__atomic_load_n(&moved[i].flags_and_size,
+			__ATOMIC_ACQUIRE), PLX_DESC_WB_SUCCESS | 16);
+		CHECK(memcmp(e->dst + i * 100, e->src + i * 100, 16) == 0);
+	}
+	/* Unmapped with snapshots queued: they run, their write-backs go
+	 * nowhere, and the next fetch stops the engine. */
+	desc_fill(e, 6, 9, 16);
+	memcpy(moved, e->ring, e->ring_alloc);
+	CHECK_EQ(kick(e, 1), 1);	/* 6 done, 7 and 8 queued */
+	CHECK(plx_sim_iommu_unmap(e->sim, e->ring_iova, e->ring_alloc) == 0);
+	CHECK_EQ(step(e, 100), 2);
+	CHECK_EQ(__atomic_load_n(&moved[6].flags_and_size, __ATOMIC_ACQUIRE),
+		PLX_DESC_WB_SUCCESS | 16);
+	for (uint32_t i = 7; i < 9; i++) {
+		CHECK_EQ(__atomic_load_n(&moved[i].flags_and_size,
+			__ATOMIC_ACQUIRE), PLX_DESC_VALID | 16);
+		CHECK(memcmp(e->dst + i * 100, e->src + i * 100, 16) == 0);
+	}
+	CHECK_EQ(run_bits(e), PLX_CTRL_DESC_INVALID);
+	return 0;
+out:
+	return -1;
+}
+
 /* NEXT_ADDR wraps its low 32 bits: fetched from ADDR_HI:NEXT_ADDR. */
 static int
 test_ring_4g_cross(struct env *e)
@@ -1850,6 +1894,7 @@ static const struct test tests[] = {
 	MANUAL(iova_not_vaddr, 16, 4096),
 	MANUAL(iova_xlate, 8, 4096),
 	MANUAL(ring_unmapped, 8, 4096),
+	MANUAL(ring_remapped, 16, 4096),
 	MANUAL(ring_4g_cross, 4, 4096),
 	MANUAL(fault_rw, 16, 64 * 1024),
 	MANUAL(ctrl_w1c, 4, 4096),
