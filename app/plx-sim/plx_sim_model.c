@@ -293,24 +293,6 @@ iommu_find(const struct plx_sim *sim, uint64_t iova, uint64_t len,
 	return true;
 }
 
-/*
- * Drop what a function cached of an older IOMMU state. Called with
- * iommu_lock held, before a batch of descriptors: the map cannot change
- * until the lock is released, so the caches need no check per access.
- */
-static void pf_rehost(struct plx_func *f);
-
-static void
-xlate_sync(struct plx_func *f)
-{
-	if (likely(f->xl_gen == f->sim->iommu_gen))
-		return;
-	memset(f->xl, 0, sizeof(f->xl));
-	f->ring_va = NULL;
-	f->xl_gen = f->sim->iommu_gen;
-	pf_rehost(f);
-}
-
 static uint8_t *
 xlate_miss(struct plx_func *f, enum plx_xlate_kind kind, uint64_t iova,
 		uint64_t len)
@@ -784,6 +766,13 @@ ring_host(struct plx_func *f, uint32_t lo)
 	return ring_host_lookup(f, lo);
 }
 
+/* The i-th queued snapshot, 0 being the head. */
+static inline struct plx_pf_slot *
+pf_at(struct plx_func *f, unsigned int i)
+{
+	return &f->pf[(f->pf_head + i) % PLX_PF_MAX];
+}
+
 /* Write-back addresses of the snapshots queued under an older IOMMU map. */
 static void
 pf_rehost(struct plx_func *f)
@@ -791,10 +780,26 @@ pf_rehost(struct plx_func *f)
 	unsigned int i;
 
 	for (i = 0; i < f->pf_n; i++) {
-		struct plx_pf_slot *s = &f->pf[(f->pf_head + i) % PLX_PF_MAX];
+		struct plx_pf_slot *s = pf_at(f, i);
 
 		s->host = (uint32_t *)(void *)ring_host(f, s->addr_lo);
 	}
+}
+
+/*
+ * Drop what a function cached of an older IOMMU state. Called with
+ * iommu_lock held, before a batch of descriptors: the map cannot change
+ * until the lock is released, so the caches need no check per access.
+ */
+static void
+xlate_sync(struct plx_func *f)
+{
+	if (likely(f->xl_gen == f->sim->iommu_gen))
+		return;
+	memset(f->xl, 0, sizeof(f->xl));
+	f->ring_va = NULL;
+	f->xl_gen = f->sim->iommu_gen;
+	pf_rehost(f);
 }
 
 /*
@@ -806,7 +811,7 @@ pf_rehost(struct plx_func *f)
 static bool
 desc_fetch(struct plx_func *f, uint32_t lo, struct plx_pf_slot *s)
 {
-	const uint8_t *p = ring_host(f, lo);
+	uint8_t *p = ring_host(f, lo);
 
 	if (unlikely(p == NULL))
 		return false;
@@ -815,7 +820,7 @@ desc_fetch(struct plx_func *f, uint32_t lo, struct plx_pf_slot *s)
 	memcpy((uint8_t *)&s->d + 4, p + 4, sizeof(s->d) - 4);
 	s->addr_lo = lo;
 	s->start_seq = f->start_seq;
-	s->host = (uint32_t *)(uintptr_t)p;
+	s->host = (uint32_t *)(void *)p;
 	return true;
 }
 
@@ -824,16 +829,10 @@ static bool
 pf_fill(struct plx_func *f)
 {
 	while (f->pf_n < f->pf_depth) {
-		struct plx_pf_slot *last;
-		unsigned int tail;
-
-		if (f->pf_n > 0) {
-			last = &f->pf[(f->pf_head + f->pf_n - 1) % PLX_PF_MAX];
-			if (!(last->d.flags_and_size & PLX_DESC_VALID))
-				break;
-		}
-		tail = (f->pf_head + f->pf_n) % PLX_PF_MAX;
-		if (!desc_fetch(f, f->fetch_lo, &f->pf[tail]))
+		if (f->pf_n > 0 && !(pf_at(f, f->pf_n - 1)->d.flags_and_size &
+				PLX_DESC_VALID))
+			break;
+		if (!desc_fetch(f, f->fetch_lo, pf_at(f, f->pf_n)))
 			return f->pf_n > 0;
 		f->fetch_lo = ring_advance(f, f->fetch_lo);
 		f->pf_n++;
@@ -875,7 +874,7 @@ desc_transfer(struct plx_func *f, const struct plx_dma_hw_desc *d,
 static uint32_t
 desc_run(struct plx_func *f)
 {
-	struct plx_pf_slot *s = &f->pf[f->pf_head];
+	struct plx_pf_slot *s = pf_at(f, 0);
 	uint32_t size = s->d.flags_and_size & PLX_DESC_SIZE_MASK;
 	uint32_t wb = desc_transfer(f, &s->d, size);
 	uint64_t n = f->desc_count;
@@ -949,7 +948,7 @@ head_check(struct plx_func *f)
 		}
 		return PLX_HEAD_REFETCH;
 	}
-	s = &f->pf[f->pf_head];
+	s = pf_at(f, 0);
 	if (!(s->d.flags_and_size & PLX_DESC_VALID)) {
 		if (ctrl_commit(f, PLX_TR_STOP_INVALID, s->start_seq)) {
 			plx_log(f, 1, "stopped at invalid descriptor %08x",
