@@ -38,7 +38,7 @@ if ! pkg-config --cflags libdpdk >/dev/null 2>&1; then
 fi
 if ! echo '#include <rte_dmadev_pmd.h>' |
 		cc -E $(pkg-config --cflags libdpdk) - >/dev/null 2>&1; then
-	sdk=$("$top/devtools/fetch-sdk-headers.sh")
+	sdk=$("$top/buildtools/fetch-sdk-headers.sh")
 fi
 
 configure() { # build-dir [meson options...]
