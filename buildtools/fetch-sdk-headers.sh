@@ -1,4 +1,7 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The plx-dma authors
+#
 # Fetch the DPDK driver-SDK headers that Debian's libdpdk-dev leaves out,
 # from the Debian source package of exactly the installed libdpdk-dev version.
 #

@@ -1,4 +1,7 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The plx-dma authors
+#
 # Packets per second of dpdk-plx-fwd on the simulated switch: DMA copies
 # against CPU copies (and auto, the CPU below 256 bytes), on the same pcap
 # files, in one run of this script. For each frame-size profile (small

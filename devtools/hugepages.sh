@@ -1,4 +1,7 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The plx-dma authors
+#
 # Reserve 2 MiB hugepages for the runs that need them (uio means IOVA as
 # PA, and that means hugepages), and give them back afterwards.
 #

@@ -1,4 +1,7 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The plx-dma authors
+#
 # Count the instructions dma_plx's fast path executes per copy, with
 # valgrind's callgrind, on the simulated switch: the engine in null-copy
 # mode, 64-byte copies, kick batch 32, a fixed number of operations, and the

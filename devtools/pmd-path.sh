@@ -1,4 +1,7 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The plx-dma authors
+#
 # Print a path of a build's dma_plx PMD that EAL's -d accepts.
 #
 # EAL refuses a plugin with a world-writable directory anywhere in its real

@@ -1,4 +1,7 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The plx-dma authors
+#
 # The main job: DMA copies through the dma_plx PMD, verified byte by byte.
 # Uses PEX 87xx DMA functions bound to vfio-pci when the machine has them,
 # otherwise a simulated switch with four DMA functions.

@@ -1,4 +1,7 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The plx-dma authors
+#
 # Run dpdk-test-plx-perf on the simulated switch (the engine thread pinned
 # to CPU 0, workers on the other CPUs) and plot its size sweep.
 #

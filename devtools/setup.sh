@@ -1,4 +1,7 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The plx-dma authors
+#
 # Install what plx-dma needs from Debian's archive, fetch the DPDK driver-SDK
 # headers and build into build/ (and build-asan/ with --asan). Quick when
 # everything is already there.

@@ -1,4 +1,7 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The plx-dma authors
+#
 # Tests of dpdk-plx-fwd on the simulated switch: pcap files of mixed-size
 # frames (60 B to 9000 B jumbo frames, multi-segment mbufs) go through the
 # application in each copy mode, with DMA failures, stalls and the DMA
