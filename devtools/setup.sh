@@ -3,8 +3,8 @@
 # Copyright(c) 2026 The plx-dma authors
 #
 # Install what plx-dma needs from Debian's archive, fetch the DPDK driver-SDK
-# headers and build into build/ (and build-asan/ with --asan). Quick when
-# everything is already there.
+# headers and build into build/, the HTML guides included (and build-asan/
+# with --asan). Quick when everything is already there.
 #
 # Usage: devtools/setup.sh [--asan]
 set -eu
@@ -15,7 +15,8 @@ cd "$top"
 # What each package is for is listed in README.md.
 pkgs="dpdk dpdk-dev libdpdk-dev meson ninja-build pkg-config libpcap-dev
 	gcc clang libc6-dev python3 python3-pyelftools xz-utils dpkg-dev
-	ca-certificates gnuplot-nox valgrind"
+	ca-certificates gnuplot-nox valgrind python3-sphinx
+	python3-sphinx-rtd-theme"
 
 missing=""
 for p in $pkgs; do
@@ -44,16 +45,31 @@ if ! echo '#include <rte_dmadev_pmd.h>' |
 	sdk=$("$top/buildtools/fetch-sdk-headers.sh")
 fi
 
+# Whether build-dir has every -Dname=value given already.
+configured() { # build-dir [meson options...]
+	opts="$1/meson-info/intro-buildoptions.json"
+	shift
+	for o; do
+		name=${o#-D}
+		value=${name#*=}
+		name=${name%%=*}
+		grep -Eq "\"name\": *\"$name\", *\"value\": *\"?$value\"?[,}]" \
+			"$opts" 2>/dev/null || return 1
+	done
+}
+
 configure() { # build-dir [meson options...]
 	dir=$1
 	shift
 	if [ ! -f "$dir/build.ninja" ]; then
 		meson setup "$dir" -Dsdk_include_dir="$sdk" "$@" >&2
+	elif ! configured "$dir" "$@"; then
+		meson setup --reconfigure "$dir" "$@" >&2
 	fi
 	ninja -C "$dir" >&2
 }
 
-configure build
+configure build -Denable_docs=true
 if [ "${1:-}" = "--asan" ]; then
 	configure build-asan -Db_sanitize=address,undefined -Db_lundef=false
 fi
