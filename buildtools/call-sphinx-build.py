@@ -20,7 +20,7 @@ def sources(srcdir, doctrees):
     """Every file under srcdir, then those conf.py says it read."""
     out = []
     for root, dirs, files in os.walk(srcdir):
-        dirs[:] = [d for d in dirs if not d.startswith(("_", "."))]
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
         out.extend(os.path.join(root, f) for f in files)
     try:
         with open(os.path.join(doctrees, "tree-files.txt")) as f:

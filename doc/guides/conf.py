@@ -27,6 +27,8 @@ nitpicky = True
 numfig = True
 html_show_sourcelink = False
 html_copy_source = False
+html_static_path = ["_static"]
+html_css_files = ["plx.css"]
 
 try:
     import sphinx_rtd_theme  # noqa: F401 (Debian: python3-sphinx-rtd-theme)
