@@ -26,6 +26,8 @@ extern "C" {
 #endif
 
 #define PLX_SIM_MAX_FUNCS	8
+/* The BAR0 the model exposes: 4 KiB, an assumption of the contract. */
+#define PLX_BAR0_SIM_LEN	0x1000
 
 /* Faults a function can be told to suffer. */
 enum plx_sim_fault {
