@@ -9,7 +9,7 @@
  * The simulated PEX 87xx switch.
  *
  * Two layers share this header:
- *  - the device model (plx_sim_model.c): BAR0 register files, the engine
+ *  - the device model (model/): BAR0 register files, the engine
  *    that walks descriptor rings in host memory, the IOMMU, fault injection.
  *    It knows nothing of DPDK; tests may drive it at register level.
  *  - the host presentation (plx_sim_host.c, plx_sim_vfio.c): a fake sysfs
@@ -71,7 +71,7 @@ typedef void *(*plx_sim_iova_xlate_t)(uint64_t iova, uint64_t len);
 
 struct plx_sim;
 
-/* --- device model (plx_sim_model.c) --- */
+/* --- device model (model/) --- */
 
 struct plx_sim *plx_sim_create(const struct plx_sim_conf *conf);
 void plx_sim_destroy(struct plx_sim *sim);
