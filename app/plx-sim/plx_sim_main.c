@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "plx_parse.h"
-#include "plx_sim_host.h"
+#include "plx_sim_host_priv.h"
 
 #define EXIT_USAGE	2
 #define LIB_NAME	"libplx_sim.so"
