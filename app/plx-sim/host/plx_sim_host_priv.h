@@ -9,7 +9,7 @@
  * Private interface between the launcher (plx_sim_main.c), the host
  * presentation (plx_sim_host.c, plx_sim_sysfs.c) and the emulated kernel
  * interfaces (plx_sim_libc.c, plx_sim_vfio.c, plx_sim_vfio_pci.c). Not
- * for tests: they use plx_sim.h.
+ * for tests: they use plx_sim_host.h.
  *
  * The launcher passes its configuration to the launched process through
  * the environment, so that it survives exec and reaches every process the
@@ -29,7 +29,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "plx_sim.h"
+#include "plx_sim_host.h"
 
 #define PLX_SIM_ENV_ROOT	"PLX_SIM_ROOT"
 #define PLX_SIM_ENV_FUNCS	"PLX_SIM_FUNCS"
