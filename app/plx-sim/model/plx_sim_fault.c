@@ -111,14 +111,7 @@ plx_sim_clear_faults(struct plx_sim *sim, unsigned int fn)
 		return;
 	f = &sim->funcs[fn];
 	pthread_mutex_lock(&f->lock);
-	f->read_fail_at = PLX_NEVER;
-	f->write_fail_at = PLX_NEVER;
-	f->stall_at = PLX_NEVER;
-	events_disarm(f);
-	f->faults_armed = false;
-	f->stalled = false;
-	f->pause_stuck = false;
-	f->abort_stuck = false;
+	faults_disarm(f);
 	pthread_mutex_unlock(&f->lock);
 	plx_log(f, 1, "faults cleared");
 }

@@ -235,6 +235,20 @@ events_disarm(struct plx_func *f)
 		f->event_at[k] = PLX_NEVER;
 }
 
+/* No fault armed, none in effect but a removal (power-on, or cleared). */
+static inline void
+faults_disarm(struct plx_func *f)
+{
+	f->read_fail_at = PLX_NEVER;
+	f->write_fail_at = PLX_NEVER;
+	f->stall_at = PLX_NEVER;
+	events_disarm(f);
+	f->faults_armed = false;
+	f->stalled = false;
+	f->pause_stuck = false;
+	f->abort_stuck = false;
+}
+
 static inline void
 pf_drop(struct plx_func *f)
 {

@@ -149,14 +149,7 @@ func_reset(struct plx_func *f)
 	f->abort_req = false;
 	pf_drop(f);
 	f->pace_last = 0;
-	f->read_fail_at = PLX_NEVER;
-	f->write_fail_at = PLX_NEVER;
-	f->stall_at = PLX_NEVER;
-	events_disarm(f);
-	f->faults_armed = false;
-	f->stalled = false;
-	f->pause_stuck = false;
-	f->abort_stuck = false;
+	faults_disarm(f);
 	f->removed = false;
 }
 
