@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "plx_sim_host_priv.h"
+#include "plx_sim_real.h"
 
 /* Bus 3 hangs below the switch's upstream port; function 0 of device 0 is
  * that port, the DMA functions follow it. */
@@ -441,7 +442,7 @@ host_open_bars(const struct plx_sim_host_opts *opts, int *fds)
 		if (plx_sim_host_dev_path(fn, "resource0", path,
 				sizeof(path)) < 0)
 			return -1;
-		fds[fn] = open(path, O_RDWR | O_CLOEXEC);
+		fds[fn] = REAL(open_fn, "open")(path, O_RDWR | O_CLOEXEC);
 		if (fds[fn] < 0) {
 			plx_sim_log(0, "cannot open %s: %s", path,
 				strerror(errno));
@@ -538,7 +539,7 @@ host_create(void)
 out:
 	for (fn = 0; fn < opts->nb_funcs; fn++)
 		if (fds[fn] >= 0)
-			close(fds[fn]);
+			real_close(fds[fn]);
 	return NULL;
 }
 

@@ -41,7 +41,7 @@
 #include <unistd.h>
 
 #include "plx_sim_host_priv.h"
-#include "plx_sim_libc.h"
+#include "plx_sim_real.h"
 #include "plx_sim_vfio.h"
 
 /* --- which paths are ours --- */
@@ -313,7 +313,11 @@ mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 
 	if (f == NULL || (flags & MAP_ANONYMOUS))
 		return REAL(mmap_fn, "mmap")(addr, len, prot, flags, fd, off);
-	return sim_mmap(f, addr, len, prot, flags, off);
+	if (f->kind != SIM_FILE_DEVICE) {
+		errno = ENODEV;
+		return MAP_FAILED;
+	}
+	return sim_mmap(f->device, addr, len, prot, flags, off);
 }
 
 void *

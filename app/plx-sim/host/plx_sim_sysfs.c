@@ -21,6 +21,7 @@
 
 #include "plx_dma_hw.h"
 #include "plx_sim_host_priv.h"
+#include "plx_sim_real.h"
 
 /* Where the BAR0s pretend to sit in the physical address space. */
 #define SIM_BAR0_PHYS_BASE	UINT64_C(0xfb000000)
@@ -87,7 +88,8 @@ tree_write(const char *dir, const char *name, const void *data, size_t len,
 	int fd, ret = 0;
 
 	tree_fmt(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = REAL(open_fn, "open")(path,
+		O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 ||
 			(len && write(fd, data, len) != (ssize_t)len) ||
 			(size > len && ftruncate(fd, size) < 0))
@@ -95,7 +97,7 @@ tree_write(const char *dir, const char *name, const void *data, size_t len,
 	if (ret < 0)
 		plx_sim_log(0, "cannot write %s: %s", path, strerror(errno));
 	if (fd >= 0)
-		close(fd);
+		real_close(fd);
 	return ret;
 }
 

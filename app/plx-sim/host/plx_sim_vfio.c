@@ -25,7 +25,7 @@
 
 #include <linux/vfio.h>
 
-#include "plx_sim_libc.h"
+#include "plx_sim_real.h"
 #include "plx_sim_vfio.h"
 
 struct sim_dma_map {
@@ -119,20 +119,6 @@ sim_group_put(struct sim_group *g)
 		return;
 	sim_group_detach(g);
 	free(g);
-}
-
-void
-sim_device_set_req(struct sim_device *d, int fd)
-{
-	struct plx_sim *sim = plx_sim_self();
-	int old = d->req_fd;
-
-	d->req_fd = fd;
-	if (sim != NULL)
-		plx_sim_set_req_eventfd(sim, d->fn, fd);
-	/* The model has let go of the old one: safe to drop. */
-	if (old >= 0)
-		real_close(old);
 }
 
 static void

@@ -7,16 +7,12 @@
 
 /*
  * The emulated vfio files, as the stand-ins (plx_sim_libc.c) reach them:
- * the container and the groups (plx_sim_vfio.c), the vfio-pci device
- * (plx_sim_vfio_pci.c). Negative errno values unless said otherwise.
+ * the table of emulated fds, and the container and groups of
+ * plx_sim_vfio.c. The device fds are plx_sim_vfio_pci.c's.
  */
 
-#include <errno.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <sys/types.h>
-
 #include "plx_sim_host_priv.h"
+#include "plx_sim_vfio_pci.h"
 
 #define SIM_FD_MAX		65536
 
@@ -28,13 +24,6 @@ enum sim_file_kind {
 
 struct sim_container;
 struct sim_group;
-
-struct sim_device {
-	unsigned int fn;
-	struct sim_group *group;
-	int cfg_fd;		/* the tree's config file */
-	int req_fd;		/* our reference to DPDK's REQ eventfd */
-};
 
 struct sim_file {
 	enum sim_file_kind kind;
@@ -64,13 +53,6 @@ sim_device_of(int fd)
 	return f != NULL && f->kind == SIM_FILE_DEVICE ? f->device : NULL;
 }
 
-static inline int
-sim_errno(int ret)
-{
-	errno = -ret;
-	return -1;
-}
-
 /* plx_sim_vfio.c: /dev/vfio/vfio and /dev/vfio/<group>; fd or -1, errno */
 PLX_SIM_INTERNAL int sim_open_container(const char *tree_path, int flags);
 PLX_SIM_INTERNAL int sim_open_group(const char *tree_path, int flags,
@@ -79,19 +61,5 @@ PLX_SIM_INTERNAL int sim_open_group(const char *tree_path, int flags,
 PLX_SIM_INTERNAL void sim_file_close(int fd);
 /* An ioctl on an emulated file: its result or a negative errno. */
 PLX_SIM_INTERNAL int sim_file_ioctl(int fd, unsigned long req, void *arg);
-/* The REQ eventfd of a device (-1: none); an older one is closed. */
-PLX_SIM_INTERNAL void sim_device_set_req(struct sim_device *d, int fd);
-
-/* plx_sim_vfio_pci.c: the device fd */
-PLX_SIM_INTERNAL int sim_device_ioctl(struct sim_device *d,
-		unsigned long req, void *arg);
-/* -1 and errno on error, as pread and pwrite. */
-PLX_SIM_INTERNAL ssize_t sim_pread(struct sim_device *d, void *buf,
-		size_t len, off_t off);
-PLX_SIM_INTERNAL ssize_t sim_pwrite(struct sim_device *d, const void *buf,
-		size_t len, off_t off);
-/* MAP_FAILED and errno on error, as mmap. */
-PLX_SIM_INTERNAL void *sim_mmap(struct sim_file *f, void *addr, size_t len,
-		int prot, int flags, off_t off);
 
 #endif /* PLX_SIM_VFIO_H */

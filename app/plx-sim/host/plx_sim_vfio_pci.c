@@ -19,14 +19,28 @@
 
 #include <linux/vfio.h>
 
-#include "plx_sim_libc.h"
-#include "plx_sim_vfio.h"
+#include "plx_sim_real.h"
+#include "plx_sim_vfio_pci.h"
 
 #define SIM_REGION_SHIFT	40
 #define SIM_REGION_MASK		((UINT64_C(1) << SIM_REGION_SHIFT) - 1)
 #define SIM_PCI_COMMAND		0x04
 
 /* --- device ioctls --- */
+
+void
+sim_device_set_req(struct sim_device *d, int fd)
+{
+	struct plx_sim *sim = plx_sim_self();
+	int old = d->req_fd;
+
+	d->req_fd = fd;
+	if (sim != NULL)
+		plx_sim_set_req_eventfd(sim, d->fn, fd);
+	/* The model has let go of the old one: safe to drop. */
+	if (old >= 0)
+		real_close(old);
+}
 
 static uint32_t
 sim_irq_count(unsigned int index)
@@ -266,17 +280,13 @@ sim_pwrite(struct sim_device *d, const void *buf, size_t len, off_t off)
 }
 
 void *
-sim_mmap(struct sim_file *f, void *addr, size_t len, int prot, int flags,
+sim_mmap(struct sim_device *d, void *addr, size_t len, int prot, int flags,
 		off_t off)
 {
 	uint64_t index = (uint64_t)off >> SIM_REGION_SHIFT;
 	uint64_t roff = off & SIM_REGION_MASK;
 	int fd;
 
-	if (f->kind != SIM_FILE_DEVICE) {
-		errno = ENODEV;
-		return MAP_FAILED;
-	}
 	/* Only BAR0 is mappable, shared, within its 4 KiB. */
 	if (index != VFIO_PCI_BAR0_REGION_INDEX ||
 			(flags & MAP_SHARED) == 0 ||
@@ -284,11 +294,11 @@ sim_mmap(struct sim_file *f, void *addr, size_t len, int prot, int flags,
 		errno = EINVAL;
 		return MAP_FAILED;
 	}
-	fd = sim_bar0_fd(f->device);
+	fd = sim_bar0_fd(d);
 	if (fd < 0) {
 		errno = ENODEV;
 		return MAP_FAILED;
 	}
-	plx_sim_log(2, "%s: BAR0 mapped", plx_sim_func_addr(f->device->fn));
+	plx_sim_log(2, "%s: BAR0 mapped", plx_sim_func_addr(d->fn));
 	return REAL(mmap_fn, "mmap")(addr, len, prot, flags, fd, roff);
 }

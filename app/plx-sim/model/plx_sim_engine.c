@@ -20,6 +20,9 @@
 
 #include "plx_sim_priv.h"
 
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+
 /* Threaded engine: work done for one function before serving the next. */
 #define PLX_BATCH_DESC		64
 #define PLX_BATCH_BYTES		(1u << 20)

@@ -26,9 +26,6 @@
 
 #define PLX_SIM_INTERNAL	__attribute__((visibility("hidden")))
 
-#define likely(x)	__builtin_expect(!!(x), 1)
-#define unlikely(x)	__builtin_expect(!!(x), 0)
-
 /* Deepest prefetch the engine does (PREF_LIMIT 8). */
 #define PLX_PF_MAX		4
 
@@ -135,11 +132,12 @@ struct plx_sim {
 };
 
 PLX_SIM_INTERNAL void plx_log_print(const struct plx_func *f,
-		const char *fmt, ...) __attribute__((format(printf, 2, 3), cold));
+		const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), cold));
 
 /* The level test stays inline: the engine logs every descriptor at 2. */
 #define plx_log(f, level, ...) do { \
-	if (unlikely((f)->sim->conf.verbose >= (level))) \
+	if (__builtin_expect(!!((f)->sim->conf.verbose >= (level)), 0)) \
 		plx_log_print(f, __VA_ARGS__); \
 } while (0)
 

@@ -2,17 +2,18 @@
  * Copyright(c) 2026 The plx-dma authors
  */
 
-#ifndef PLX_SIM_LIBC_H
-#define PLX_SIM_LIBC_H
+#ifndef PLX_SIM_REAL_H
+#define PLX_SIM_REAL_H
 
 /*
- * The C library behind the stand-ins of plx_sim_libc.c. The emulated
- * files open, read, write, map and close their backing files through
- * these, never through the stand-ins.
+ * The real C library, behind the stand-ins of plx_sim_libc.c. The rest of
+ * the host library opens, reads, writes, maps and closes its own files
+ * through these, never through the stand-ins.
  */
 
 #include <dirent.h>
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -56,4 +57,12 @@ real_close(int fd)
 	return REAL(close_fn, "close")(fd);
 }
 
-#endif /* PLX_SIM_LIBC_H */
+/* Fail as the C library does: -1, the error (a negative errno) in errno. */
+static inline int
+sim_errno(int ret)
+{
+	errno = -ret;
+	return -1;
+}
+
+#endif /* PLX_SIM_REAL_H */
