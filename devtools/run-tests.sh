@@ -70,6 +70,7 @@ for b in build build-asan; do
 	pmd=$("$top/devtools/pmd-path.sh" "$top/$b")
 	sim="$top/$b/app/dpdk-plx-sim"
 	run "$b/model" "$b/app/test/test_plx_sim_model"
+	run "$b/sim-libs" "$top/devtools/check-sim-libs.sh" "$b"
 	# shellcheck disable=SC2046
 	run "$b/sim-bus-vfio" "$sim" -n 4 -- "$b/app/test/test_plx_sim_bus" \
 		$(eal bus)

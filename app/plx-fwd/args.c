@@ -123,7 +123,7 @@ parse_sim(enum fwd_sim_opt opt, const char *arg)
 #else
 	RTE_SET_USED(opt);
 	RTE_SET_USED(arg);
-	fprintf(stderr, "built without the simulator\n");
+	fprintf(stderr, "built without the simulator (-Dfwd_sim=false)\n");
 	return -ENOTSUP;
 #endif
 }

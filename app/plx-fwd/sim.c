@@ -21,7 +21,7 @@
 
 #include "plx_fwd.h"
 #include "plx_parse.h"
-#include "plx_sim.h"
+#include "plx_sim_host.h"
 
 #define SIM_MAX_EVENTS	16
 #define SIM_REPLUG	PLX_SIM_FAULT_MAX

@@ -17,7 +17,6 @@
  * For rte_memcpy every cycle is busy.
  */
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -39,6 +38,8 @@
 #include <rte_memcpy.h>
 #include <rte_memzone.h>
 #include <rte_pause.h>
+
+#include "plx_sim_host.h"
 
 #define MAX_CHANNELS	4
 #define MAX_LIST	32
@@ -118,17 +119,11 @@ static struct {
 };
 
 /*
- * The simulated switch's C API, found at run time when dpdk-plx-sim has
- * preloaded it (NULL on real hardware): the null-copy toggle and, for the
- * instruction-count mode, the engine's descriptor count.
+ * The simulated switch the benchmark runs on under dpdk-plx-sim, NULL on
+ * real hardware: its null-copy toggle and, for the instruction-count mode,
+ * the engine's descriptor count.
  */
-struct plx_sim;
-static struct {
-	struct plx_sim *sim;
-	void (*set_null_copy)(struct plx_sim *sim, bool on);
-	uint64_t (*desc_count)(struct plx_sim *sim, unsigned int fn);
-	int (*func_of_addr)(const char *pci_addr);
-} sim;
+static struct plx_sim *sim;
 
 /* One channel: a worker lcore, its buffers, and per case a device. */
 struct chan {
@@ -409,22 +404,6 @@ parse_args(int argc, char **argv)
 
 /* --- set-up --- */
 
-static void
-sim_lookup(void)
-{
-	struct plx_sim *(*self)(void) =
-		(struct plx_sim *(*)(void))dlsym(RTLD_DEFAULT, "plx_sim_self");
-
-	if (self == NULL || (sim.sim = self()) == NULL)
-		return;
-	sim.set_null_copy = (void (*)(struct plx_sim *, bool))
-		dlsym(RTLD_DEFAULT, "plx_sim_set_null_copy");
-	sim.desc_count = (uint64_t (*)(struct plx_sim *, unsigned int))
-		dlsym(RTLD_DEFAULT, "plx_sim_desc_count");
-	sim.func_of_addr = (int (*)(const char *))
-		dlsym(RTLD_DEFAULT, "plx_sim_func_of_addr");
-}
-
 /* The skeleton devices, one per channel, their copy threads on the main
  * lcore's CPUs (where dpdk-plx-sim --cpu should put the simulated engine). */
 static void
@@ -472,9 +451,8 @@ devices_find(void)
 			continue;
 		i = nb_devs[e]++;
 		chans[i].dev[e] = id;
-		if (e == ENG_PLX && sim.func_of_addr != NULL)
-			chans[i].sim_fn[e] = sim.func_of_addr(info.dev_name);
-		if (e == ENG_PLX && sim.set_null_copy != NULL) {
+		if (e == ENG_PLX && sim != NULL) {
+			chans[i].sim_fn[e] = plx_sim_func_of_addr(info.dev_name);
 			chans[i].dev[ENG_PLX_NULL] = id;
 			chans[i].sim_fn[ENG_PLX_NULL] = chans[i].sim_fn[e];
 			nb_devs[ENG_PLX_NULL]++;
@@ -580,7 +558,7 @@ chan_dst(const struct chan *ch)
 static __rte_noinline void
 sync_engine(struct chan *ch)
 {
-	while (sim.desc_count(sim.sim, ch->sim_fn[ch->engine]) - ch->sim_base <
+	while (plx_sim_desc_count(sim, ch->sim_fn[ch->engine]) - ch->sim_base <
 			ch->submitted)
 		sched_yield();
 }
@@ -835,7 +813,7 @@ counters_reset(struct chan *ch)
 	ch->busy = ch->idle = 0;
 	ch->polls = ch->empty_polls = 0;
 	if (opt.sync)
-		ch->sim_base = sim.desc_count(sim.sim, ch->sim_fn[ch->engine]);
+		ch->sim_base = plx_sim_desc_count(sim, ch->sim_fn[ch->engine]);
 }
 
 static void
@@ -947,8 +925,8 @@ case_run(const struct case_conf *cc, enum engine e, bool latency,
 	r->ring = cc->ring;
 	r->lat_p50 = r->lat_p99 = NAN;
 	r->ok = true;
-	if (sim.set_null_copy != NULL && (e == ENG_PLX || e == ENG_PLX_NULL))
-		sim.set_null_copy(sim.sim, e == ENG_PLX_NULL);
+	if (sim != NULL && (e == ENG_PLX || e == ENG_PLX_NULL))
+		plx_sim_set_null_copy(sim, e == ENG_PLX_NULL);
 	seed++;
 	for (i = 0; i < n; i++) {
 		struct chan *ch = &chans[i];
@@ -1255,8 +1233,8 @@ main(int argc, char **argv)
 	if (parse_args(argc - ret, argv + ret) != 0)
 		return 2;
 	tsc_hz = rte_get_tsc_hz();
-	sim_lookup();
-	if (opt.sync && sim.desc_count == NULL) {
+	sim = plx_sim_self();
+	if (opt.sync && sim == NULL) {
 		fprintf(stderr, "--sync needs the simulated switch\n");
 		return 2;
 	}
@@ -1282,8 +1260,8 @@ main(int argc, char **argv)
 			sweep_run(s);
 	if (opt.sweeps & (1u << SWEEP_SIZE))
 		targets_print();
-	if (sim.set_null_copy != NULL)
-		sim.set_null_copy(sim.sim, false);
+	if (sim != NULL)
+		plx_sim_set_null_copy(sim, false);
 	if (csv != NULL)
 		fclose(csv);
 	for (s = 0; s < MAX_CHANNELS; s++) {

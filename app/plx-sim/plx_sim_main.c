@@ -5,8 +5,8 @@
 /*
  * dpdk-plx-sim: run an unmodified program on a simulated PEX 87xx switch.
  *
- * Builds a private fake sysfs tree, preloads libplx_sim into the command
- * so that DPDK's PCI bus finds and maps the simulated DMA functions
+ * Builds a private fake sysfs tree, preloads libplx_sim_host into the
+ * command so that DPDK's PCI bus finds and maps the simulated DMA functions
  * through (emulated) vfio-pci or uio, runs the command, removes the tree
  * and exits with the command's status.
  */
@@ -29,10 +29,10 @@
 #include <unistd.h>
 
 #include "plx_parse.h"
-#include "plx_sim_host.h"
+#include "plx_sim_host_priv.h"
 
 #define EXIT_USAGE	2
-#define LIB_NAME	"libplx_sim.so"
+#define LIB_NAME	"libplx_sim_host.so"
 
 static const char *prog = "dpdk-plx-sim";
 static volatile sig_atomic_t child_pid;

@@ -37,7 +37,7 @@
 #include <rte_memzone.h>
 
 #include "plx_dma_hw.h"
-#include "plx_sim.h"
+#include "plx_sim_host.h"
 #include "test_plx_common.h"
 
 #define NB_FUNCS	4

@@ -75,7 +75,7 @@
 
 #include "plx_dma_hw.h"
 #include "plx_parse.h"
-#include "plx_sim.h"
+#include "plx_sim_host.h"
 #include "test_plx_common.h"
 
 #define MAX_CHANS	4	/* channels, and worker lcores, per cycle */

@@ -18,7 +18,7 @@
 #include <rte_dmadev.h>
 #include <rte_pause.h>
 
-#include "plx_sim.h"
+#include "plx_sim_host.h"
 #include "test_plx_common.h"
 
 /* --- results --- */

@@ -42,7 +42,7 @@
 #include <bus_pci_driver.h>
 
 #include "plx_dma_hw.h"
-#include "plx_sim.h"
+#include "plx_sim_host.h"
 #include "test_plx_common.h"
 
 #define CYCLES		5

@@ -20,7 +20,6 @@
 
 /* BAR0 must at least reach the end of the per-channel register block. */
 #define PLX_BAR0_MIN_LEN		0x240
-#define PLX_BAR0_SIM_LEN		0x1000 /* what the model exposes */
 
 /* Per-channel registers, byte offsets into BAR0. */
 #define PLX_REG_DESC_RING_ADDR		0x214

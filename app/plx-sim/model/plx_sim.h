@@ -6,16 +6,14 @@
 #define PLX_SIM_H
 
 /*
- * The simulated PEX 87xx switch.
+ * The device model of the simulated PEX 87xx switch (libplx_sim_model):
+ * BAR0 register files, the engine that walks descriptor rings in host
+ * memory, the IOMMU, fault injection. It knows nothing of DPDK nor of the
+ * host it is presented on; tests may drive it at register level.
  *
- * Two layers share this header:
- *  - the device model (plx_sim_model.c): BAR0 register files, the engine
- *    that walks descriptor rings in host memory, the IOMMU, fault injection.
- *    It knows nothing of DPDK; tests may drive it at register level.
- *  - the host presentation (plx_sim_host.c, plx_sim_vfio.c): a fake sysfs
- *    tree and emulated vfio-pci / uio device files, preloaded into any DPDK
- *    program by the dpdk-plx-sim launcher, so that DPDK's unmodified PCI bus
- *    probes and maps the simulated functions.
+ * The host presentation (a fake sysfs, emulated vfio-pci and uio, which
+ * dpdk-plx-sim preloads into DPDK programs) is another library, on top of
+ * this one: plx_sim_host.h.
  */
 
 #include <stdbool.h>
@@ -26,6 +24,8 @@ extern "C" {
 #endif
 
 #define PLX_SIM_MAX_FUNCS	8
+/* The BAR0 the model exposes: 4 KiB, an assumption of the contract. */
+#define PLX_BAR0_SIM_LEN	0x1000
 
 /* Faults a function can be told to suffer. */
 enum plx_sim_fault {
@@ -68,8 +68,6 @@ struct plx_sim_conf {
 typedef void *(*plx_sim_iova_xlate_t)(uint64_t iova, uint64_t len);
 
 struct plx_sim;
-
-/* --- device model (plx_sim_model.c) --- */
 
 struct plx_sim *plx_sim_create(const struct plx_sim_conf *conf);
 void plx_sim_destroy(struct plx_sim *sim);
@@ -119,19 +117,6 @@ void plx_sim_set_req_eventfd(struct plx_sim *sim, unsigned int fn, int fd);
 
 const char *plx_sim_fault_name(enum plx_sim_fault fault);
 int plx_sim_fault_parse(const char *name, enum plx_sim_fault *fault);
-
-/* --- host presentation (plx_sim_host.c) --- */
-
-/*
- * The switch this process runs on when started by dpdk-plx-sim (or NULL).
- * Tests that link libplx_sim use it to inject faults into the functions
- * their DPDK application has probed.
- */
-struct plx_sim *plx_sim_self(void);
-
-/* PCI address ("0000:03:00.1") of function fn, and the reverse. */
-const char *plx_sim_func_addr(unsigned int fn);
-int plx_sim_func_of_addr(const char *pci_addr);
 
 #ifdef __cplusplus
 }

@@ -2,13 +2,14 @@
  * Copyright(c) 2026 The plx-dma authors
  */
 
-#ifndef PLX_SIM_HOST_H
-#define PLX_SIM_HOST_H
+#ifndef PLX_SIM_HOST_PRIV_H
+#define PLX_SIM_HOST_PRIV_H
 
 /*
  * Private interface between the launcher (plx_sim_main.c), the host
- * presentation (plx_sim_host.c) and the emulated kernel interfaces
- * (plx_sim_vfio.c). Not for tests: they use plx_sim.h.
+ * presentation (plx_sim_host.c, plx_sim_sysfs.c) and the emulated kernel
+ * interfaces (plx_sim_libc.c, plx_sim_vfio.c, plx_sim_vfio_pci.c). Not
+ * for tests: they use plx_sim_host.h.
  *
  * The launcher passes its configuration to the launched process through
  * the environment, so that it survives exec and reaches every process the
@@ -28,7 +29,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "plx_sim.h"
+#include "plx_sim_host.h"
 
 #define PLX_SIM_ENV_ROOT	"PLX_SIM_ROOT"
 #define PLX_SIM_ENV_FUNCS	"PLX_SIM_FUNCS"
@@ -43,6 +44,12 @@
 /* Where things sit inside the tree. */
 #define PLX_SIM_TREE_PCI_DEVICES	"/sys/bus/pci/devices"
 #define PLX_SIM_TREE_RUNTIME		"/run"
+
+/* A function's config space: its file in the tree, its vfio region. */
+#define SIM_CONFIG_LEN		4096
+
+/* What one file of the library calls in another, not exported. */
+#define PLX_SIM_INTERNAL	__attribute__((visibility("hidden")))
 
 /* The kernel module a function is bound to. */
 enum plx_sim_kdrv {
@@ -105,4 +112,4 @@ int plx_sim_host_dev_path(unsigned int fn, const char *file, char *buf,
 void plx_sim_log(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-#endif /* PLX_SIM_HOST_H */
+#endif /* PLX_SIM_HOST_PRIV_H */

@@ -3,8 +3,9 @@
  */
 
 /*
- * Device model of the PEX 87xx DMA engine: one BAR0 register file and one
- * descriptor-ring engine per function, an IOMMU, fault injection.
+ * The engine of the device model, per function: CTRL and INTR_STATUS as
+ * software writes them to plain memory, and the walk of the descriptor
+ * ring in host memory through the IOMMU.
  *
  * BAR0 is plain shared memory: software writes do not trap, the engine
  * polls. How CTRL writes are recognised without losing any is explained at
@@ -14,39 +15,17 @@
  * descriptors, never per descriptor.
  */
 
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <sched.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "plx_dma_hw.h"
-#include "plx_sim.h"
+#include "plx_sim_priv.h"
 
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 
-/* Deepest prefetch the engine does (PREF_LIMIT 8). */
-#define PLX_PF_MAX		4
 /* Threaded engine: work done for one function before serving the next. */
 #define PLX_BATCH_DESC		64
 #define PLX_BATCH_BYTES		(1u << 20)
-/* Idle back-off of the engine thread. */
-#define PLX_SPIN_NS		20000
-#define PLX_YIELD_NS		200000
-#define PLX_SLEEP_MIN_NS	1000
-#define PLX_SLEEP_MAX_NS	64000
-
-#define PLX_NEVER		UINT64_MAX
 
 /* CTRL bits software sets and reads back unchanged. */
 #define PLX_CTRL_CFG_MASK	(PLX_CTRL_WRITE_BACK_EN | PLX_CTRL_DESC_MODE_MASK | \
@@ -56,28 +35,6 @@
 #define PLX_INTR_STATUS_MASK	(PLX_INTR_ERROR | PLX_INTR_INV_DESC | \
 				 PLX_INTR_DESC_DONE | PLX_INTR_ABORT_DONE)
 
-struct plx_iommu_ent {
-	uint64_t iova;
-	uint64_t len;
-	uint8_t *va;
-};
-
-/* Last-hit translation caches of a function, one per kind of access. */
-enum plx_xlate_kind {
-	PLX_XL_RING,
-	PLX_XL_SRC,
-	PLX_XL_DST,
-	PLX_XL_MAX
-};
-
-/* A prefetched descriptor: a snapshot plus the START epoch it was taken in. */
-struct plx_pf_slot {
-	struct plx_dma_hw_desc d;
-	uint32_t addr_lo;
-	uint64_t start_seq;
-	uint32_t *host;		/* where to write it back; NULL: unmapped */
-};
-
 /* Register-visible state changes the engine makes through ctrl_commit(). */
 enum plx_transition {
 	PLX_TR_STOP_INVALID,	/* fetched a descriptor with VALID clear */
@@ -85,126 +42,6 @@ enum plx_transition {
 	PLX_TR_PAUSE_DONE,
 	PLX_TR_ABORT_DONE,
 };
-
-struct plx_func {
-	struct plx_sim *sim;
-	unsigned int fn;
-	uint8_t *bar;
-	int bar_fd;
-	bool own_fd;
-	pthread_mutex_t lock;
-
-	/* Register shadows: what the model last published. */
-	uint32_t ctrl_pub;	/* 32-bit word at CTRL */
-	uint16_t intr_pub;	/* INTR_STATUS */
-
-	/* CTRL as the engine understands it. */
-	uint32_t cfg;		/* PLX_CTRL_CFG_MASK bits as last written */
-	uint32_t status;	/* PLX_CTRL_STATUS_MASK bits the engine set */
-	uint32_t ctrl2;
-	bool running;		/* IN_PROGRESS */
-	bool pause_req;
-	bool abort_req;
-	uint64_t start_seq;	/* STARTs seen */
-
-	/* Ring walk, latched at START from idle. */
-	uint32_t ring_lo;
-	uint32_t ring_hi;
-	uint64_t ring_bytes;	/* DESC_RING_COUNT * 16 */
-	uint32_t next_lo;	/* next descriptor to process */
-	uint32_t fetch_lo;	/* next descriptor to prefetch */
-	/* Host address of the whole ring, looked up once per IOMMU
-	 * generation; NULL: look up each descriptor. */
-	uint8_t *ring_va;
-	unsigned int pf_depth;
-	struct plx_pf_slot pf[PLX_PF_MAX];
-	unsigned int pf_head;
-	unsigned int pf_n;
-
-	/* IOMMU last-hit caches, valid while xl_gen == iommu generation. */
-	struct plx_iommu_ent xl[PLX_XL_MAX];
-	uint64_t xl_gen;
-
-	/* Faults (descriptor numbers compare with desc_count). */
-	uint64_t read_fail_at;
-	uint64_t write_fail_at;
-	uint64_t stall_at;
-	/* Faults of the other kinds, taking effect after descriptor N. */
-	uint64_t event_at[PLX_SIM_FAULT_MAX];
-	bool faults_armed;	/* any of the above */
-	bool stalled;
-	bool pause_stuck;
-	bool abort_stuck;
-	bool removed;
-
-	/* Pacing, model time in ns. */
-	uint64_t pace_due;
-	uint64_t pace_last;
-
-	uint64_t desc_count;	/* atomic: read from any thread */
-	int req_fd;		/* atomic */
-};
-
-struct plx_sim {
-	struct plx_sim_conf conf;
-	unsigned int nb_funcs;
-	bool paced;
-
-	pthread_rwlock_t iommu_lock;
-	struct plx_iommu_ent *tab;	/* sorted by iova, no overlaps */
-	unsigned int tab_n;
-	unsigned int tab_cap;
-	uint64_t iommu_gen;
-	plx_sim_iova_xlate_t xlate;
-
-	pthread_t thread;
-	bool has_thread;
-	bool stop;			/* atomic */
-
-	struct plx_func funcs[PLX_SIM_MAX_FUNCS];
-};
-
-static void plx_log_print(const struct plx_func *f, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3), cold));
-
-/* The level test stays inline: the engine logs every descriptor at 2. */
-#define plx_log(f, level, ...) do { \
-	if (unlikely((f)->sim->conf.verbose >= (level))) \
-		plx_log_print(f, __VA_ARGS__); \
-} while (0)
-
-static void
-plx_log_print(const struct plx_func *f, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	flockfile(stderr);
-	fprintf(stderr, "plx-sim: fn%u: ", f->fn);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	funlockfile(stderr);
-	va_end(ap);
-}
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static inline void
-cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ volatile("yield" ::: "memory");
-#endif
-}
 
 /* --- BAR0 access: software may touch it concurrently, so always atomic --- */
 
@@ -232,66 +69,7 @@ wr32(const struct plx_func *f, uint32_t off, uint32_t v)
 	__atomic_store_n(reg32(f, off), v, __ATOMIC_RELEASE);
 }
 
-/* --- IOMMU --- */
-
-/* Index of the last entry with iova <= a, or -1. */
-static int
-iommu_floor(const struct plx_sim *sim, uint64_t a)
-{
-	int lo = 0, hi = (int)sim->tab_n - 1, res = -1;
-
-	while (lo <= hi) {
-		int mid = lo + (hi - lo) / 2;
-
-		if (sim->tab[mid].iova <= a) {
-			res = mid;
-			lo = mid + 1;
-		} else {
-			hi = mid - 1;
-		}
-	}
-	return res;
-}
-
-/* An empty entry covers nothing; iova below the entry wraps off high. */
-static inline bool
-ent_covers(const struct plx_iommu_ent *e, uint64_t iova, uint64_t len)
-{
-	uint64_t off = iova - e->iova;
-
-	return off < e->len && len <= e->len - off;
-}
-
-/*
- * Find the entry holding [iova, iova + len). A range running across
- * entries that are contiguous both as IOVA and as host address is one flat
- * host block, as an IOMMU page table would give it, so it is accepted
- * (DPDK maps memory segment by segment); the entry returned then covers the
- * merged span.
- */
-static bool
-iommu_find(const struct plx_sim *sim, uint64_t iova, uint64_t len,
-		struct plx_iommu_ent *out)
-{
-	int i = iommu_floor(sim, iova);
-	struct plx_iommu_ent e;
-
-	if (i < 0 || iova - sim->tab[i].iova >= sim->tab[i].len)
-		return false;
-	e = sim->tab[i];
-	while (!ent_covers(&e, iova, len)) {
-		const struct plx_iommu_ent *n;
-
-		if (++i >= (int)sim->tab_n)
-			return false;
-		n = &sim->tab[i];
-		if (n->iova != e.iova + e.len || n->va != e.va + e.len)
-			return false;
-		e.len += n->len;
-	}
-	*out = e;
-	return true;
-}
+/* --- IOMMU: a function's last-hit translations --- */
 
 static uint8_t *
 xlate_miss(struct plx_func *f, enum plx_xlate_kind kind, uint64_t iova,
@@ -322,114 +100,6 @@ xlate(struct plx_func *f, enum plx_xlate_kind kind, uint64_t iova,
 	return xlate_miss(f, kind, iova, len);
 }
 
-int
-plx_sim_iommu_map(struct plx_sim *sim, uint64_t iova, void *vaddr,
-		uint64_t len)
-{
-	int i, ret = 0;
-
-	if (sim == NULL || vaddr == NULL || len == 0 || iova + len < iova)
-		return -EINVAL;
-	pthread_rwlock_wrlock(&sim->iommu_lock);
-	i = iommu_floor(sim, iova);
-	if ((i >= 0 && iova - sim->tab[i].iova < sim->tab[i].len) ||
-			((unsigned int)(i + 1) < sim->tab_n &&
-			 sim->tab[i + 1].iova < iova + len)) {
-		ret = -EEXIST;
-		goto out;
-	}
-	if (sim->tab_n == sim->tab_cap) {
-		unsigned int cap = sim->tab_cap ? sim->tab_cap * 2 : 64;
-		void *t = realloc(sim->tab, cap * sizeof(*sim->tab));
-
-		if (t == NULL) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		sim->tab = t;
-		sim->tab_cap = cap;
-	}
-	memmove(&sim->tab[i + 2], &sim->tab[i + 1],
-		(sim->tab_n - (unsigned int)(i + 1)) * sizeof(*sim->tab));
-	sim->tab[i + 1] = (struct plx_iommu_ent){ iova, len, vaddr };
-	sim->tab_n++;
-	sim->iommu_gen++;
-out:
-	pthread_rwlock_unlock(&sim->iommu_lock);
-	return ret;
-}
-
-/*
- * Remove every mapping inside [iova, iova + len). Like VFIO type1 v2, a
- * mapping the range only partly covers is not split: -EINVAL, nothing
- * removed. -ENOENT if nothing was mapped there. Taking the write lock waits
- * for the batch the engine may be running, so once this returns the engine
- * no longer touches the range.
- */
-int
-plx_sim_iommu_unmap(struct plx_sim *sim, uint64_t iova, uint64_t len)
-{
-	unsigned int i, first, n = 0;
-	uint64_t end = iova + len;
-	int ret = 0;
-
-	if (sim == NULL || len == 0 || end < iova)
-		return -EINVAL;
-	pthread_rwlock_wrlock(&sim->iommu_lock);
-	for (i = 0; i < sim->tab_n && sim->tab[i].iova + sim->tab[i].len <= iova; i++)
-		;
-	first = i;
-	for (; i < sim->tab_n && sim->tab[i].iova < end; i++, n++) {
-		if (sim->tab[i].iova < iova ||
-				sim->tab[i].iova + sim->tab[i].len > end) {
-			ret = -EINVAL;
-			goto out;
-		}
-	}
-	if (n == 0) {
-		ret = -ENOENT;
-		goto out;
-	}
-	memmove(&sim->tab[first], &sim->tab[first + n],
-		(sim->tab_n - first - n) * sizeof(*sim->tab));
-	sim->tab_n -= n;
-	sim->iommu_gen++;
-out:
-	pthread_rwlock_unlock(&sim->iommu_lock);
-	return ret;
-}
-
-void
-plx_sim_set_iova_xlate(struct plx_sim *sim, plx_sim_iova_xlate_t fn)
-{
-	if (sim == NULL)
-		return;
-	pthread_rwlock_wrlock(&sim->iommu_lock);
-	sim->xlate = fn;
-	sim->iommu_gen++;
-	pthread_rwlock_unlock(&sim->iommu_lock);
-}
-
-static void
-faults_rearm(struct plx_func *f)
-{
-	unsigned int k;
-
-	f->faults_armed = f->read_fail_at != PLX_NEVER ||
-		f->write_fail_at != PLX_NEVER || f->stall_at != PLX_NEVER;
-	for (k = 0; k < PLX_SIM_FAULT_MAX; k++)
-		f->faults_armed |= f->event_at[k] != PLX_NEVER;
-}
-
-static void
-events_disarm(struct plx_func *f)
-{
-	unsigned int k;
-
-	for (k = 0; k < PLX_SIM_FAULT_MAX; k++)
-		f->event_at[k] = PLX_NEVER;
-}
-
 /* --- CTRL: recognising software writes to plain memory --- */
 
 static uint32_t
@@ -437,14 +107,6 @@ ctrl_compose(const struct plx_func *f)
 {
 	return f->cfg | f->status | (f->ctrl2 << 16) |
 		(f->running ? PLX_CTRL_IN_PROGRESS : 0);
-}
-
-static void
-pf_drop(struct plx_func *f)
-{
-	f->pf_head = 0;
-	f->pf_n = 0;
-	f->pace_due = 0;
 }
 
 /* START from idle: latch the ring registers, fetch from NEXT_ADDR. */
@@ -992,13 +654,20 @@ requests_check(struct plx_func *f)
 	return false;
 }
 
-/* What serving a function found, for the engine thread's back-off. */
-struct plx_svc {
-	bool active;	/* took a write or moved the engine */
-	bool wait;	/* running, held back by pacing only */
-};
+/* Faults of state whose descriptor count has come. */
+static void
+events_due(struct plx_func *f)
+{
+	unsigned int k;
 
-static void events_due(struct plx_func *f);
+	for (k = 0; k < PLX_SIM_FAULT_MAX; k++) {
+		if (f->event_at[k] != f->desc_count)
+			continue;
+		f->event_at[k] = PLX_NEVER;
+		fault_apply(f, k);
+	}
+	faults_rearm(f);
+}
 
 /*
  * Serve function f: take register writes, then process up to max_desc
@@ -1075,43 +744,12 @@ plx_sim_step(struct plx_sim *sim, unsigned int fn, unsigned int max_desc)
 	return n;
 }
 
-/* --- engine thread --- */
-
-struct plx_backoff {
-	uint64_t idle_since;
-	uint64_t sleep_ns;
-};
-
-static void
-backoff_wait(struct plx_backoff *b, bool pacing)
-{
-	uint64_t now = now_ns();
-	struct timespec ts;
-	int i;
-
-	if (b->idle_since == 0)
-		b->idle_since = now;
-	if (now - b->idle_since < PLX_SPIN_NS) {
-		for (i = 0; i < 32; i++)
-			cpu_relax();
-		return;
-	}
-	/* A paced transfer in flight is due soon: stay responsive. */
-	if (pacing || now - b->idle_since < PLX_YIELD_NS) {
-		sched_yield();
-		return;
-	}
-	if (b->sleep_ns < PLX_SLEEP_MIN_NS)
-		b->sleep_ns = PLX_SLEEP_MIN_NS;
-	ts.tv_sec = 0;
-	ts.tv_nsec = (long)b->sleep_ns;
-	nanosleep(&ts, NULL);
-	if (b->sleep_ns < PLX_SLEEP_MAX_NS)
-		b->sleep_ns *= 2;
-}
-
-/* One round-robin pass over all functions, a bounded batch each. */
-static void
+/*
+ * One round-robin pass over all functions, a bounded batch each, for the
+ * engine thread (plx_sim_switch.c), which backs off while passes find
+ * nothing to do.
+ */
+void
 engine_pass(struct plx_sim *sim, struct plx_svc *svc)
 {
 	unsigned int fn;
@@ -1123,408 +761,4 @@ engine_pass(struct plx_sim *sim, struct plx_svc *svc)
 		func_service(f, PLX_BATCH_DESC, PLX_BATCH_BYTES, svc);
 		pthread_mutex_unlock(&f->lock);
 	}
-}
-
-static void *
-engine_thread(void *arg)
-{
-	struct plx_sim *sim = arg;
-	struct plx_backoff b = { 0, 0 };
-
-	/* Let the short sleeps of the back-off be short. */
-	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
-	while (!__atomic_load_n(&sim->stop, __ATOMIC_ACQUIRE)) {
-		struct plx_svc svc = { false, false };
-
-		engine_pass(sim, &svc);
-		if (svc.active) {
-			b.idle_since = 0;
-			b.sleep_ns = 0;
-			continue;
-		}
-		backoff_wait(&b, svc.wait);
-	}
-	return NULL;
-}
-
-static int
-thread_start(struct plx_sim *sim)
-{
-	int ret = pthread_create(&sim->thread, NULL, engine_thread, sim);
-
-	if (ret != 0)
-		return -ret;
-	sim->has_thread = true;
-	pthread_setname_np(sim->thread, "plx-sim");
-	if (sim->conf.cpu >= 0 && sim->conf.cpu < CPU_SETSIZE) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(sim->conf.cpu, &set);
-		ret = pthread_setaffinity_np(sim->thread, sizeof(set), &set);
-		if (ret != 0)
-			fprintf(stderr, "plx-sim: cannot pin engine to cpu %d: %s\n",
-				sim->conf.cpu, strerror(ret));
-	}
-	return 0;
-}
-
-/* --- functions: power-on state, faults --- */
-
-/* Power-on state; caller holds f->lock (or owns f exclusively). */
-static void
-func_reset(struct plx_func *f)
-{
-	memset(f->bar, 0, PLX_BAR0_SIM_LEN);
-	f->ctrl_pub = 0;
-	f->intr_pub = 0;
-	f->cfg = 0;
-	f->status = 0;
-	f->ctrl2 = 0;
-	f->running = false;
-	f->pause_req = false;
-	f->abort_req = false;
-	pf_drop(f);
-	f->pace_last = 0;
-	f->read_fail_at = PLX_NEVER;
-	f->write_fail_at = PLX_NEVER;
-	f->stall_at = PLX_NEVER;
-	events_disarm(f);
-	f->faults_armed = false;
-	f->stalled = false;
-	f->pause_stuck = false;
-	f->abort_stuck = false;
-	f->removed = false;
-}
-
-static int
-bar_open(struct plx_func *f, int fd)
-{
-	char name[32];
-	struct stat st;
-
-	if (fd < 0) {
-		snprintf(name, sizeof(name), "plx-sim-bar0-fn%u", f->fn);
-		fd = memfd_create(name, MFD_CLOEXEC);
-		if (fd < 0)
-			return -errno;
-		f->own_fd = true;
-	}
-	f->bar_fd = fd;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (st.st_size < PLX_BAR0_SIM_LEN && ftruncate(fd, PLX_BAR0_SIM_LEN) < 0)
-		return -errno;
-	f->bar = mmap(NULL, PLX_BAR0_SIM_LEN, PROT_READ | PROT_WRITE,
-		MAP_SHARED, fd, 0);
-	if (f->bar == MAP_FAILED) {
-		f->bar = NULL;
-		return -errno;
-	}
-	return 0;
-}
-
-static void
-func_fini(struct plx_func *f)
-{
-	if (f->bar != NULL)
-		munmap(f->bar, PLX_BAR0_SIM_LEN);
-	if (f->own_fd && f->bar_fd >= 0)
-		close(f->bar_fd);
-	pthread_mutex_destroy(&f->lock);
-}
-
-static int
-func_init(struct plx_sim *sim, unsigned int fn, int fd)
-{
-	struct plx_func *f = &sim->funcs[fn];
-	int ret;
-
-	f->sim = sim;
-	f->fn = fn;
-	f->bar_fd = -1;
-	f->req_fd = -1;
-	pthread_mutex_init(&f->lock, NULL);
-	ret = bar_open(f, fd);
-	if (ret == 0)
-		func_reset(f);
-	return ret;
-}
-
-void
-plx_sim_destroy(struct plx_sim *sim)
-{
-	unsigned int fn;
-
-	if (sim == NULL)
-		return;
-	if (sim->has_thread) {
-		__atomic_store_n(&sim->stop, true, __ATOMIC_RELEASE);
-		pthread_join(sim->thread, NULL);
-	}
-	for (fn = 0; fn < sim->nb_funcs; fn++)
-		func_fini(&sim->funcs[fn]);
-	pthread_rwlock_destroy(&sim->iommu_lock);
-	free(sim->tab);
-	free(sim);
-}
-
-struct plx_sim *
-plx_sim_create(const struct plx_sim_conf *conf)
-{
-	pthread_rwlockattr_t attr;
-	struct plx_sim *sim;
-	unsigned int fn;
-	int ret = 0;
-
-	if (conf == NULL || conf->nb_funcs == 0 ||
-			conf->nb_funcs > PLX_SIM_MAX_FUNCS) {
-		errno = EINVAL;
-		return NULL;
-	}
-	sim = calloc(1, sizeof(*sim));
-	if (sim == NULL)
-		return NULL;
-	sim->conf = *conf;
-	sim->conf.bar_fds = NULL;	/* not ours to keep */
-	sim->paced = conf->bandwidth != 0 || conf->desc_latency_ns != 0;
-	/* The engine re-takes the read lock batch after batch: let a waiting
-	 * map/unmap in first. */
-	pthread_rwlockattr_init(&attr);
-	pthread_rwlockattr_setkind_np(&attr,
-		PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(&sim->iommu_lock, &attr);
-	pthread_rwlockattr_destroy(&attr);
-	for (fn = 0; fn < conf->nb_funcs && ret == 0; fn++) {
-		ret = func_init(sim, fn,
-			conf->bar_fds != NULL ? conf->bar_fds[fn] : -1);
-		sim->nb_funcs = fn + 1;
-	}
-	if (ret == 0 && !conf->manual)
-		ret = thread_start(sim);
-	if (ret != 0) {
-		plx_sim_destroy(sim);
-		errno = -ret;
-		return NULL;
-	}
-	return sim;
-}
-
-unsigned int
-plx_sim_nb_funcs(const struct plx_sim *sim)
-{
-	return sim != NULL ? sim->nb_funcs : 0;
-}
-
-volatile void *
-plx_sim_bar0(struct plx_sim *sim, unsigned int fn)
-{
-	if (sim == NULL || fn >= sim->nb_funcs)
-		return NULL;
-	return sim->funcs[fn].bar;
-}
-
-int
-plx_sim_bar0_fd(struct plx_sim *sim, unsigned int fn)
-{
-	if (sim == NULL || fn >= sim->nb_funcs)
-		return -1;
-	return sim->funcs[fn].bar_fd;
-}
-
-static int
-fault_unbind(struct plx_func *f)
-{
-	int fd = __atomic_load_n(&f->req_fd, __ATOMIC_ACQUIRE);
-
-	if (fd < 0)
-		return -ENOTCONN;
-	if (eventfd_write(fd, 1) < 0)
-		return -errno;
-	return 0;
-}
-
-/* A fault that is a change of state: now. Caller holds f->lock. */
-static int
-fault_apply(struct plx_func *f, enum plx_sim_fault fault)
-{
-	switch (fault) {
-	case PLX_SIM_FAULT_PAUSE_STUCK:
-		f->pause_stuck = true;
-		break;
-	case PLX_SIM_FAULT_ABORT_STUCK:
-		f->abort_stuck = true;
-		break;
-	case PLX_SIM_FAULT_SURPRISE_REMOVAL:
-		f->removed = true;
-		f->running = false;
-		pf_drop(f);
-		memset(f->bar, 0xff, PLX_BAR0_SIM_LEN);
-		break;
-	case PLX_SIM_FAULT_UNBIND_REQUEST:
-		return fault_unbind(f);
-	default:
-		return -EINVAL;
-	}
-	plx_log(f, 1, "fault %s", plx_sim_fault_name(fault));
-	return 0;
-}
-
-/* Faults of state whose descriptor count has come. */
-static void
-events_due(struct plx_func *f)
-{
-	unsigned int k;
-
-	for (k = 0; k < PLX_SIM_FAULT_MAX; k++) {
-		if (f->event_at[k] != f->desc_count)
-			continue;
-		f->event_at[k] = PLX_NEVER;
-		fault_apply(f, k);
-	}
-	faults_rearm(f);
-}
-
-/* Arm fault on f for descriptor number at; caller holds f->lock. */
-static int
-fault_arm(struct plx_func *f, enum plx_sim_fault fault, uint64_t at)
-{
-	switch (fault) {
-	case PLX_SIM_FAULT_READ_FAIL:
-		f->read_fail_at = at;
-		break;
-	case PLX_SIM_FAULT_WRITE_FAIL:
-		f->write_fail_at = at;
-		break;
-	case PLX_SIM_FAULT_STALL:
-		f->stall_at = at;
-		break;
-	default:
-		if (fault <= PLX_SIM_FAULT_NONE || fault >= PLX_SIM_FAULT_MAX)
-			return -EINVAL;
-		if (at == f->desc_count)
-			return fault_apply(f, fault);
-		f->event_at[fault] = at;
-		break;
-	}
-	faults_rearm(f);
-	return 0;
-}
-
-int
-plx_sim_inject(struct plx_sim *sim, unsigned int fn,
-		enum plx_sim_fault fault, uint64_t after)
-{
-	struct plx_func *f;
-	uint64_t at;
-	int ret;
-
-	if (sim == NULL || fn >= sim->nb_funcs)
-		return -EINVAL;
-	f = &sim->funcs[fn];
-	pthread_mutex_lock(&f->lock);
-	at = f->desc_count + after;
-	if (at < after)
-		at = PLX_NEVER - 1;
-	ret = fault_arm(f, fault, at);
-	pthread_mutex_unlock(&f->lock);
-	if (ret == 0)
-		plx_log(f, 1, "fault %s armed (descriptor #%llu)",
-			plx_sim_fault_name(fault), (unsigned long long)at);
-	return ret;
-}
-
-void
-plx_sim_clear_faults(struct plx_sim *sim, unsigned int fn)
-{
-	struct plx_func *f;
-
-	if (sim == NULL || fn >= sim->nb_funcs)
-		return;
-	f = &sim->funcs[fn];
-	pthread_mutex_lock(&f->lock);
-	f->read_fail_at = PLX_NEVER;
-	f->write_fail_at = PLX_NEVER;
-	f->stall_at = PLX_NEVER;
-	events_disarm(f);
-	f->faults_armed = false;
-	f->stalled = false;
-	f->pause_stuck = false;
-	f->abort_stuck = false;
-	pthread_mutex_unlock(&f->lock);
-	plx_log(f, 1, "faults cleared");
-}
-
-int
-plx_sim_replug(struct plx_sim *sim, unsigned int fn)
-{
-	struct plx_func *f;
-
-	if (sim == NULL || fn >= sim->nb_funcs)
-		return -EINVAL;
-	f = &sim->funcs[fn];
-	pthread_mutex_lock(&f->lock);
-	func_reset(f);
-	pthread_mutex_unlock(&f->lock);
-	plx_log(f, 1, "replugged");
-	return 0;
-}
-
-void
-plx_sim_set_null_copy(struct plx_sim *sim, bool on)
-{
-	if (sim != NULL)
-		__atomic_store_n(&sim->conf.null_copy, on, __ATOMIC_RELAXED);
-}
-
-uint64_t
-plx_sim_desc_count(struct plx_sim *sim, unsigned int fn)
-{
-	if (sim == NULL || fn >= sim->nb_funcs)
-		return 0;
-	return __atomic_load_n(&sim->funcs[fn].desc_count, __ATOMIC_ACQUIRE);
-}
-
-void
-plx_sim_set_req_eventfd(struct plx_sim *sim, unsigned int fn, int fd)
-{
-	if (sim == NULL || fn >= sim->nb_funcs)
-		return;
-	__atomic_store_n(&sim->funcs[fn].req_fd, fd, __ATOMIC_RELEASE);
-}
-
-static const char * const fault_names[PLX_SIM_FAULT_MAX] = {
-	[PLX_SIM_FAULT_NONE] = "none",
-	[PLX_SIM_FAULT_READ_FAIL] = "read-fail",
-	[PLX_SIM_FAULT_WRITE_FAIL] = "write-fail",
-	[PLX_SIM_FAULT_STALL] = "stall",
-	[PLX_SIM_FAULT_PAUSE_STUCK] = "pause-stuck",
-	[PLX_SIM_FAULT_ABORT_STUCK] = "abort-stuck",
-	[PLX_SIM_FAULT_SURPRISE_REMOVAL] = "surprise-removal",
-	[PLX_SIM_FAULT_UNBIND_REQUEST] = "unbind-request",
-};
-
-const char *
-plx_sim_fault_name(enum plx_sim_fault fault)
-{
-	if ((unsigned int)fault >= PLX_SIM_FAULT_MAX)
-		return "unknown";
-	return fault_names[fault];
-}
-
-int
-plx_sim_fault_parse(const char *name, enum plx_sim_fault *fault)
-{
-	unsigned int i;
-
-	if (name == NULL)
-		return -EINVAL;
-	for (i = 0; i < PLX_SIM_FAULT_MAX; i++) {
-		if (strcmp(name, fault_names[i]) == 0) {
-			if (fault != NULL)
-				*fault = (enum plx_sim_fault)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
 }

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The plx-dma authors
+ */
+
+/*
+ * Fault injection: faults armed on a function for a descriptor number
+ * (the engine strikes them, see func_service()), faults of state applied
+ * at once, and the faults' names.
+ */
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/eventfd.h>
+
+#include "plx_sim_priv.h"
+
+static int
+fault_unbind(struct plx_func *f)
+{
+	int fd = __atomic_load_n(&f->req_fd, __ATOMIC_ACQUIRE);
+
+	if (fd < 0)
+		return -ENOTCONN;
+	if (eventfd_write(fd, 1) < 0)
+		return -errno;
+	return 0;
+}
+
+/* A fault that is a change of state: now. Caller holds f->lock. */
+int
+fault_apply(struct plx_func *f, enum plx_sim_fault fault)
+{
+	switch (fault) {
+	case PLX_SIM_FAULT_PAUSE_STUCK:
+		f->pause_stuck = true;
+		break;
+	case PLX_SIM_FAULT_ABORT_STUCK:
+		f->abort_stuck = true;
+		break;
+	case PLX_SIM_FAULT_SURPRISE_REMOVAL:
+		f->removed = true;
+		f->running = false;
+		pf_drop(f);
+		memset(f->bar, 0xff, PLX_BAR0_SIM_LEN);
+		break;
+	case PLX_SIM_FAULT_UNBIND_REQUEST:
+		return fault_unbind(f);
+	default:
+		return -EINVAL;
+	}
+	plx_log(f, 1, "fault %s", plx_sim_fault_name(fault));
+	return 0;
+}
+
+/* Arm fault on f for descriptor number at; caller holds f->lock. */
+static int
+fault_arm(struct plx_func *f, enum plx_sim_fault fault, uint64_t at)
+{
+	switch (fault) {
+	case PLX_SIM_FAULT_READ_FAIL:
+		f->read_fail_at = at;
+		break;
+	case PLX_SIM_FAULT_WRITE_FAIL:
+		f->write_fail_at = at;
+		break;
+	case PLX_SIM_FAULT_STALL:
+		f->stall_at = at;
+		break;
+	default:
+		if (fault <= PLX_SIM_FAULT_NONE || fault >= PLX_SIM_FAULT_MAX)
+			return -EINVAL;
+		if (at == f->desc_count)
+			return fault_apply(f, fault);
+		f->event_at[fault] = at;
+		break;
+	}
+	faults_rearm(f);
+	return 0;
+}
+
+int
+plx_sim_inject(struct plx_sim *sim, unsigned int fn,
+		enum plx_sim_fault fault, uint64_t after)
+{
+	struct plx_func *f;
+	uint64_t at;
+	int ret;
+
+	if (sim == NULL || fn >= sim->nb_funcs)
+		return -EINVAL;
+	f = &sim->funcs[fn];
+	pthread_mutex_lock(&f->lock);
+	at = f->desc_count + after;
+	if (at < after)
+		at = PLX_NEVER - 1;
+	ret = fault_arm(f, fault, at);
+	pthread_mutex_unlock(&f->lock);
+	if (ret == 0)
+		plx_log(f, 1, "fault %s armed (descriptor #%llu)",
+			plx_sim_fault_name(fault), (unsigned long long)at);
+	return ret;
+}
+
+void
+plx_sim_clear_faults(struct plx_sim *sim, unsigned int fn)
+{
+	struct plx_func *f;
+
+	if (sim == NULL || fn >= sim->nb_funcs)
+		return;
+	f = &sim->funcs[fn];
+	pthread_mutex_lock(&f->lock);
+	faults_disarm(f);
+	pthread_mutex_unlock(&f->lock);
+	plx_log(f, 1, "faults cleared");
+}
+
+void
+plx_sim_set_req_eventfd(struct plx_sim *sim, unsigned int fn, int fd)
+{
+	if (sim == NULL || fn >= sim->nb_funcs)
+		return;
+	__atomic_store_n(&sim->funcs[fn].req_fd, fd, __ATOMIC_RELEASE);
+}
+
+static const char * const fault_names[PLX_SIM_FAULT_MAX] = {
+	[PLX_SIM_FAULT_NONE] = "none",
+	[PLX_SIM_FAULT_READ_FAIL] = "read-fail",
+	[PLX_SIM_FAULT_WRITE_FAIL] = "write-fail",
+	[PLX_SIM_FAULT_STALL] = "stall",
+	[PLX_SIM_FAULT_PAUSE_STUCK] = "pause-stuck",
+	[PLX_SIM_FAULT_ABORT_STUCK] = "abort-stuck",
+	[PLX_SIM_FAULT_SURPRISE_REMOVAL] = "surprise-removal",
+	[PLX_SIM_FAULT_UNBIND_REQUEST] = "unbind-request",
+};
+
+const char *
+plx_sim_fault_name(enum plx_sim_fault fault)
+{
+	if ((unsigned int)fault >= PLX_SIM_FAULT_MAX)
+		return "unknown";
+	return fault_names[fault];
+}
+
+int
+plx_sim_fault_parse(const char *name, enum plx_sim_fault *fault)
+{
+	unsigned int i;
+
+	if (name == NULL)
+		return -EINVAL;
+	for (i = 0; i < PLX_SIM_FAULT_MAX; i++) {
+		if (strcmp(name, fault_names[i]) == 0) {
+			if (fault != NULL)
+				*fault = (enum plx_sim_fault)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The plx-dma authors
+ */
+
+/*
+ * The simulated IOMMU: the IOVA ranges the engine may read and write, as
+ * VFIO type 1 maps them, or a translator in their place (uio, IOVA as PA).
+ * The lookup the engine does is in plx_sim_priv.h.
+ */
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plx_sim_priv.h"
+
+int
+plx_sim_iommu_map(struct plx_sim *sim, uint64_t iova, void *vaddr,
+		uint64_t len)
+{
+	int i, ret = 0;
+
+	if (sim == NULL || vaddr == NULL || len == 0 || iova + len < iova)
+		return -EINVAL;
+	pthread_rwlock_wrlock(&sim->iommu_lock);
+	i = iommu_floor(sim, iova);
+	if ((i >= 0 && iova - sim->tab[i].iova < sim->tab[i].len) ||
+			((unsigned int)(i + 1) < sim->tab_n &&
+			 sim->tab[i + 1].iova < iova + len)) {
+		ret = -EEXIST;
+		goto out;
+	}
+	if (sim->tab_n == sim->tab_cap) {
+		unsigned int cap = sim->tab_cap ? sim->tab_cap * 2 : 64;
+		void *t = realloc(sim->tab, cap * sizeof(*sim->tab));
+
+		if (t == NULL) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		sim->tab = t;
+		sim->tab_cap = cap;
+	}
+	memmove(&sim->tab[i + 2], &sim->tab[i + 1],
+		(sim->tab_n - (unsigned int)(i + 1)) * sizeof(*sim->tab));
+	sim->tab[i + 1] = (struct plx_iommu_ent){ iova, len, vaddr };
+	sim->tab_n++;
+	sim->iommu_gen++;
+out:
+	pthread_rwlock_unlock(&sim->iommu_lock);
+	return ret;
+}
+
+/*
+ * Remove every mapping inside [iova, iova + len). Like VFIO type1 v2, a
+ * mapping the range only partly covers is not split: -EINVAL, nothing
+ * removed. -ENOENT if nothing was mapped there. Taking the write lock waits
+ * for the batch the engine may be running, so once this returns the engine
+ * no longer touches the range.
+ */
+int
+plx_sim_iommu_unmap(struct plx_sim *sim, uint64_t iova, uint64_t len)
+{
+	unsigned int i, first, n = 0;
+	uint64_t end = iova + len;
+	int ret = 0;
+
+	if (sim == NULL || len == 0 || end < iova)
+		return -EINVAL;
+	pthread_rwlock_wrlock(&sim->iommu_lock);
+	for (i = 0; i < sim->tab_n && sim->tab[i].iova + sim->tab[i].len <= iova; i++)
+		;
+	first = i;
+	for (; i < sim->tab_n && sim->tab[i].iova < end; i++, n++) {
+		if (sim->tab[i].iova < iova ||
+				sim->tab[i].iova + sim->tab[i].len > end) {
+			ret = -EINVAL;
+			goto out;
+		}
+	}
+	if (n == 0) {
+		ret = -ENOENT;
+		goto out;
+	}
+	memmove(&sim->tab[first], &sim->tab[first + n],
+		(sim->tab_n - first - n) * sizeof(*sim->tab));
+	sim->tab_n -= n;
+	sim->iommu_gen++;
+out:
+	pthread_rwlock_unlock(&sim->iommu_lock);
+	return ret;
+}
+
+void
+plx_sim_set_iova_xlate(struct plx_sim *sim, plx_sim_iova_xlate_t fn)
+{
+	if (sim == NULL)
+		return;
+	pthread_rwlock_wrlock(&sim->iommu_lock);
+	sim->xlate = fn;
+	sim->iommu_gen++;
+	pthread_rwlock_unlock(&sim->iommu_lock);
+}

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The plx-dma authors
+ */
+
+#ifndef PLX_SIM_PRIV_H
+#define PLX_SIM_PRIV_H
+
+/*
+ * Inside the device model: the state of the switch and of its functions,
+ * shared by the engine (plx_sim_engine.c), the IOMMU (plx_sim_iommu.c),
+ * fault injection (plx_sim_fault.c) and the switch's life cycle
+ * (plx_sim_switch.c). Not for users of the model: they use plx_sim.h.
+ *
+ * What the engine's hot loop calls from here is static inline, so that
+ * splitting the model into files costs it no call; what crosses files is
+ * hidden, so that it stays inside the library.
+ */
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "plx_dma_hw.h"
+#include "plx_sim.h"
+
+#define PLX_SIM_INTERNAL	__attribute__((visibility("hidden")))
+
+/* Deepest prefetch the engine does (PREF_LIMIT 8). */
+#define PLX_PF_MAX		4
+
+#define PLX_NEVER		UINT64_MAX
+
+struct plx_iommu_ent {
+	uint64_t iova;
+	uint64_t len;
+	uint8_t *va;
+};
+
+/* Last-hit translation caches of a function, one per kind of access. */
+enum plx_xlate_kind {
+	PLX_XL_RING,
+	PLX_XL_SRC,
+	PLX_XL_DST,
+	PLX_XL_MAX
+};
+
+/* A prefetched descriptor: a snapshot plus the START epoch it was taken in. */
+struct plx_pf_slot {
+	struct plx_dma_hw_desc d;
+	uint32_t addr_lo;
+	uint64_t start_seq;
+	uint32_t *host;		/* where to write it back; NULL: unmapped */
+};
+
+struct plx_func {
+	struct plx_sim *sim;
+	unsigned int fn;
+	uint8_t *bar;
+	int bar_fd;
+	bool own_fd;
+	pthread_mutex_t lock;
+
+	/* Register shadows: what the model last published. */
+	uint32_t ctrl_pub;	/* 32-bit word at CTRL */
+	uint16_t intr_pub;	/* INTR_STATUS */
+
+	/* CTRL as the engine understands it. */
+	uint32_t cfg;		/* PLX_CTRL_CFG_MASK bits as last written */
+	uint32_t status;	/* PLX_CTRL_STATUS_MASK bits the engine set */
+	uint32_t ctrl2;
+	bool running;		/* IN_PROGRESS */
+	bool pause_req;
+	bool abort_req;
+	uint64_t start_seq;	/* STARTs seen */
+
+	/* Ring walk, latched at START from idle. */
+	uint32_t ring_lo;
+	uint32_t ring_hi;
+	uint64_t ring_bytes;	/* DESC_RING_COUNT * 16 */
+	uint32_t next_lo;	/* next descriptor to process */
+	uint32_t fetch_lo;	/* next descriptor to prefetch */
+	/* Host address of the whole ring, looked up once per IOMMU
+	 * generation; NULL: look up each descriptor. */
+	uint8_t *ring_va;
+	unsigned int pf_depth;
+	struct plx_pf_slot pf[PLX_PF_MAX];
+	unsigned int pf_head;
+	unsigned int pf_n;
+
+	/* IOMMU last-hit caches, valid while xl_gen == iommu generation. */
+	struct plx_iommu_ent xl[PLX_XL_MAX];
+	uint64_t xl_gen;
+
+	/* Faults (descriptor numbers compare with desc_count). */
+	uint64_t read_fail_at;
+	uint64_t write_fail_at;
+	uint64_t stall_at;
+	/* Faults of the other kinds, taking effect after descriptor N. */
+	uint64_t event_at[PLX_SIM_FAULT_MAX];
+	bool faults_armed;	/* any of the above */
+	bool stalled;
+	bool pause_stuck;
+	bool abort_stuck;
+	bool removed;
+
+	/* Pacing, model time in ns. */
+	uint64_t pace_due;
+	uint64_t pace_last;
+
+	uint64_t desc_count;	/* atomic: read from any thread */
+	int req_fd;		/* atomic */
+};
+
+struct plx_sim {
+	struct plx_sim_conf conf;
+	unsigned int nb_funcs;
+	bool paced;
+
+	pthread_rwlock_t iommu_lock;
+	struct plx_iommu_ent *tab;	/* sorted by iova, no overlaps */
+	unsigned int tab_n;
+	unsigned int tab_cap;
+	uint64_t iommu_gen;
+	plx_sim_iova_xlate_t xlate;
+
+	pthread_t thread;
+	bool has_thread;
+	bool stop;			/* atomic */
+
+	struct plx_func funcs[PLX_SIM_MAX_FUNCS];
+};
+
+PLX_SIM_INTERNAL void plx_log_print(const struct plx_func *f,
+		const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), cold));
+
+/* The level test stays inline: the engine logs every descriptor at 2. */
+#define plx_log(f, level, ...) do { \
+	if (__builtin_expect(!!((f)->sim->conf.verbose >= (level)), 0)) \
+		plx_log_print(f, __VA_ARGS__); \
+} while (0)
+
+static inline uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* --- IOMMU lookup: the map's and the engine's --- */
+
+/* Index of the last entry with iova <= a, or -1. */
+static inline int
+iommu_floor(const struct plx_sim *sim, uint64_t a)
+{
+	int lo = 0, hi = (int)sim->tab_n - 1, res = -1;
+
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (sim->tab[mid].iova <= a) {
+			res = mid;
+			lo = mid + 1;
+		} else {
+			hi = mid - 1;
+		}
+	}
+	return res;
+}
+
+/* An empty entry covers nothing; iova below the entry wraps off high. */
+static inline bool
+ent_covers(const struct plx_iommu_ent *e, uint64_t iova, uint64_t len)
+{
+	uint64_t off = iova - e->iova;
+
+	return off < e->len && len <= e->len - off;
+}
+
+/*
+ * Find the entry holding [iova, iova + len). A range running across
+ * entries that are contiguous both as IOVA and as host address is one flat
+ * host block, as an IOMMU page table would give it, so it is accepted
+ * (DPDK maps memory segment by segment); the entry returned then covers the
+ * merged span.
+ */
+static inline bool
+iommu_find(const struct plx_sim *sim, uint64_t iova, uint64_t len,
+		struct plx_iommu_ent *out)
+{
+	int i = iommu_floor(sim, iova);
+	struct plx_iommu_ent e;
+
+	if (i < 0 || iova - sim->tab[i].iova >= sim->tab[i].len)
+		return false;
+	e = sim->tab[i];
+	while (!ent_covers(&e, iova, len)) {
+		const struct plx_iommu_ent *n;
+
+		if (++i >= (int)sim->tab_n)
+			return false;
+		n = &sim->tab[i];
+		if (n->iova != e.iova + e.len || n->va != e.va + e.len)
+			return false;
+		e.len += n->len;
+	}
+	*out = e;
+	return true;
+}
+
+/* --- fault and prefetch bookkeeping the engine and the faults share --- */
+
+static inline void
+faults_rearm(struct plx_func *f)
+{
+	unsigned int k;
+
+	f->faults_armed = f->read_fail_at != PLX_NEVER ||
+		f->write_fail_at != PLX_NEVER || f->stall_at != PLX_NEVER;
+	for (k = 0; k < PLX_SIM_FAULT_MAX; k++)
+		f->faults_armed |= f->event_at[k] != PLX_NEVER;
+}
+
+static inline void
+events_disarm(struct plx_func *f)
+{
+	unsigned int k;
+
+	for (k = 0; k < PLX_SIM_FAULT_MAX; k++)
+		f->event_at[k] = PLX_NEVER;
+}
+
+/* No fault armed, none in effect but a removal (power-on, or cleared). */
+static inline void
+faults_disarm(struct plx_func *f)
+{
+	f->read_fail_at = PLX_NEVER;
+	f->write_fail_at = PLX_NEVER;
+	f->stall_at = PLX_NEVER;
+	events_disarm(f);
+	f->faults_armed = false;
+	f->stalled = false;
+	f->pause_stuck = false;
+	f->abort_stuck = false;
+}
+
+static inline void
+pf_drop(struct plx_func *f)
+{
+	f->pf_head = 0;
+	f->pf_n = 0;
+	f->pace_due = 0;
+}
+
+/* What serving a function found, for the engine thread's back-off. */
+struct plx_svc {
+	bool active;	/* took a write or moved the engine */
+	bool wait;	/* running, held back by pacing only */
+};
+
+/* One pass of the engine thread over every function (plx_sim_engine.c). */
+PLX_SIM_INTERNAL void engine_pass(struct plx_sim *sim, struct plx_svc *svc);
+/* Apply a fault of state now (plx_sim_fault.c); caller holds f->lock. */
+PLX_SIM_INTERNAL int fault_apply(struct plx_func *f, enum plx_sim_fault fault);
+
+#endif /* PLX_SIM_PRIV_H */
