@@ -1645,9 +1645,11 @@ test_threaded_multi_func(void)
 out:
 	drv_fini(&d[0]);
 	drv_fini(&d[1]);
+	/* The switch first: its engine thread may still be reading e[1]'s
+	 * ring (a START latched by the last doorbell). */
 	e[1].sim = NULL;
-	env_fini(&e[1]);
 	env_fini(&e[0]);
+	env_fini(&e[1]);
 	return rc;
 }
 
