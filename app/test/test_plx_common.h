@@ -5,7 +5,7 @@
 /*
  * What the dma_plx test programs share: the core (test_plx_core.h:
  * results, CHECK macros, runner, waiting; no DPDK), the dmadev and PCI
- * steps every test repeats.
+ * steps every test repeats, and one channel helper (test_plx_chan.h).
  *
  * A test, a helper or a worker lcore returns 0 (passed), -1 (failed, the
  * reason recorded with FAIL or a CHECK) or 1 (skipped, SKIP).
@@ -74,5 +74,7 @@ int plx_test_pci_probe(const char *addr, const char *args);
  */
 int plx_test_pci_restore(struct plx_sim *sim, const char *addr,
 	const char *args);
+
+#include "test_plx_chan.h"
 
 #endif /* TEST_PLX_COMMON_H */
