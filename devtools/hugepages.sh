@@ -8,6 +8,9 @@
 # Sourced:   . devtools/hugepages.sh; hugepages_reserve 300 || skip...;
 #            ...; hugepages_restore
 # Run:       devtools/hugepages.sh N     (reserve N free pages, as root)
+#            devtools/hugepages.sh N CMD [ARGS...]
+#                (run CMD with N free pages if they can be had, as root;
+#                given back when it ends; CMD's exit status)
 
 hugepages_dir=/sys/kernel/mm/hugepages/hugepages-2048kB
 hugepages_saved=
@@ -38,7 +41,21 @@ hugepages_restore() {
 
 case "$0" in
 *hugepages.sh)
-	hugepages_reserve "${1:?usage: hugepages.sh PAGES}" ||
-		{ echo "cannot reserve $1 hugepages" >&2; exit 1; }
+	pages=${1:?usage: hugepages.sh PAGES [CMD [ARGS...]]}
+	shift
+	if [ $# -eq 0 ]; then
+		hugepages_reserve "$pages" ||
+			{ echo "cannot reserve $pages hugepages" >&2; exit 1; }
+		exit 0
+	fi
+	# Without them, CMD runs all the same: it skips what needs them.
+	hugepages_reserve "$pages" ||
+		echo "note: cannot reserve $pages hugepages (not root?)" >&2
+	trap 'hugepages_restore; exit 143' TERM
+	trap 'hugepages_restore; exit 130' INT
+	"$@"
+	status=$?
+	hugepages_restore
+	exit $status
 	;;
 esac

@@ -1,15 +1,30 @@
 #!/bin/sh
 # Run every plx-dma test: set-up and build first (devtools/setup.sh), then
-# each test program on the simulated switch, in the plain build and under
-# AddressSanitizer + UndefinedBehaviorSanitizer (build-asan). Ends with
-# "N passed, N failed", counting the test cases each program reports.
+# `meson test` in the plain build (every test) and in build-asan (the
+# sanitizers view of the same tests: AddressSanitizer +
+# UndefinedBehaviorSanitizer), then, if there is one, the other
+# platforms' run (devtools/test-roots.sh). One "ok" or "FAIL" line per
+# test program, the failing cases' output after it; ends with "N passed,
+# N failed", counting the test cases each program reports.
 #
-# Usage: devtools/run-tests.sh [NAME-FILTER]
+# Usage: devtools/run-tests.sh [--local-only] [NAME-FILTER]
+#   --local-only  not the other platforms (also PLX_TEST_LOCAL_ONLY=1)
+#   NAME-FILTER   only tests whose name (e.g. build-asan/dma-plx) has it
+#
+# A developer's quick check: meson test -C build --suite fast
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
-filter=${1:-}
+cd "$top" || exit 1
+filter=
+local_only=${PLX_TEST_LOCAL_ONLY:-0}
+for arg; do
+	case "$arg" in
+	--local-only) local_only=1 ;;
+	-h|--help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) filter=$arg ;;
+	esac
+done
 
 if ! "$top/devtools/setup.sh" --asan; then
 	echo "setup failed"
@@ -18,13 +33,14 @@ if ! "$top/devtools/setup.sh" --asan; then
 fi
 
 logs=$(mktemp -d)
-trap 'rm -rf "$logs"; hugepages_restore 2>/dev/null' EXIT INT TERM
+trap 'rm -rf "$logs"' EXIT INT TERM
 passed=0
 failed=0
 skipped=0
 
 # Count a program's own "N passed, N failed[, N skipped]" line; a program
-# that ends without one counts as one test, by its exit status.
+# that ends without one counts as one test, by its exit status (77: it
+# skipped itself).
 tally() { # name status log
 	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$3" | tail -n 1)
 	if [ -n "$line" ]; then
@@ -34,6 +50,8 @@ tally() { # name status log
 		[ "$2" -ne 0 ] && [ "$f" -eq 0 ] && f=1
 	elif [ "$2" -eq 0 ]; then
 		p=1 f=0 s=""
+	elif [ "$2" -eq 77 ]; then
+		p=0 f=0 s=1
 	else
 		p=0 f=1 s=""
 	fi
@@ -49,10 +67,46 @@ tally() { # name status log
 	fi
 }
 
+selected() { # name
+	case "$1" in *"$filter"*) return 0 ;; esac
+	return 1
+}
+
+# The tests of build directory $1 that `meson test --list ARGS` names and
+# the filter selects, run by meson (in parallel where they may), each
+# tallied from meson's log.
+run_meson() { # build-dir [meson test selection...]
+	b=$1
+	shift
+	names=
+	for n in $(meson test -C "$b" --no-rebuild --list "$@" 2>/dev/null |
+			sed -n 's/.* \/ //p'); do
+		selected "$b/$n" && names="$names $n"
+	done
+	[ -n "$names" ] || return 0
+	# shellcheck disable=SC2086
+	meson test -C "$b" --no-rebuild --no-stdsplit --logbase run-tests \
+		$names > "$logs/$b-meson.log" 2>&1 < /dev/null
+	# shellcheck disable=SC2086
+	python3 "$top/devtools/meson-test-logs.py" \
+		"$b/meson-logs/run-tests.json" "$logs/$b" $names \
+		> "$logs/$b.list" || tail -n 30 "$logs/$b-meson.log"
+	tab=$(printf '\t')
+	while IFS=$tab read -r name status secs log; do
+		tally "$b/$name" "$status" "$log"
+		echo "     ($secs s)"
+	done < "$logs/$b.list"
+	if grep -qs '^no result from meson test' "$logs/$b"/*.log; then
+		echo "     meson test -C $b:"
+		tail -n 20 "$logs/$b-meson.log" | sed 's/^/    /'
+	fi
+}
+
+# A program meson does not run.
 run() { # name command...
 	name=$1
 	shift
-	case "$name" in *"$filter"*) ;; *) return 0 ;; esac
+	selected "$name" || return 0
 	log="$logs/$(echo "$name" | tr / _).log"
 	start=$(date +%s)
 	"$@" > "$log" 2>&1 < /dev/null
@@ -61,61 +115,14 @@ run() { # name command...
 	echo "     ($(( $(date +%s) - start )) s)"
 }
 
-# EAL arguments for one private DPDK instance on the simulated switch.
-eal() { # tag
-	echo "--no-huge -m 512 --iova-mode=va --no-shconf --file-prefix plx-$1-$$"
-}
+run_meson build
+run_meson build-asan --suite sanitizers
 
-for b in build build-asan; do
-	pmd=$("$top/devtools/pmd-path.sh" "$top/$b")
-	sim="$top/$b/app/dpdk-plx-sim"
-	run "$b/model" "$b/app/test/test_plx_sim_model"
-	run "$b/sim-libs" "$top/devtools/check-sim-libs.sh" "$b"
-	# shellcheck disable=SC2046
-	run "$b/sim-bus-vfio" "$sim" -n 4 -- "$b/app/test/test_plx_sim_bus" \
-		$(eal bus)
-	# shellcheck disable=SC2046
-	run "$b/sim-bus-vfio-1func" "$sim" -n 1 -- \
-		"$b/app/test/test_plx_sim_bus" $(eal bus1)
-	# shellcheck disable=SC2046
-	run "$b/dma-plx" "$sim" -n 4 -- "$b/app/test/test_dma_plx" \
-		$(eal fn) --lcores '(0-4)@(0-1)' -d "$pmd"
-	# shellcheck disable=SC2046
-	run "$b/dma-plx-unplug" "$sim" -n 4 -- \
-		"$b/app/test/test_dma_plx_unplug" $(eal unplug) \
-		--lcores '(0-4)@(0-1)' -d "$pmd"
-	# dpdk-plx-fwd: pcap files through the forwarding application.
-	run "$b/fwd" "$top/devtools/test-fwd.sh" "$b"
-done
-
-# Hugepage-backed runs: vfio with hugepages, and uio (IOVA as PA), which
-# skip themselves when the pages cannot be had.
-. "$top/devtools/hugepages.sh"
-hugepages_reserve 400 || echo "note: cannot reserve hugepages (not root?)"
-b=build
-for k in vfio-pci uio_pci_generic; do
-	run "$b/sim-bus-$k-hugepages" "$b/app/dpdk-plx-sim" -k "$k" -n 2 -- \
-		"$b/app/test/test_plx_sim_bus" --in-memory -m 16 \
-		--file-prefix "plx-bus-$k-$$"
-done
-pmd=$("$top/devtools/pmd-path.sh" "$top/$b")
-run "$b/dma-plx-uio" "$b/app/dpdk-plx-sim" -k uio_pci_generic -n 4 -- \
-	"$b/app/test/test_dma_plx" --in-memory -m 256 --file-prefix \
-	"plx-uio-$$" -d "$pmd" \
-	-- --filter copy
-hugepages_restore
-
-# The benchmark runs and its figures are sane (not a timed test).
-# shellcheck disable=SC2046
-run "build/perf-sanity" "$top/build/app/dpdk-plx-sim" -n 2 -- \
-	"$top/build/app/dpdk-test-plx-perf" $(eal perf) \
-	--lcores '0@0,(1-2)@(0-1)' \
-	-d "$pmd" -- --check \
-	-w size,batch,channels -s 64,4096 -b 1,64 -c 2 -n 20000 -m 1M -l 50
-
-# DPDK's own conformance suite on every simulated function.
-run "dmadev_autotest" "$top/devtools/test-sim-dpdk-test.sh" -n 4 \
-	-d "$pmd"
+# The suite on the other platforms (Debian roots with other DPDKs), if
+# this checkout has a script for it; it ends with "N passed, N failed".
+if [ "$local_only" != 1 ] && [ -x "$top/devtools/test-roots.sh" ]; then
+	run roots "$top/devtools/test-roots.sh"
+fi
 
 echo "${passed} passed, ${failed} failed$([ "$skipped" -ne 0 ] && echo ", $skipped skipped")"
 [ "$failed" -eq 0 ]

@@ -2,84 +2,22 @@
  * Copyright(c) 2026 The plx-dma authors
  */
 
-/* What the dma_plx test programs share: see test_plx_common.h. */
+/* The dmadev and PCI steps the test programs share: see test_plx_common.h. */
 
 #include <errno.h>
 #include <inttypes.h>
-#include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_common.h>
 #include <rte_dev.h>
 #include <rte_dmadev.h>
-#include <rte_pause.h>
 
 #include "plx_sim_host.h"
 #include "test_plx_common.h"
 
 /* --- results --- */
-
-__thread char plx_test_msg[PLX_TEST_MSG_LEN];
-
-static void
-record_va(const char *file, int line, const char *fmt, va_list ap)
-{
-	const char *base = file != NULL ? strrchr(file, '/') : NULL;
-	int n;
-
-	if (plx_test_msg[0] != '\0')
-		return;
-	n = vsnprintf(plx_test_msg, sizeof(plx_test_msg), fmt, ap);
-	if (file == NULL || n < 0 || (size_t)n >= sizeof(plx_test_msg))
-		return;
-	snprintf(plx_test_msg + n, sizeof(plx_test_msg) - n, " (%s:%d)",
-		base != NULL ? base + 1 : file, line);
-}
-
-void
-plx_test_record(const char *file, int line, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	record_va(file, line, fmt, ap);
-	va_end(ap);
-}
-
-void
-plx_test_msg_prefix(const char *fmt, ...)
-{
-	char prefix[PLX_TEST_MSG_LEN / 2], old[PLX_TEST_MSG_LEN];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
-	va_end(ap);
-	memcpy(old, plx_test_msg, sizeof(old));
-	if (snprintf(plx_test_msg, sizeof(plx_test_msg), "%s: %s", prefix,
-			old) < 0)
-		memcpy(plx_test_msg, old, sizeof(old));
-}
-
-void
-plx_test_record_eq(const char *file, int line, const char *a, long long av,
-		const char *b, long long bv)
-{
-	char num[24];
-
-	/* "x is 3, expected 4", or "x is 3, expected n + 1 = 4". */
-	snprintf(num, sizeof(num), "%lld", bv);
-	if (strcmp(num, b) == 0)
-		plx_test_record(file, line, "%s is %lld, expected %lld", a, av,
-			bv);
-	else
-		plx_test_record(file, line, "%s is %lld, expected %s = %lld", a,
-			av, b, bv);
-}
 
 const char *
 plx_test_status_name(enum rte_dma_status_code st)
@@ -96,134 +34,7 @@ plx_test_status_name(enum rte_dma_status_code st)
 	}
 }
 
-int
-plx_test_result(int ret, char *msg, size_t len)
-{
-	if (ret == 0 && plx_test_msg[0] != '\0')
-		ret = -1;
-	if (msg != NULL)
-		snprintf(msg, len, "%s", ret < 0 && plx_test_msg[0] == '\0' ?
-			"?" : plx_test_msg);
-	return ret;
-}
-
-/* --- the runner --- */
-
-bool
-plx_test_option(struct plx_test_run *r, int argc, char **argv, int *i)
-{
-	const char *opt = argv[*i];
-
-	if (strcmp(opt, "--filter") == 0 && *i + 1 < argc) {
-		r->filter = argv[++*i];
-		return true;
-	}
-	if (strcmp(opt, "--list") == 0) {
-		r->list = true;
-		return true;
-	}
-	if (strcmp(opt, "--times") == 0) {
-		r->times = true;
-		return true;
-	}
-	return false;
-}
-
-void
-plx_test_list(const struct plx_test *tests, unsigned int n)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		printf("%s\n", tests[i].name);
-}
-
-bool
-plx_test_selected(const struct plx_test_run *r, const struct plx_test *t)
-{
-	return r->filter == NULL || strstr(t->name, r->filter) != NULL;
-}
-
-void
-plx_test_report(struct plx_test_run *r, const char *name, int ret,
-		const char *msg)
-{
-	if (ret == 0) {
-		printf("PASS %s\n", name);
-		r->passed++;
-	} else if (ret > 0) {
-		printf("SKIP %s: %s\n", name, msg);
-		r->skipped++;
-	} else {
-		printf("FAIL %s: %s\n", name, msg[0] != '\0' ? msg : "?");
-		r->failed++;
-	}
-}
-
-int
-plx_test_run(struct plx_test_run *r, const struct plx_test *t)
-{
-	uint64_t t0 = plx_test_now_us();
-	int ret;
-
-	plx_test_msg[0] = '\0';
-	ret = plx_test_result(t->fn(), NULL, 0);
-	if (r->times)
-		printf("# %s: %" PRIu64 " ms\n", t->name,
-			(plx_test_now_us() - t0) / 1000);
-	plx_test_report(r, t->name, ret, plx_test_msg);
-	return ret;
-}
-
-void
-plx_test_summary(const struct plx_test_run *r)
-{
-	if (r->skipped > 0)
-		printf("%u passed, %u failed, %u skipped\n", r->passed,
-			r->failed, r->skipped);
-	else
-		printf("%u passed, %u failed\n", r->passed, r->failed);
-	fflush(stdout);
-}
-
 /* --- waiting --- */
-
-uint64_t
-plx_test_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-void
-plx_test_idle(unsigned int *spins)
-{
-	if (++*spins % 16 == 0)
-		sched_yield();
-	else
-		rte_pause();
-}
-
-struct plx_wait
-plx_wait_begin(uint64_t us)
-{
-	return (struct plx_wait){ .us = us, .end = plx_test_now_us() + us };
-}
-
-bool
-plx_waiting(struct plx_wait *w, unsigned int progress)
-{
-	if (progress > 0) {
-		w->end = plx_test_now_us() + w->us;
-		return true;
-	}
-	if (plx_test_now_us() > w->end)
-		return false;
-	plx_test_idle(&w->spins);
-	return true;
-}
 
 int
 plx_test_wait_descs(struct plx_sim *sim, unsigned int fn, uint64_t target,

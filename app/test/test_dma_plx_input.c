@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The plx-dma authors
+ */
+
+/*
+ * Functional tests of dma_plx: four functions copying at once, one worker
+ * lcore each; bad input to the fast path; devargs.
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_dev.h>
+#include <rte_dmadev.h>
+#include <rte_eal.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+
+#include "plx_dma_hw.h"
+#include "test_dma_plx.h"
+
+/* --- four functions at once --- */
+
+#define W_OPS		20000u
+#define W_BATCH		64u
+#define W_SRC_LEN	(64 * 1024)
+#define W_MAX_LEN	4096
+#define W_SLOT		(W_MAX_LEN + 16)
+
+struct worker {
+	struct plx_test_chan d;
+	uint8_t *src;
+	uint8_t *dst;
+	int ret;
+	char msg[PLX_TEST_MSG_LEN];
+};
+
+static int
+worker_copies(struct worker *w)
+{
+	struct xfer x[W_BATCH];
+	uint32_t soff[W_BATCH];
+	uint32_t rnd = 12345 + w->d.fn;
+	unsigned int done, n, i;
+
+	for (done = 0; done < W_OPS; done += n) {
+		n = RTE_MIN(W_BATCH, W_OPS - done);
+		for (i = 0; i < n; i++) {
+			uint8_t *slot = w->dst + i * W_SLOT;
+			uint32_t len = 1 + rnd_next(&rnd) % W_MAX_LEN;
+
+			soff[i] = rnd_next(&rnd) % (W_SRC_LEN - len);
+			memset(slot, GUARD, len + 16);
+			x[i] = (struct xfer){ iova(w->src + soff[i]),
+				iova(slot + 1 + i % 8), len };
+		}
+		CHECK_OK(run_copies(&w->d, x, n));
+		for (i = 0; i < n; i++)
+			CHECK_OK(verify_copy(w->src + soff[i],
+				w->dst + i * W_SLOT, 1 + i % 8, x[i].len,
+				x[i].len + 16));
+	}
+	return 0;
+}
+
+static int
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	plx_test_msg[0] = '\0';
+	w->ret = plx_test_result(worker_copies(w), w->msg, sizeof(w->msg));
+	return 0;
+}
+
+static int
+test_four_functions(void)
+{
+	struct worker w[NB_FUNCS];
+	unsigned int lcore, i, launched = 0;
+	int ret = 0;
+
+	if (rte_lcore_count() < NB_FUNCS + 1)
+		SKIP("needs %u lcores", NB_FUNCS + 1);
+	memset(w, 0, sizeof(w));
+	for (i = 0; i < NB_FUNCS; i++) {
+		w[i].src = buf_alloc(W_SRC_LEN);
+		w[i].dst = buf_alloc(W_BATCH * W_SLOT);
+		CHECK(w[i].src != NULL && w[i].dst != NULL);
+		fill_pattern(w[i].src, W_SRC_LEN, i);
+		CHECK_OK(chan_start(&w[i].d, i, 256));
+	}
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (launched == NB_FUNCS)
+			break;
+		ret = rte_eal_remote_launch(worker_main, &w[launched], lcore);
+		if (ret != 0)
+			break;
+		launched++;
+	}
+	rte_eal_mp_wait_lcore();
+	CHECK_EQ(ret, 0);
+	CHECK_EQ(launched, NB_FUNCS);
+	for (i = 0; i < NB_FUNCS; i++) {
+		CHECK_MSG(w[i].ret == 0, "worker: %s", w[i].msg);
+		CHECK_OK(plx_test_stats_are(w[i].d.id, W_OPS, W_OPS, 0));
+		CHECK_EQ(rte_dma_stop(w[i].d.id), 0);
+	}
+	return 0;
+}
+
+/* --- input checks --- */
+
+static int
+max_length_copy(struct plx_test_chan *d)
+{
+	const size_t len = PLX_DESC_MAX_SIZE;
+	uint8_t *src = buf_alloc(len), *dst = buf_alloc(len);
+	volatile uint8_t *bar;
+	size_t i;
+
+	if (src == NULL || dst == NULL) {
+		printf("# bad_input: no 2 x 128 MiB, %u-byte copy not tried\n",
+			PLX_DESC_MAX_SIZE);
+		return 0;
+	}
+	for (i = 0; i + 8 <= len; i += 8)
+		*(uint64_t *)(src + i) = i * 0x9e3779b97f4a7c15ull;
+	memset(src + i, 0x5a, len - i);
+	memset(dst, 0, len);
+	CHECK_OK(enqueue(d, iova(src), iova(dst), len, RTE_DMA_OP_FLAG_SUBMIT));
+	CHECK_OK(plx_test_chan_wait_completed(d, 1));
+	CHECK_MSG(memcmp(src, dst, len) == 0, "%zu-byte copy differs", len);
+	bar = plx_sim_bar0(sim, d->fn);
+	CHECK(bar != NULL);
+	CHECK_EQ(*(volatile uint32_t *)(bar + PLX_REG_DESC_RING_LAST_SIZE),
+		PLX_DESC_MAX_SIZE);
+	return 0;
+}
+
+static int
+test_bad_input(void)
+{
+	static const struct {
+		uint64_t src_or;
+		uint64_t dst_or;
+		uint32_t len;
+	} bad[] = {
+		{ 0, 0, 0 },
+		{ 0, 0, PLX_DESC_MAX_SIZE + 1 },
+		{ 0, 0, UINT32_MAX },
+		{ IOVA_BIT48, 0, 64 },
+		{ 0, IOVA_BIT48, 64 },
+		{ UINT64_C(1) << 63, 0, 64 },
+		{ 0, UINT64_C(1) << 63, 64 },
+	};
+	uint8_t *src = buf_alloc(64), *dst = buf_alloc(64 + 16);
+	rte_iova_t s, t;
+	struct plx_test_chan d;
+	uint16_t cap;
+	uint64_t base;
+	unsigned int i;
+
+	NEED_SIM(sim);
+	CHECK(src != NULL && dst != NULL);
+	s = iova(src);
+	t = iova(dst + 8);
+	CHECK_OK(chan_start(&d, DATA_IDX, 64));
+	CHECK_OK(smoke_copy(&d));
+	/* One left pending-unsubmitted too: the ring is mid-batch. */
+	fill_pattern(src, 64, 3);
+	memset(dst, GUARD, 64 + 16);
+	CHECK_OK(enqueue(&d, s, t, 64, 0));
+	cap = rte_dma_burst_capacity(d.id, 0);
+	base = plx_test_chan_descs(&d);
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		int ret = rte_dma_copy(d.id, 0, s | bad[i].src_or,
+			t | bad[i].dst_or, bad[i].len, RTE_DMA_OP_FLAG_SUBMIT);
+
+		CHECK_MSG(ret == -EINVAL, "bad copy %u (len 0x%x): %d", i,
+			bad[i].len, ret);
+		CHECK_EQ(rte_dma_burst_capacity(d.id, 0), cap);
+	}
+	CHECK_EQ(plx_test_chan_descs(&d), base);
+	CHECK_OK(enqueue(&d, s, t, 64, RTE_DMA_OP_FLAG_SUBMIT));
+	CHECK_OK(plx_test_chan_wait_completed(&d, 2));
+	CHECK_EQ(plx_test_chan_descs(&d), base + 2);
+	CHECK_OK(verify_copy(src, dst, 8, 64, 64 + 16));
+	CHECK_OK(max_length_copy(&d));
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	return 0;
+}
+
+static int
+test_devargs(void)
+{
+	static const char *const bad[] = {
+		"bogus=1", "max_txfr=100", "pref_limit=9", "max_txfr=abc",
+		"stop_timeout_ms=0", "max_txfr=-64",
+	};
+	volatile uint8_t *bar;
+	struct plx_test_chan d;
+	unsigned int i;
+
+	NEED_SIM(sim);
+	CHECK_OK(chan_get(&d, DEVARGS_IDX));
+	bar = plx_sim_bar0(sim, d.fn);
+	CHECK(bar != NULL);
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	CHECK_OK(remove_func(DEVARGS_IDX));
+	for (i = 0; i < RTE_DIM(bad); i++)
+		CHECK_OK(probe_func(DEVARGS_IDX, bad[i], false));
+	CHECK_OK(probe_func(DEVARGS_IDX, "max_txfr=512,pref_limit=4", true));
+	CHECK_OK(chan_start(&d, DEVARGS_IDX, 32));
+	CHECK_EQ(*(volatile uint16_t *)(bar + PLX_REG_CTRL2) &
+		PLX_CTRL2_MAX_TXFR_MASK, PLX_CTRL2_MAX_TXFR_512B);
+	CHECK_EQ(*(volatile uint32_t *)(bar + PLX_REG_PREF_LIMIT), 4);
+	CHECK_OK(smoke_copy(&d));
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+
+	/* Back to the defaults. */
+	CHECK_OK(remove_func(DEVARGS_IDX));
+	CHECK_OK(probe_func(DEVARGS_IDX, NULL, true));
+	CHECK_OK(chan_start(&d, DEVARGS_IDX, 32));
+	CHECK_EQ(*(volatile uint16_t *)(bar + PLX_REG_CTRL2) &
+		PLX_CTRL2_MAX_TXFR_MASK, PLX_CTRL2_MAX_TXFR_64B);
+	CHECK_EQ(*(volatile uint32_t *)(bar + PLX_REG_PREF_LIMIT),
+		PLX_PREF_LIMIT_4_DESC);
+	CHECK_OK(smoke_copy(&d));
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	return 0;
+}
+
+const struct plx_test dma_plx_input_tests[] = {
+	{ "four_functions", test_four_functions },
+	{ "bad_input", test_bad_input },
+	{ "devargs", test_devargs },
+	PLX_TEST_END
+};
