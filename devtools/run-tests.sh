@@ -83,6 +83,11 @@ for b in build build-asan; do
 	run "$b/dma-plx-unplug" "$sim" -n 4 -- \
 		"$b/app/test/test_dma_plx_unplug" $(eal unplug) \
 		--lcores '(0-4)@(0-1)' -d "$pmd"
+	# Removal racing each control call (40 cases x 50 cycles, ~15 s).
+	# shellcheck disable=SC2046
+	run "$b/dma-plx-race" "$sim" -n 4 -- \
+		"$b/app/test/test_dma_plx_race" $(eal race) \
+		--lcores '(0-4)@(0-1)' -d "$pmd"
 	# dpdk-plx-fwd: pcap files through the forwarding application.
 	run "$b/fwd" "$top/devtools/test-fwd.sh" "$b"
 done
