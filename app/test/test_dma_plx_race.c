@@ -1,0 +1,825 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The plx-dma authors
+ */
+
+/*
+ * Issue 10: removal racing the application's control calls.
+ *
+ *   dpdk-plx-sim -n 4 -- test_dma_plx_race --no-huge -m 512 \
+ *       --iova-mode=va --no-shconf --file-prefix raceN \
+ *       --lcores '(0-4)@(0-1)' -d .../librte_dma_plx.so \
+ *       [-- [--cycles N] [--seed S] [--filter NAME] [--list]]
+ *
+ * One case per control call (stop, close, start, configure, vchan_setup,
+ * stats_get, stats_reset, dump, vchan_status, info_get) x removal path x
+ * traffic, each of --cycles cycles. A cycle configures one channel (the
+ * application's reference: lifecycle.md never lets a removal release a
+ * configured device), brings it to the call's precondition, then lets
+ * the main lcore make the call and a removal run, released together by a
+ * flag and each after a random spin:
+ *  - thread: a worker lcore calls rte_eal_hotplug_remove() or
+ *    rte_dev_remove();
+ *  - irq: the main lcore raises the VFIO request in the simulator; DPDK's
+ *    interrupt thread passes RTE_DEV_EVENT_REMOVE to our callback, which
+ *    sets an alarm; the alarm, on the interrupt thread too, releases the
+ *    main lcore and removes.
+ * With traffic, copies and completions run up to the call on the main
+ * lcore (stop, close, configure, vchan_setup: after a stop; start and
+ * stats_reset: on after it too), or beside it on a worker lcore for the
+ * calls an application makes beside its fast path.
+ *
+ * Both sides are timestamped: the call's return code, and what it
+ * returned, must be what lifecycle.md allows for the order that happened
+ * (call before the removal, after it, or overlapping). Then every op
+ * handed out is reported exactly once with a legal status, the stats
+ * agree, the held channel stops and closes, the rte_malloc heap is back
+ * where it was with the function removed, and the address probes again
+ * into a channel that copies.
+ *
+ * The random offset between the two sides adapts (see struct race_case)
+ * so that calls land before, during and after the removal; "# NAME: ..."
+ * says how often, and a case whose calls all came before, or all after,
+ * fails.
+ *
+ * Output: "PASS name" / "FAIL name: reason" per case, "N passed, N failed".
+ * The seed is printed first; --seed S reproduces every random choice
+ * (thread timing aside).
+ */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_common.h>
+#include <rte_dev.h>
+#include <rte_dmadev.h>
+#include <rte_eal.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+
+#include "plx_sim_host.h"
+#include "test_dma_plx_race.h"
+#include "test_plx_common.h"
+
+#define DEFAULT_CYCLES	50
+#define SPAN_MIN_NS	2000
+/* From this many cycles on, a case must have had a call that did not
+ * come after the removal and one that did not come before it: else the
+ * offsets missed the race. */
+#define ORDERS_MIN_CYCLES 16
+
+enum call {
+	C_STOP, C_CLOSE, C_START, C_CONFIGURE, C_VCHAN_SETUP,
+	C_STATS_GET, C_STATS_RESET, C_DUMP, C_VCHAN_STATUS, C_INFO_GET,
+	C_MAX
+};
+
+static const char *const call_names[] = {
+	[C_STOP] = "stop", [C_CLOSE] = "close", [C_START] = "start",
+	[C_CONFIGURE] = "configure", [C_VCHAN_SETUP] = "vchan_setup",
+	[C_STATS_GET] = "stats_get", [C_STATS_RESET] = "stats_reset",
+	[C_DUMP] = "dump", [C_VCHAN_STATUS] = "vchan_status",
+	[C_INFO_GET] = "info_get",
+};
+
+/* Calls an application makes beside another lcore's fast path. */
+static bool
+beside_fast_path(enum call call)
+{
+	return call == C_STATS_GET || call == C_DUMP ||
+		call == C_VCHAN_STATUS || call == C_INFO_GET;
+}
+
+/* Calls that need the channel stopped. */
+static bool
+needs_stopped(enum call call)
+{
+	return call == C_CLOSE || call == C_START || call == C_CONFIGURE ||
+		call == C_VCHAN_SETUP;
+}
+
+enum order { ORD_BEFORE, ORD_OVERLAP, ORD_AFTER, ORD_MAX };
+
+static const char *const order_names[] = {
+	[ORD_BEFORE] = "before", [ORD_OVERLAP] = "during",
+	[ORD_AFTER] = "after",
+};
+
+struct race_case {
+	char name[64];
+	enum call call;
+	enum rm_path path;
+	bool traffic;
+	unsigned int fn;
+	/*
+	 * The offset of the call from the removal: centre + a jitter within
+	 * +-span (ns; > 0 delays the call, < 0 the removal); span follows
+	 * how long the two sides take. After a cycle whose call came wholly
+	 * before or after, the centre moves a quarter span toward the
+	 * crossover. (On 2 shared cores either side also loses its CPU now
+	 * and then, for a scheduler slice: that noise mixes orders too.)
+	 */
+	int64_t centre;
+	uint64_t span;
+	unsigned int orders[ORD_MAX];
+	uint64_t nb_st[3];
+};
+
+struct cycle {
+	struct race_case *k;
+	struct rchan *c;
+	struct removal *rm;
+	uint64_t rs;
+	uint32_t go;		/* releases the remover lcore */
+	uint32_t abort;		/* the main lcore failed: workers give up */
+	uint64_t t_go, t0, t1;	/* go, and around the call */
+	uint64_t call_spin;
+	int rc;
+	bool started;		/* the library's view as the call began */
+	bool removed_seen;	/* the main lcore's fast path got -ENODEV */
+	bool closed;
+	uint64_t pending;	/* ops not yet reported as the call began */
+	uint16_t new_ring;
+	uint16_t capacity;	/* after a vchan_setup that returned 0 */
+	/* What the call returned, checked once the order is known. */
+	struct rte_dma_stats stats;
+	enum rte_dma_vchan_status vs;
+	char name[RTE_DEV_NAME_MAX_LEN];
+	bool name_ok;
+	char w_msg[PLX_TEST_MSG_LEN];
+};
+
+static struct plx_sim *sim;
+static unsigned int nb_funcs;
+static unsigned int rm_lcore, w_lcore;
+static struct removal g_rm;
+static struct rchan g_chan;
+static uint64_t g_seed;
+static unsigned int g_cycles = DEFAULT_CYCLES;
+static struct plx_test_run run;
+
+static uint64_t
+seed_of(unsigned int kase, unsigned int cycle)
+{
+	uint64_t s = g_seed ^ ((uint64_t)kase << 48) ^ ((uint64_t)cycle << 16);
+
+	return rnd_next(&s);
+}
+
+/* --- the precondition --- */
+
+static int
+traffic_steps(struct cycle *cy, unsigned int steps)
+{
+	int rc = 0;
+
+	while (steps-- > 0 && rc == 0)
+		CHECK_OK(traffic_step(cy->c, &rc));
+	CHECK_MSG(rc == 0 || rc == -ENODEV, "copy or submit on %s: %d",
+		cy->c->addr, rc);
+	cy->removed_seen |= rc == -ENODEV;
+	return 0;
+}
+
+/* Configured (the application's reference), then per the call. */
+static int
+cycle_prepare(struct cycle *cy)
+{
+	struct race_case *k = cy->k;
+	struct rchan *c = cy->c;
+	bool start = k->traffic || k->call == C_STOP ||
+		rnd_below(&cy->rs, 2) == 0;
+
+	c->rnd = rnd_next(&cy->rs);
+	CHECK_OK(chan_configure(c, MIN_RING +
+		rnd_below(&cy->rs, MAX_RING - MIN_RING + 1)));
+	cy->new_ring = MIN_RING + rnd_below(&cy->rs, MAX_RING - MIN_RING + 1);
+	if (!start)
+		return 0;
+	CHECK_EQ(rte_dma_start(c->id), 0);
+	chan_started(c);
+	cy->started = true;
+	if (k->traffic)
+		CHECK_OK(traffic_steps(cy, 1 + rnd_below(&cy->rs, 3)));
+	/* start needs a stopped channel with every op collected; the other
+	 * calls that need it stopped stop it themselves under traffic. */
+	if (k->call == C_START || (needs_stopped(k->call) && !k->traffic)) {
+		CHECK_EQ(rte_dma_stop(c->id), 0);
+		cy->started = false;
+		CHECK_OK(chan_drain(c));
+	}
+	return 0;
+}
+
+/* --- the call --- */
+
+static int
+do_dump(struct cycle *cy)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int rc;
+
+	if (f == NULL)
+		return -ENOMEM;
+	rc = rte_dma_dump(cy->c->id, f);
+	fclose(f);
+	cy->name_ok = buf != NULL && strstr(buf, cy->c->addr) != NULL;
+	free(buf);
+	return rc;
+}
+
+static int
+do_info(struct cycle *cy)
+{
+	struct rte_dma_info info;
+	int rc = rte_dma_info_get(cy->c->id, &info);
+
+	if (rc == 0) {
+		/* A pointer into the dmadev's data: copy it at once. */
+		snprintf(cy->name, sizeof(cy->name), "%s", info.dev_name);
+		cy->name_ok = info.nb_vchans == 1 && info.max_vchans == 1;
+	}
+	return rc;
+}
+
+static int
+do_call(struct cycle *cy)
+{
+	const struct rte_dma_conf conf = { .nb_vchans = 1 };
+	const struct rte_dma_vchan_conf qconf = {
+		.direction = RTE_DMA_DIR_MEM_TO_MEM,
+		.nb_desc = cy->new_ring,
+	};
+	int16_t id = cy->c->id;
+
+	switch (cy->k->call) {
+	case C_STOP: return rte_dma_stop(id);
+	case C_CLOSE: return rte_dma_close(id);
+	case C_START: return rte_dma_start(id);
+	case C_CONFIGURE: return rte_dma_configure(id, &conf);
+	case C_VCHAN_SETUP: return rte_dma_vchan_setup(id, 0, &qconf);
+	case C_STATS_GET: return rte_dma_stats_get(id, 0, &cy->stats);
+	case C_STATS_RESET: return rte_dma_stats_reset(id, 0);
+	case C_DUMP: return do_dump(cy);
+	case C_VCHAN_STATUS: return rte_dma_vchan_status(id, 0, &cy->vs);
+	case C_INFO_GET: return do_info(cy);
+	default: return -ENOTSUP;
+	}
+}
+
+/* The main lcore's side, once released: spin, traffic, the call. */
+static int
+main_side(struct cycle *cy)
+{
+	struct race_case *k = cy->k;
+	struct rchan *c = cy->c;
+	bool own_traffic = k->traffic && !beside_fast_path(k->call);
+
+	spin_ns(cy->call_spin);
+	/* start's traffic comes after it: its channel is stopped now. */
+	if (own_traffic && k->call != C_START)
+		CHECK_OK(traffic_steps(cy, rnd_below(&cy->rs, 8)));
+	if (own_traffic && needs_stopped(k->call) && k->call != C_START) {
+		CHECK_EQ(rte_dma_stop(c->id), 0);
+		cy->started = false;
+		if (k->call == C_CONFIGURE || rnd_below(&cy->rs, 2) == 0)
+			CHECK_OK(chan_drain(c));
+	}
+	/* (The traffic lcore owns the accounting of a call beside it.) */
+	if (!beside_fast_path(k->call))
+		cy->pending = c->handed - c->rep;
+	cy->t0 = now_ns();
+	cy->rc = do_call(cy);
+	cy->t1 = now_ns();
+	if (cy->rc != 0)
+		return 0;
+	switch (k->call) {
+	case C_STOP:
+		cy->started = false;
+		break;
+	case C_CLOSE:
+		cy->closed = true;
+		break;
+	case C_START:
+		chan_started(c);
+		if (k->traffic)
+			CHECK_OK(traffic_until_removed(c, NULL));
+		break;
+	case C_VCHAN_SETUP:
+		c->ring = rte_align32pow2(cy->new_ring);
+		cy->capacity = rte_dma_burst_capacity(c->id, 0);
+		break;
+	case C_STATS_RESET:
+		chan_stats_reset(c);
+		if (k->traffic && !cy->removed_seen)
+			CHECK_OK(traffic_until_removed(c, NULL));
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* The worker lcore's traffic beside the call. */
+static int
+traffic_lcore(void *arg)
+{
+	struct cycle *cy = arg;
+	int ret;
+
+	plx_test_msg[0] = '\0';
+	ret = traffic_until_removed(cy->c, &cy->abort);
+	if (ret == 0)
+		ret = chan_drain(cy->c);
+	return plx_test_result(ret, cy->w_msg, sizeof(cy->w_msg));
+}
+
+/* --- checks once the order is known --- */
+
+/* What the call returns before (removed false) or after the removal. */
+static int
+rc_expected(const struct cycle *cy, bool removed)
+{
+	switch (cy->k->call) {
+	case C_START:
+	case C_CONFIGURE:
+		return removed ? -ENODEV : 0;
+	case C_VCHAN_SETUP:
+		return removed ? -ENODEV : cy->pending != 0 ? -EBUSY : 0;
+	default:
+		return 0;
+	}
+}
+
+/* The name info_get saw: addr, addr-removedN, or (while the removal
+ * renames it, a library limit) a prefix of the latter. */
+static bool
+name_legal(const char *name, const char *addr, enum order o)
+{
+	static const char sfx[] = "-removed";
+	size_t n = strlen(addr), m;
+
+	if (strncmp(name, addr, n) != 0)
+		return false;
+	m = strlen(name + n);
+	if (m == 0)
+		return o != ORD_AFTER;
+	if (o == ORD_BEFORE)
+		return false;
+	if (m < sizeof(sfx) - 1)
+		return o == ORD_OVERLAP && strncmp(name + n, sfx, m) == 0;
+	return strncmp(name + n, sfx, sizeof(sfx) - 1) == 0;
+}
+
+static int
+result_check(const struct cycle *cy, enum order o)
+{
+	const struct rchan *c = cy->c;
+	uint32_t ok = 0;
+
+	switch (cy->k->call) {
+	case C_VCHAN_STATUS:
+		if (o != ORD_AFTER)
+			ok |= RTE_BIT32(RTE_DMA_VCHAN_IDLE) | (cy->started ?
+				RTE_BIT32(RTE_DMA_VCHAN_ACTIVE) : 0);
+		if (o != ORD_BEFORE)
+			ok |= RTE_BIT32(RTE_DMA_VCHAN_HALTED_ERROR);
+		CHECK_MSG(RTE_BIT32(cy->vs) & ok,
+			"vchan_status %s the removal: %d", order_names[o],
+			cy->vs);
+		break;
+	case C_INFO_GET:
+		CHECK_MSG(cy->name_ok && name_legal(cy->name, c->addr, o),
+			"info_get %s the removal: name %s (nb_vchans ok: %d)",
+			order_names[o], cy->name, cy->name_ok);
+		break;
+	case C_VCHAN_SETUP:
+		CHECK_MSG(cy->capacity == c->ring,
+			"vchan_setup %s the removal: burst_capacity %u of the new %u-slot ring",
+			order_names[o], cy->capacity, c->ring);
+		break;
+	case C_DUMP:
+		CHECK_MSG(cy->name_ok, "dump %s the removal lacks %s",
+			order_names[o], c->addr);
+		break;
+	case C_STATS_GET:
+		/* Sampled while traffic ran: bounded by the final counts. */
+		CHECK_MSG(cy->stats.submitted <= c->handed &&
+				cy->stats.completed <= c->rep &&
+				cy->stats.errors <= c->err,
+			"stats_get %s the removal: %" PRIu64 "/%" PRIu64 "/%" PRIu64
+			" beyond the final %" PRIu64 "/%" PRIu64 "/%" PRIu64,
+			order_names[o], cy->stats.submitted,
+			cy->stats.completed, cy->stats.errors, c->handed,
+			c->rep, c->err);
+		if (!cy->k->traffic)
+			CHECK_MSG(cy->stats.submitted == 0 &&
+				cy->stats.completed == 0 && cy->stats.errors == 0,
+				"stats_get of an idle channel: not zero");
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static int
+call_check(const struct cycle *cy, enum order o)
+{
+	int pre = rc_expected(cy, false), post = rc_expected(cy, true);
+	bool legal = o == ORD_BEFORE ? cy->rc == pre :
+		o == ORD_AFTER ? cy->rc == post :
+		cy->rc == pre || cy->rc == post;
+
+	CHECK_MSG(legal,
+		"rte_dma_%s %s the removal returned %d (%s), expected %d%s%.0d (%" PRIu64 " ops outstanding)",
+		call_names[cy->k->call], order_names[o], cy->rc,
+		strerror(-cy->rc), o == ORD_AFTER ? post : pre,
+		o == ORD_OVERLAP && pre != post ? " or " : "",
+		o == ORD_OVERLAP && pre != post ? post : 0, cy->pending);
+	return cy->rc == 0 ? result_check(cy, o) : 0;
+}
+
+/* The removed channel the application holds: renamed, halted. */
+static int
+held_check(const struct rchan *c)
+{
+	char prefix[RTE_DEV_NAME_MAX_LEN + 16];
+	struct rte_dma_info info;
+
+	CHECK_MSG(rte_dma_is_valid(c->id), "held dmadev %d of %s is gone",
+		c->id, c->addr);
+	CHECK_EQ(rte_dma_info_get(c->id, &info), 0);
+	snprintf(prefix, sizeof(prefix), "%s-removed", c->addr);
+	CHECK_MSG(strncmp(info.dev_name, prefix, strlen(prefix)) == 0,
+		"removed %s held as dmadev %d is named %s", c->addr, c->id,
+		info.dev_name);
+	return plx_test_vchan_is(c->id, RTE_DMA_VCHAN_HALTED_ERROR);
+}
+
+/* --- a cycle --- */
+
+static void
+cycle_offsets(struct cycle *cy)
+{
+	struct race_case *k = cy->k;
+	struct removal *rm = cy->rm;
+	int64_t d = k->centre + (int64_t)rnd_below(&cy->rs, 2 * k->span + 1) -
+		(int64_t)k->span;
+
+	memset(rm, 0, sizeof(*rm));
+	rm->path = k->path;
+	snprintf(rm->addr, sizeof(rm->addr), "%s", cy->c->addr);
+	rm->by_name = rnd_below(&cy->rs, 2);
+	rm->go = &cy->go;
+	rm->rc = -EINPROGRESS;
+	rm->spin = d < 0 ? (uint64_t)-d : 0;
+	cy->call_spin = d > 0 ? (uint64_t)d : 0;
+}
+
+/* Learn from the cycle's order where the next offsets go. */
+static void
+offsets_adapt(struct race_case *k, const struct cycle *cy, enum order o)
+{
+	const struct removal *rm = cy->rm;
+	uint64_t took = (rm->t1 - rm->t0) + (cy->t1 - cy->t0) + SPAN_MIN_NS;
+
+	/* A side preempted for a while must not widen it for long. */
+	if (k->span != 0)
+		took = RTE_MIN(took, 2 * k->span);
+	k->span = k->span == 0 ? took : (7 * k->span + took) / 8;
+	if (o == ORD_BEFORE)
+		k->centre += k->span / 4;
+	else if (o == ORD_AFTER)
+		k->centre -= k->span / 4;
+}
+
+/* Release both sides, make the call; the caller joins the workers. */
+static int
+cycle_race(struct cycle *cy, bool *w_launched, bool *r_launched)
+{
+	struct race_case *k = cy->k;
+
+	if (k->traffic && beside_fast_path(k->call)) {
+		CHECK_EQ(rte_eal_remote_launch(traffic_lcore, cy, w_lcore), 0);
+		*w_launched = true;
+	}
+	if (k->path == RM_THREAD) {
+		CHECK_EQ(rte_eal_remote_launch(removal_lcore, cy->rm,
+			rm_lcore), 0);
+		*r_launched = true;
+		/* On a CPU of its own by now, not woken behind our spin. */
+		CHECK_OK(removal_ready(cy->rm));
+	}
+	if (k->path == RM_IRQ) {
+		CHECK_OK(removal_raise(cy->c->fn));
+		CHECK_OK(removal_ready(cy->rm));
+	}
+	cy->t_go = now_ns();
+	__atomic_store_n(&cy->go, 1, __ATOMIC_RELEASE);
+	return main_side(cy);
+}
+
+static int
+cycle_join(struct cycle *cy, int ret, bool w_launched, bool r_launched)
+{
+	char main_msg[PLX_TEST_MSG_LEN];
+	int w_rc = 0;
+
+	memcpy(main_msg, plx_test_msg, sizeof(main_msg));
+	if (ret != 0)
+		__atomic_store_n(&cy->abort, 1, __ATOMIC_RELEASE);
+	/* A failed main lcore may never have let the remover go. */
+	__atomic_store_n(&cy->go, 1, __ATOMIC_RELEASE);
+	if (w_launched)
+		w_rc = lcore_join(w_lcore);
+	if (r_launched)
+		lcore_join(rm_lcore);
+	plx_test_msg[0] = '\0';
+	if (w_rc != 0)
+		plx_test_record(NULL, 0, "traffic lcore: %s%s%s", cy->w_msg,
+			main_msg[0] != '\0' ? "; main lcore: " : "", main_msg);
+	else
+		memcpy(plx_test_msg, main_msg, sizeof(main_msg));
+	if (ret != 0 || w_rc != 0)
+		return -1;
+	return removal_wait(cy->rm);
+}
+
+/* After the race: every check of the contract, then the address again. */
+static int
+cycle_finish(struct cycle *cy, const struct heap *base)
+{
+	struct race_case *k = cy->k;
+	struct removal *rm = cy->rm;
+	struct rchan *c = cy->c;
+	enum order o;
+	struct heap h;
+
+	CHECK_MSG(rm->rc == 0, "removal of %s (%s%s): %d", c->addr,
+		k->path == RM_IRQ ? "alarm, " : "",
+		rm->by_name ? "by name" : "by device", rm->rc);
+	CHECK_EQ(__atomic_load_n(&rm->events, __ATOMIC_ACQUIRE),
+		k->path == RM_IRQ ? 1 : 0);
+	o = cy->t1 < rm->t0 ? ORD_BEFORE : cy->t0 > rm->t1 ? ORD_AFTER :
+		ORD_OVERLAP;
+	k->orders[o]++;
+	offsets_adapt(k, cy, o);
+	CHECK_OK(call_check(cy, o));
+	CHECK_MSG(rte_dma_get_dev_id_by_name(c->addr) < 0,
+		"a dmadev is still named %s after its removal", c->addr);
+	if (!cy->closed) {
+		CHECK_OK(chan_drain(c));
+		CHECK_OK(held_check(c));
+		CHECK_OK(chan_stats_match(c));
+		CHECK_EQ(rte_dma_stop(c->id), 0);
+		CHECK_EQ(rte_dma_close(c->id), 0);
+	}
+	CHECK_MSG(!rte_dma_is_valid(c->id), "dmadev %d valid after close",
+		c->id);
+	heap_get(&h);
+	CHECK_OK(heap_same(base, &h, "after close and removal"));
+	CHECK_EQ(plx_test_pci_probe(c->addr, NULL), 0);
+	CHECK_OK(plx_test_dev_id(c->addr, &c->id));
+	return chan_smoke(c);
+}
+
+static int
+cycle_run(struct race_case *k, unsigned int kase, unsigned int cycle,
+		const struct heap *base)
+{
+	struct cycle cy = {
+		.k = k, .c = &g_chan, .rm = &g_rm,
+		.rs = seed_of(kase, cycle),
+	};
+	bool w_launched = false, r_launched = false;
+	unsigned int i;
+	int ret;
+
+	crash_note_set(k->name, cycle, g_seed);
+	CHECK_OK(cycle_prepare(&cy));
+	cycle_offsets(&cy);
+	ret = cycle_race(&cy, &w_launched, &r_launched);
+	CHECK_OK(cycle_join(&cy, ret, w_launched, r_launched));
+	ret = cycle_finish(&cy, base);
+	for (i = 0; i < RTE_DIM(k->nb_st); i++) {
+		k->nb_st[i] += g_chan.nb_st[i];
+		g_chan.nb_st[i] = 0;
+	}
+	return ret;
+}
+
+/* --- cases --- */
+
+static struct race_case cases[C_MAX * RM_MAX * 2];
+
+static void
+cases_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		struct race_case *k = &cases[i];
+
+		k->call = i / (RM_MAX * 2);
+		k->path = i / 2 % RM_MAX;
+		k->traffic = i % 2;
+		snprintf(k->name, sizeof(k->name), "%s_%s_%s",
+			call_names[k->call],
+			k->path == RM_IRQ ? "irq" : "thread",
+			k->traffic ? "traffic" : "idle");
+	}
+}
+
+/* The function with a fresh device; base: the heap with it removed. */
+static int
+func_fresh(struct rchan *c, struct heap *base)
+{
+	int id = rte_dma_get_dev_id_by_name(c->addr);
+
+	if (id >= 0) {
+		rte_dma_stop(id);
+		rte_dma_close(id);
+	}
+	CHECK_OK(plx_test_pci_restore(sim, c->addr, NULL));
+	CHECK_EQ(plx_test_pci_remove(c->addr, false), 0);
+	heap_get(base);
+	CHECK_EQ(plx_test_pci_probe(c->addr, NULL), 0);
+	return plx_test_dev_id(c->addr, &c->id);
+}
+
+/* After a failure: whatever the case left held, closed. */
+static void
+recover(void)
+{
+	struct rte_dma_info info;
+	int16_t id;
+
+	if (g_rm.rc == -EINPROGRESS)
+		removal_wait(&g_rm);
+	for (id = 0; id < RTE_DMADEV_DEFAULT_MAX; id++) {
+		if (!rte_dma_is_valid(id) ||
+				rte_dma_info_get(id, &info) != 0 ||
+				strstr(info.dev_name, "-removed") == NULL)
+			continue;
+		rte_dma_stop(id);
+		rte_dma_close(id);
+	}
+	plx_test_msg[0] = '\0';
+}
+
+static int
+case_run(struct race_case *k, unsigned int kase)
+{
+	struct rchan *c = &g_chan;
+	uint64_t t0 = plx_test_now_us();
+	struct heap base;
+	unsigned int cycle;
+
+	memset(c, 0, sizeof(*c));
+	k->fn = kase % nb_funcs;
+	c->fn = k->fn;
+	snprintf(c->addr, sizeof(c->addr), "%s", plx_sim_func_addr(c->fn));
+	CHECK_OK(func_fresh(c, &base));
+	for (cycle = 0; cycle < g_cycles; cycle++) {
+		if (cycle_run(k, kase, cycle, &base) != 0) {
+			plx_test_msg_prefix("cycle %u of %u (rerun: -- --filter %s --seed %" PRIu64 ")",
+				cycle + 1, g_cycles, k->name, g_seed);
+			return -1;
+		}
+	}
+	CHECK_MSG(g_cycles < ORDERS_MIN_CYCLES ||
+			(k->orders[ORD_BEFORE] + k->orders[ORD_OVERLAP] > 0 &&
+			 k->orders[ORD_AFTER] + k->orders[ORD_OVERLAP] > 0),
+		"in %u cycles the call came %u times before, %u during, %u after the removal: the offsets do not cover the race",
+		g_cycles, k->orders[ORD_BEFORE], k->orders[ORD_OVERLAP],
+		k->orders[ORD_AFTER]);
+	printf("# %s on %s: %u cycles, call %s/%s/%s the removal %u/%u/%u; ops SUCCESSFUL %" PRIu64
+		", USER_ABORT %" PRIu64 ", NOT_ATTEMPTED %" PRIu64 "; %" PRIu64 " ms\n",
+		k->name, c->addr, g_cycles, order_names[0], order_names[1],
+		order_names[2], k->orders[0], k->orders[1], k->orders[2],
+		k->nb_st[0], k->nb_st[1], k->nb_st[2],
+		(plx_test_now_us() - t0) / 1000);
+	return 0;
+}
+
+static void
+cases_run(void)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		struct plx_test t = { cases[i].name, NULL };
+
+		if (!plx_test_selected(&run, &t))
+			continue;
+		plx_test_msg[0] = '\0';
+		if (sim == NULL || rte_lcore_count() < 3) {
+			plx_test_report(&run, cases[i].name, 1,
+				"needs dpdk-plx-sim and 2 worker lcores");
+			continue;
+		}
+		ret = plx_test_result(case_run(&cases[i], i), NULL, 0);
+		plx_test_report(&run, cases[i].name, ret, plx_test_msg);
+		if (ret != 0)
+			recover();
+	}
+}
+
+/* --- main --- */
+
+static void
+usage(const char *prog)
+{
+	printf("Usage: %s <EAL args> -- [--cycles N] [--seed S] [--filter NAME] [--list]\n"
+		"  --cycles N     cycles per case (default %u)\n"
+		"  --seed S       reproduce a run\n"
+		"  --filter NAME  only cases whose name contains NAME\n"
+		"  --list         the names of the cases\n",
+		prog, DEFAULT_CYCLES);
+}
+
+static int
+parse_args(int argc, char **argv)
+{
+	char *end;
+	unsigned long long v;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (plx_test_option(&run, argc, argv, &i))
+			continue;
+		if (i + 1 >= argc)
+			return -1;
+		errno = 0;
+		v = strtoull(argv[i + 1], &end, 0);
+		if (errno != 0 || *end != '\0' || argv[i + 1][0] == '-')
+			return -1;
+		if (strcmp(argv[i], "--seed") == 0)
+			g_seed = v;
+		else if (strcmp(argv[i], "--cycles") == 0 && v > 0 &&
+				v <= 1000000)
+			g_cycles = v;
+		else
+			return -1;
+		i++;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	unsigned int lcore, n = 0, i;
+	int dd, cpu;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	g_seed = plx_test_now_us() ^ ((uint64_t)getpid() << 32);
+	cases_init();
+	/* Our arguments follow the first "--"; EAL's come before it. */
+	for (dd = 1; dd < argc && strcmp(argv[dd], "--") != 0; dd++)
+		;
+	if (parse_args(dd < argc ? argc - dd - 1 : 0, argv + dd + 1) != 0) {
+		usage(argv[0]);
+		return 2;
+	}
+	if (run.list) {
+		for (i = 0; i < RTE_DIM(cases); i++)
+			printf("%s\n", cases[i].name);
+		return 0;
+	}
+	if (rte_eal_init(dd, argv) < 0) {
+		fprintf(stderr, "cannot initialise EAL\n");
+		return 2;
+	}
+	printf("# seed %" PRIu64 " (--seed %" PRIu64 " reproduces this run), %u cycles per case\n",
+		g_seed, g_seed, g_cycles);
+	crash_handlers();
+	sim = plx_sim_self();
+	nb_funcs = sim != NULL ? plx_sim_nb_funcs(sim) : 0;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (n == 0)
+			rm_lcore = lcore;
+		else if (n == 1)
+			w_lcore = lcore;
+		n++;
+	}
+	if (sim != NULL && n >= 2 && (race_pin_sides(rm_lcore, &cpu) != 0 ||
+			race_buffers_init() != 0 ||
+			removal_init(&g_rm, cpu) != 0)) {
+		plx_test_report(&run, "setup", -1, plx_test_msg);
+	} else {
+		cases_run();
+	}
+	plx_test_summary(&run);
+	removal_fini();
+	race_buffers_free();
+	rte_eal_cleanup();
+	return run.failed > 0 ? 1 : 0;
+}

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The plx-dma authors
+ */
+
+/*
+ * What the two files of test_dma_plx_race share: the two sides of the
+ * race, the channel under test with its op accounting and traffic, and
+ * the removal (test_dma_plx_race_sides.c); the cases and their cycles
+ * are in test_dma_plx_race.c.
+ */
+
+#ifndef TEST_DMA_PLX_RACE_H
+#define TEST_DMA_PLX_RACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_dev.h>
+#include <rte_dmadev.h>
+
+#define MIN_RING	32
+#define MAX_RING	256
+#define WAIT_US		(5 * 1000 * 1000)	/* longest wait without progress */
+
+struct op_rec {
+	uint16_t src_off;
+	uint16_t len;
+};
+
+/*
+ * The channel of a case and what the application saw of it. Ops are
+ * numbered from the last rte_dma_stats_reset(); since the last start, op
+ * k has id k - base and ring slot (k - base) & (ring - 1). Only the lcore
+ * running its fast path touches it.
+ */
+struct rchan {
+	unsigned int fn;
+	char addr[RTE_DEV_NAME_MAX_LEN];
+	int16_t id;
+	uint16_t ring;
+	uint64_t rnd;
+	uint64_t base;		/* handed at the last start */
+	uint64_t handed;	/* ids handed out by copy() */
+	uint64_t sub;		/* of those, rung to the engine */
+	uint64_t rep;		/* of those, reported */
+	uint64_t err;		/* reported with a failure */
+	/* The four above when the application last reset the stats. */
+	uint64_t handed0, sub0, rep0, err0;
+	bool fail_seen;		/* since the last start */
+	uint64_t nb_st[3];	/* reported SUCCESSFUL, USER_ABORT, NOT_ATTEMPTED */
+	unsigned int spins;	/* polls that found nothing */
+	struct op_rec rec[MAX_RING];
+};
+
+/* --- randomness and time --- */
+
+uint64_t rnd_next(uint64_t *s);
+uint32_t rnd_below(uint64_t *s, uint32_t n);
+uint64_t now_ns(void);
+/* Busy for ns nanoseconds (a random offset, never a synchronisation). */
+void spin_ns(uint64_t ns);
+/* rte_eal_wait_lcore(), leaving the CPU to the others meanwhile. */
+int lcore_join(unsigned int lcore);
+
+/* --- rte_malloc heap --- */
+
+struct heap {
+	uint64_t bytes;
+	uint64_t count;
+};
+
+void heap_get(struct heap *h);
+int heap_same(const struct heap *base, const struct heap *now,
+	const char *what);
+
+/* --- the channel --- */
+
+/* The source and destination buffers, and the source pattern. */
+int race_buffers_init(void);
+void race_buffers_free(void);
+/* Configure one vchan of nb_desc, stats reset, accounting from zero. */
+int chan_configure(struct rchan *c, uint16_t nb_desc);
+/* rte_dma_start() returned 0: ids restart at 0. */
+void chan_started(struct rchan *c);
+/* rte_dma_stats_reset() returned 0. */
+void chan_stats_reset(struct rchan *c);
+/*
+ * One burst of copies, maybe a submit, one poll. *rc: 0, or what copy or
+ * submit returned when it refused (-ENODEV once removed).
+ */
+int traffic_step(struct rchan *c, int *rc);
+/* Traffic until the fast path refuses with -ENODEV (removal began). */
+int traffic_until_removed(struct rchan *c, const uint32_t *abort);
+/* Poll until every op handed out is reported. */
+int chan_drain(struct rchan *c);
+/* The counters agree with the reports (after chan_drain()). */
+int chan_stats_match(const struct rchan *c);
+/* Start, one verified copy, stop: the device works. */
+int chan_smoke(struct rchan *c);
+
+/* --- removal --- */
+
+enum rm_path {
+	RM_THREAD,	/* a worker lcore removes */
+	RM_IRQ,		/* VFIO request -> event -> alarm removes */
+	RM_MAX
+};
+
+struct removal {
+	enum rm_path path;
+	char addr[RTE_DEV_NAME_MAX_LEN];
+	bool by_name;		/* rte_eal_hotplug_remove, else rte_dev_remove */
+	uint64_t spin;		/* ns before removing */
+	const uint32_t *go;	/* thread: released by it */
+	uint32_t ready;		/* thread: waiting for go; irq: alarm began */
+	uint64_t t0, t1;	/* around the removal, now_ns() */
+	int rc;
+	uint32_t events;	/* RTE_DEV_EVENT_REMOVE seen */
+	uint32_t done;
+};
+
+/* rm receives the REMOVE events from now on; the interrupt thread goes
+ * to CPU cpu (if >= 0). */
+int removal_init(struct removal *rm, int cpu);
+void removal_fini(void);
+/* Thread path: the lcore function (arg: struct removal). */
+int removal_lcore(void *arg);
+/* Until the remover lcore waits for go, or the alarm has begun. */
+int removal_ready(struct removal *rm);
+/* IRQ path: raise the VFIO request of function fn. */
+int removal_raise(unsigned int fn);
+/* Wait until rm is done (a flag, not a sleep). */
+int removal_wait(struct removal *rm);
+
+/* --- the harness --- */
+
+/* Main lcore and remover lcore on two CPUs; *remover_cpu: the latter's,
+ * or -1 if the main lcore has one CPU only. */
+int race_pin_sides(unsigned int remover, int *remover_cpu);
+/* What a crash prints (plain: with a backtrace; ASan: after its report). */
+void crash_note_set(const char *name, unsigned int cycle, uint64_t seed);
+void crash_handlers(void);
+
+#endif /* TEST_DMA_PLX_RACE_H */
