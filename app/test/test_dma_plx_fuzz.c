@@ -548,9 +548,11 @@ func_reset(struct fz_func *f)
 	if (plx_test_pci_restore(fz_sim, f->addr, fz_w.devargs) != 0)
 		return fz_fail(FZ_C_SETUP, "restore of %s: %s", f->addr,
 			plx_test_msg);
+	/* Replugged, faults off: nothing armed is left to strike. */
 	f->probed = true;
 	f->off_bus = false;
 	f->nb_marks = 0;
+	f->surprise_at = FZ_NEVER;
 	fz_faults_cleared(f);
 	f->may_run = false;
 	f->frozen = fz_descs(f);

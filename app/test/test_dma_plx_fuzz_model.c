@@ -30,6 +30,8 @@
 struct fz_world fz_w;
 struct plx_sim *fz_sim;
 
+static bool ran(const struct fz_chan *ch, uint64_t k, uint64_t done);
+
 #define ST(s)		(RTE_DMA_STATUS_ ## s)
 #define ST_BIT(s)	((unsigned int)(s) < 32 ? 1u << (s) : 0u)
 
@@ -195,6 +197,8 @@ fz_fault_armed(struct fz_func *f, int fault, uint64_t at)
 void
 fz_faults_cleared(struct fz_func *f)
 {
+	if (!f->off_bus && f->surprise_at <= fz_descs(f))
+		vanish(f, fz_descs(f));
 	marks_keep(f, 0, -1, fz_descs(f));
 	f->stall_at = f->surprise_at = FZ_NEVER;
 	f->pstuck_at = f->astuck_at = FZ_NEVER;
@@ -918,7 +922,10 @@ fz_vchan_status_check(struct fz_chan *ch, enum rte_dma_vchan_status vs,
 	} else if (ch->st == FZ_STARTED) {
 		uint64_t target = RTE_MIN(ch->sub, ch->handed);
 
-		if (fz_run_done(ch, after) < target)
+		/* IDLE: the last may be written back, not yet counted. */
+		if (fz_run_done(ch, after) < target &&
+				(vs != RTE_DMA_VCHAN_IDLE ||
+				!ran(ch, target - 1, fz_run_done(ch, after))))
 			exp = RTE_DMA_VCHAN_ACTIVE;
 		else
 			either = fz_run_done(ch, before) < target;

@@ -574,7 +574,7 @@ static int
 copy_one(struct fz_chan *ch, struct fz_copy *c, int *rcp)
 {
 	uint32_t input = c->reasons, exp = copy_expect(ch, c);
-	bool prep = c->slot && (exp & R_OK) && c->reasons == 0;
+	bool prep = c->slot && (exp & R_OK) && input == 0;
 	uint64_t k = ch->handed, l0;
 	char want[64];
 	int rc;
@@ -943,11 +943,12 @@ op_replug(struct fz_func *f)
 
 	if (f->probed)
 		return 0;
+	FZ_OK(fz_func_check(f));
 	rc = plx_sim_replug(fz_sim, f->fn);
 	fz_trace("replug %s -> %d", f->addr, rc);
 	FZ_CHECK(FZ_C_SETUP, rc == 0, "%s: replug: %d", f->addr, rc);
-	f->off_bus = false;
 	fz_faults_cleared(f);
+	f->off_bus = false;
 	engine_reset(f);
 	return 0;
 }
@@ -1022,6 +1023,9 @@ op_fault(struct fz_func *f, struct fz_rng *r)
 static int
 op_clear(struct fz_func *f)
 {
+	/* A removal due now strikes first, or the count says nothing. */
+	FZ_OK(quiesce(f));
+	FZ_OK(fz_func_check(f));
 	plx_sim_clear_faults(fz_sim, f->fn);
 	fz_faults_cleared(f);
 	fz_trace("clear faults");
