@@ -403,9 +403,13 @@ parse_args(int argc, char **argv)
 	int i, which;
 
 	for (i = 0; i < argc; i++) {
-		const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : "";
+		const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		size_t len = strlen(same_args);
 
+		if (o == NULL)
+			return -1;
+		if (val == NULL)
+			val = "";
 		if (strcmp(o, "--funcs") == 0 || strcmp(o, "--allow") == 0 ||
 				strcmp(o, "--faults") == 0 ||
 				strcmp(o, "--stop-timeout-ms") == 0 ||
@@ -695,6 +699,18 @@ shrink(const struct fz_step *steps, uint32_t *idx, uint32_t *n, int check,
 
 	if (cand == NULL)
 		return;
+	/* First without the other functions' ops: often all can go. */
+	for (i = m = 0; i < *n; i++)
+		if (steps[idx[i]].fn % fz_w.nb_funcs ==
+				steps[idx[*n - 1]].fn % fz_w.nb_funcs)
+			cand[m++] = idx[i];
+	if (m < *n) {
+		++*trials;
+		if (still_fails(steps, cand, &m, check)) {
+			memcpy(idx, cand, sizeof(*idx) * m);
+			*n = m;
+		}
+	}
 	while (*n >= 2 && *trials < SHRINK_TRIALS &&
 			plx_test_now_us() < end) {
 		chunk = (*n + parts - 1) / parts;
