@@ -8,7 +8,7 @@
 /*
  * Hardware definitions of the PLX/Broadcom PEX 87xx DMA engine, one channel
  * per PCI function. This is the single place that encodes the programming
- * contract (doc/guides/dmadevs/plx.rst, "Hardware contract"): the PMD and
+ * contract (doc/guides/dmadevs/plx_hw.rst, :ref:`plx_hw`): the PMD and
  * the simulated switch both include it.
  */
 
@@ -17,6 +17,12 @@
 #define PLX_PCI_VENDOR_ID		0x10b5
 #define PLX_PCI_DEVICE_ID_DMA		0x87d0
 #define PLX_PCI_CLASS_DMA		0x088000 /* system peripheral, other */
+/*
+ * Config space: the revision and class dword reads all ones, like BAR0,
+ * once the device is gone. (Not the vendor ID: vfio-pci answers that
+ * from its own copy, made when the device was opened.)
+ */
+#define PLX_PCI_CFG_CLASS_REV		0x08
 
 /* BAR0 must at least reach the end of the per-channel register block. */
 #define PLX_BAR0_MIN_LEN		0x240
@@ -64,6 +70,8 @@
 					 PLX_CTRL_DESC_MODE_OFF_CHIP | \
 					 PLX_CTRL_START | PLX_CTRL_RESET_VAL)
 
+/* CTRL2 sits in bits 16-31 of a 32-bit access at PLX_REG_CTRL. */
+#define PLX_CTRL2_SHIFT			16
 /* CTRL2 bits 0-2: maximum transfer size code. */
 #define PLX_CTRL2_MAX_TXFR_MASK		0x7u
 #define PLX_CTRL2_MAX_TXFR_64B		0
@@ -81,6 +89,8 @@
 #define PLX_INTR_ABORT_DONE		(1u << 3)
 #define PLX_INTR_PAUSE_DONE		(1u << 4) /* enable only */
 #define PLX_INTR_IMM_PAUSE_DONE		(1u << 5) /* enable only */
+#define PLX_INTR_STATUS_ALL		(PLX_INTR_ERROR | PLX_INTR_INV_DESC | \
+					 PLX_INTR_DESC_DONE | PLX_INTR_ABORT_DONE)
 
 /* Everything reads as all ones once the device has left the bus. */
 #define PLX_GONE_U16			0xffffu

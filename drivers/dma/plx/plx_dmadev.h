@@ -6,8 +6,12 @@
 #define PLX_DMADEV_H
 
 /*
- * State shared by the control path (plx_dmadev.c) and the fast path
- * (plx_dmadev_fastpath.c) of one dma_plx channel.
+ * State shared by the files of one dma_plx channel:
+ *   plx_dmadev_lifecycle.c  channel object, states, PCI probe and remove
+ *   plx_dmadev.c            dmadev control operations
+ *   plx_dmadev_engine.c     engine control and ring memory
+ *   plx_dmadev_devargs.c    device arguments
+ *   plx_dmadev_fastpath.c   the fast path
  */
 
 #include <inttypes.h>
@@ -19,23 +23,27 @@
 #include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_dmadev.h>
+#include <rte_dmadev_pmd.h>
 #include <rte_io.h>
 #include <rte_log.h>
 
 #include <dev_driver.h>
 
+#include "plx_dma_compat.h"
 #include "plx_dma_hw.h"
+
+struct rte_devargs;
+struct rte_pci_device;
+struct rte_memzone;
 
 extern int plx_dma_logtype;
 #define RTE_LOGTYPE_PLX_DMA plx_dma_logtype
 
-#define PLX_DMA_LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, plx_dma_logtype, "%s(): " fmt "\n", \
-		__func__, ##__VA_ARGS__)
-#define PLX_DMA_ERR(fmt, ...) PLX_DMA_LOG(ERR, fmt, ##__VA_ARGS__)
-#define PLX_DMA_WARN(fmt, ...) PLX_DMA_LOG(WARNING, fmt, ##__VA_ARGS__)
-#define PLX_DMA_INFO(fmt, ...) PLX_DMA_LOG(INFO, fmt, ##__VA_ARGS__)
-#define PLX_DMA_DEBUG(fmt, ...) PLX_DMA_LOG(DEBUG, fmt, ##__VA_ARGS__)
+/* Driver-wide messages, and messages about one channel, named once. */
+#define PLX_DMA_LOG(level, ...) \
+	RTE_LOG_LINE_PREFIX(level, PLX_DMA, "%s(): ", __func__, __VA_ARGS__)
+#define PLX_CH_LOG(ch, level, ...) \
+	RTE_LOG_LINE_PREFIX(level, PLX_DMA, "%s: ", (ch)->name, __VA_ARGS__)
 
 /*
  * Ring sizes. 32 descriptors keep the engine's four-deep prefetch far from
@@ -44,16 +52,59 @@ extern int plx_dma_logtype;
  */
 #define PLX_DMA_MIN_DESC	32
 #define PLX_DMA_MAX_DESC	32768
+/*
+ * ring_mask without a ring: burst_capacity(), ring_mask + 1 less the
+ * uncollected ops in 16 bits, then reads 0 without a test of its own.
+ */
+#define PLX_DMA_NO_RING_MASK	UINT16_MAX
 
 /*
- * Why the descriptors the engine did not finish are reported as failed:
+ * Why the descriptors the engine did not finish are, or are not, reported:
  * set when the channel stops being able to finish them.
  */
 enum plx_dma_halt {
 	PLX_DMA_HALT_NONE = 0,	/* running: wait for the engine */
-	PLX_DMA_HALT_STOPPED,	/* rte_dma_stop() or removal paused the engine */
-	PLX_DMA_HALT_GONE,	/* the device left the bus */
+	PLX_DMA_HALT_STOPPED,	/* the engine was stopped: report as aborted */
+	PLX_DMA_HALT_GONE,	/* the device left the bus: link error */
+	/*
+	 * The engine ignored pause and abort and could not be reset: it may
+	 * still write into the buffers of unfinished operations, which are
+	 * therefore never reported.
+	 */
+	PLX_DMA_HALT_LOST,
 };
+
+/*
+ * The channel's life (plx.rst, :ref:`plx_lifecycle`, has the table of
+ * state x call). Changed only under the channel lock.
+ */
+enum plx_chan_state {
+	PLX_CHAN_PROBED = 0,	/* bound; the application holds no reference */
+	PLX_CHAN_CONFIGURED,	/* the application holds it; stopped */
+	PLX_CHAN_STARTED,
+	PLX_CHAN_STOPPING,	/* the engine is being stopped, lock held */
+	PLX_CHAN_REMOVED,	/* PCI device gone; held for the application */
+	PLX_CHAN_CLOSED,	/* the dmadev is released */
+	PLX_CHAN_NB_STATES
+};
+
+/* Fast-path refusals logged once per channel and start (bit numbers). */
+enum plx_dma_refusal {
+	PLX_DMA_REFUSE_NOT_STARTED = 0,
+	PLX_DMA_REFUSE_REMOVED,
+	PLX_DMA_REFUSE_LENGTH,
+	PLX_DMA_REFUSE_IOVA,
+};
+
+#define PLX_DMA_DEVARG_MAX_TXFR		"max_txfr"
+#define PLX_DMA_DEVARG_PREF_LIMIT	"pref_limit"
+#define PLX_DMA_DEVARG_STOP_TIMEOUT	"stop_timeout_ms"
+#define PLX_DMA_DEVARG_GONE_CHECK	"gone_check_us"
+#define PLX_DMA_DEVARGS_HELP \
+	PLX_DMA_DEVARG_MAX_TXFR "=<64|128|256|512|1024|2048> " \
+	PLX_DMA_DEVARG_PREF_LIMIT "=<0-8> " \
+	PLX_DMA_DEVARG_STOP_TIMEOUT "=<1-60000> " \
+	PLX_DMA_DEVARG_GONE_CHECK "=<0-1000000>"
 
 /* User tunables, from devargs. */
 struct plx_dma_devargs {
@@ -95,9 +146,10 @@ struct plx_dma_chan {
 	volatile uint8_t in_bar;
 	/* enum plx_dma_halt; read with acquire once the ring stops moving. */
 	volatile uint8_t halt;
-	/* The PCI device is being or has been removed. */
+	/* Removal of the PCI device has begun. */
 	volatile uint8_t detached;
 	bool fenced;
+	uint8_t refusals_logged;	/* bits of enum plx_dma_refusal */
 	uint64_t gone_check_cycles;
 	uint64_t next_gone_check;
 	uint64_t submitted;
@@ -105,24 +157,90 @@ struct plx_dma_chan {
 	uint64_t errors;
 
 	/* Control path. */
-	pthread_mutex_t ctl_lock;	/* control ops against removal */
-	TAILQ_ENTRY(plx_dma_chan) next;	/* in the list of attached channels */
-	bool tracked;
-	struct rte_dma_dev *dmadev;
+	pthread_mutex_t lock;	/* every control call and remove() */
+	enum plx_chan_state state;
+	RTE_ATOMIC(uint32_t) refcnt;	/* PCI binding, application, lookups */
+	bool app_ref;		/* the application's reference is held */
+	TAILQ_ENTRY(plx_dma_chan) next;	/* in the list of bound channels */
+	struct rte_dma_dev *dmadev;	/* NULL once CLOSED */
 	struct rte_pci_device *pci;	/* NULL once removed */
 	uint8_t *bar0;			/* NULL once removed */
 	const struct rte_memzone *ring_mz;
 	uint64_t ring_iova;
 	uint16_t nb_desc;
-	bool configured;
-	bool hw_lost;	/* engine never acknowledged a stop: keep the ring */
+	bool hw_lost;	/* engine ignored every stop: keep the ring */
+	/* CTRL read all ones while config space answered. */
+	RTE_ATOMIC(uint64_t) false_gone;
 	struct plx_dma_devargs args;
-	/* Stands in for the freed rte_pci_device once removed. */
-	struct rte_device removed_device;
+	/*
+	 * What dev->device points at for the dmadev's whole life, so that no
+	 * dmadev library call follows a pointer into the rte_pci_device the
+	 * bus frees at removal.
+	 */
+	struct rte_device device;
 	char name[RTE_DEV_NAME_MAX_LEN];
 };
 
-/* Fast-path entry points (plx_dmadev_fastpath.c). */
+/* What the dmadev's private data holds: the channel outlives it. */
+struct plx_dma_dev_private {
+	struct plx_dma_chan *ch;
+};
+
+static inline struct plx_dma_chan *
+plx_dma_chan_of(const struct rte_dma_dev *dev)
+{
+	return ((const struct plx_dma_dev_private *)
+		dev->data->dev_private)->ch;
+}
+
+/* --- lifecycle (plx_dmadev_lifecycle.c) --- */
+
+enum plx_chan_op {
+	PLX_OP_CONFIGURE = 0,
+	PLX_OP_VCHAN_SETUP,
+	PLX_OP_START,
+	PLX_OP_STOP,
+	PLX_OP_CLOSE,
+	PLX_OP_NB
+};
+
+/* Lock ch for op: 0, or the errno the state refuses it with (unlocked). */
+int plx_chan_enter(struct plx_dma_chan *ch, enum plx_chan_op op);
+void plx_chan_leave(struct plx_dma_chan *ch);
+/* The application's first configure takes its reference (lock held). */
+void plx_chan_take_app_ref(struct plx_dma_chan *ch);
+/* rte_dma_close(): the application lets go (lock held; ch may be freed). */
+void plx_chan_close(struct plx_dma_chan *ch);
+const char *plx_chan_state_name(enum plx_chan_state state);
+
+/* --- dmadev operations (plx_dmadev.c) --- */
+
+extern const struct rte_dma_dev_ops plx_dma_ops;
+
+/* --- devargs (plx_dmadev_devargs.c) --- */
+
+int plx_dma_parse_devargs(const struct rte_devargs *devargs,
+		struct plx_dma_devargs *args);
+
+/* --- engine and ring (plx_dmadev_engine.c) --- */
+
+/* Confirmed gone: CTRL and config space both read all ones. */
+bool plx_dma_device_gone(struct plx_dma_chan *ch, uint32_t ctrl);
+int plx_dma_engine_reset(struct plx_dma_chan *ch);
+void plx_dma_engine_program(const struct plx_dma_chan *ch);
+void plx_dma_halt_engine(struct plx_dma_chan *ch);
+void plx_dma_set_halt(struct plx_dma_chan *ch, enum plx_dma_halt halt);
+enum rte_dma_vchan_status plx_dma_engine_status(struct plx_dma_chan *ch,
+		bool running);
+void plx_dma_dump_regs(const struct plx_dma_chan *ch, FILE *f);
+int plx_dma_ring_alloc(struct plx_dma_chan *ch, uint16_t nb_desc);
+void plx_dma_ring_free(struct plx_dma_chan *ch);
+
+/* Control-path helpers the fast path calls on its slow branches. */
+void plx_dma_check_gone(struct plx_dma_chan *ch);
+
+/* --- fast path (plx_dmadev_fastpath.c) --- */
+
 int plx_dma_copy(void *dev_private, uint16_t vchan, rte_iova_t src,
 		rte_iova_t dst, uint32_t length, uint64_t flags);
 int plx_dma_copy_fenced(void *dev_private, uint16_t vchan, rte_iova_t src,
@@ -136,15 +254,12 @@ uint16_t plx_dma_completed_status(void *dev_private, uint16_t vchan,
 		enum rte_dma_status_code *status);
 uint16_t plx_dma_burst_capacity(const void *dev_private, uint16_t vchan);
 
-/* Control-path helpers the fast path calls on its slow branches. */
-void plx_dma_check_gone(struct plx_dma_chan *ch);
-
 /* Acquire: once the engine's write-back shows, so does the copied data. */
 static __rte_always_inline uint32_t
 plx_dma_slot_flags(const union plx_dma_slot *slot)
 {
-	return rte_le_to_cpu_32(__atomic_load_n(&slot->desc.flags_and_size,
-		__ATOMIC_ACQUIRE));
+	return rte_le_to_cpu_32(rte_atomic_load_explicit(
+		&slot->desc.flags_and_size, rte_memory_order_acquire));
 }
 
 static inline bool
@@ -156,7 +271,8 @@ plx_dma_takes_work(const struct plx_dma_chan *ch)
 static inline void
 plx_dma_set_enqueue_limit(struct plx_dma_chan *ch, uint16_t limit)
 {
-	__atomic_store_n(&ch->enqueue_limit, limit, __ATOMIC_RELAXED);
+	rte_atomic_store_explicit(&ch->enqueue_limit, limit,
+		rte_memory_order_relaxed);
 }
 
 static inline uint32_t
@@ -173,27 +289,28 @@ plx_dma_write32(const struct plx_dma_chan *ch, uint32_t reg, uint32_t val)
 
 /*
  * BAR0 access from the fast-path thread, safe against a concurrent
- * removal (plx_dma_quiesce() in plx_dmadev.c has the other half).
+ * removal (plx_dma_quiesce() in plx_dmadev_lifecycle.c has the other
+ * half).
  *
  * This is Dekker's mutual exclusion with the expensive fence moved to the
  * removing side: the fast path stores in_bar = 1 then loads enqueue_limit;
- * the remover stores enqueue_limit = 0, runs membarrier(PRIVATE_EXPEDITED),
- * which
- * executes a full memory barrier on every running thread of the process
- * (a preempted thread passed one in its context switch), then loads in_bar.
+ * the remover stores enqueue_limit = 0, runs membarrier(), which executes
+ * a full memory barrier on every running thread of the process (a
+ * preempted thread passed one in its context switch), then loads in_bar.
  * The two sides thus behave as if each had a full fence between its store
  * and its load, so at least one sees the other's store: either the fast
  * path sees enqueue_limit == 0 and leaves BAR0 alone, or the remover sees
  * in_bar == 1 and waits for it to drop before the bus unmaps BAR0. The
- * fast path pays only compiler barriers. Where membarrier is missing the
- * channel uses the "fenced" entry points, which pay a real fence.
+ * fast path pays only compiler barriers. Where membarrier could not be
+ * registered the channel uses the "fenced" entry points, which pay a real
+ * fence; where it fails later, removal fails rather than guess.
  */
 static __rte_always_inline bool
 plx_dma_bar_enter(struct plx_dma_chan *ch, bool fenced)
 {
 	ch->in_bar = 1;
 	if (fenced)
-		rte_smp_mb();
+		rte_atomic_thread_fence(rte_memory_order_seq_cst);
 	else
 		rte_compiler_barrier();
 	return plx_dma_takes_work(ch);
@@ -203,7 +320,7 @@ static __rte_always_inline void
 plx_dma_bar_leave(struct plx_dma_chan *ch)
 {
 	/* Release: every BAR0 access above is done before the flag drops. */
-	__atomic_store_n(&ch->in_bar, 0, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&ch->in_bar, 0, rte_memory_order_release);
 }
 
 #endif /* PLX_DMADEV_H */

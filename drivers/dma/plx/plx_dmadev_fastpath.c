@@ -14,18 +14,34 @@
  * descriptor, cannot run into the batch early. submit() sets VALID on the
  * gate and writes START once. Only positions before submit_pos can thus
  * be finished by the engine, and completed() looks no further while the
- * channel runs.
+ * channel runs (plx_hw.rst, :ref:`plx_hw_driver_rules`).
  */
+
+/*
+ * True the first time since the channel started that the fast path
+ * refuses work for this reason: an application retrying at full rate
+ * gets one log line, not one per call.
+ */
+static bool
+plx_dma_first_refusal(struct plx_dma_chan *ch, enum plx_dma_refusal why)
+{
+	if (ch->refusals_logged & (1u << why))
+		return false;
+	ch->refusals_logged |= 1u << why;
+	return true;
+}
 
 /* Why the channel takes no work: removed or vanished, or not started. */
 static __rte_noinline int
-plx_dma_refusal(const struct plx_dma_chan *ch)
+plx_dma_refusal(struct plx_dma_chan *ch)
 {
 	if (ch->detached || ch->halt == PLX_DMA_HALT_GONE) {
-		PLX_DMA_DEBUG("%s: device removed", ch->name);
+		if (plx_dma_first_refusal(ch, PLX_DMA_REFUSE_REMOVED))
+			PLX_CH_LOG(ch, ERR, "device removed: no more work taken");
 		return -ENODEV;
 	}
-	PLX_DMA_ERR("%s: channel not started", ch->name);
+	if (plx_dma_first_refusal(ch, PLX_DMA_REFUSE_NOT_STARTED))
+		PLX_CH_LOG(ch, ERR, "channel not started");
 	return -EINVAL;
 }
 
@@ -37,14 +53,16 @@ plx_dma_reject_copy(struct plx_dma_chan *ch, uint16_t vchan,
 	if (!plx_dma_takes_work(ch))
 		return plx_dma_refusal(ch);
 	if (length == 0 || length > PLX_DESC_MAX_SIZE) {
-		PLX_DMA_ERR("%s vchan %u: length %u outside 1..%u",
-			ch->name, vchan, length, PLX_DESC_MAX_SIZE);
+		if (plx_dma_first_refusal(ch, PLX_DMA_REFUSE_LENGTH))
+			PLX_CH_LOG(ch, ERR, "vchan %u: length %u outside 1..%u",
+				vchan, length, PLX_DESC_MAX_SIZE);
 		return -EINVAL;
 	}
 	if ((src | dst) & ~PLX_IOVA_MASK) {
-		PLX_DMA_ERR("%s vchan %u: IOVA beyond %u bits (src 0x%" PRIx64
-			", dst 0x%" PRIx64 ")", ch->name, vchan,
-			PLX_IOVA_BITS, src, dst);
+		if (plx_dma_first_refusal(ch, PLX_DMA_REFUSE_IOVA))
+			PLX_CH_LOG(ch, ERR, "vchan %u: IOVA beyond %u bits (src 0x%" PRIx64
+				", dst 0x%" PRIx64 ")", vchan, PLX_IOVA_BITS,
+				src, dst);
 		return -EINVAL;
 	}
 	return -ENOSPC;
@@ -195,22 +213,27 @@ plx_dma_halted_status(const struct plx_dma_chan *ch, uint16_t pos,
 static __rte_noinline bool
 plx_dma_head_failed(struct plx_dma_chan *ch, uint16_t pos)
 {
-	uint8_t halt = __atomic_load_n(&ch->halt, __ATOMIC_ACQUIRE);
+	uint8_t halt = rte_atomic_load_explicit(&ch->halt,
+		rte_memory_order_acquire);
 	uint32_t flags;
 
 	if (pos == ch->write_pos)
 		return false;
-	if (halt != PLX_DMA_HALT_NONE)
+	if (halt != PLX_DMA_HALT_NONE && halt != PLX_DMA_HALT_LOST)
 		return true;
+	/* Never submitted: a lost engine cannot pass the batch's gate. */
 	if (pos == ch->submit_pos)
-		return false;
+		return halt == PLX_DMA_HALT_LOST;
 	flags = plx_dma_desc_flags(ch, pos);
 	/* It may have been written back since the caller looked. */
 	if (!(flags & PLX_DESC_VALID))
 		return !(flags & PLX_DESC_WB_SUCCESS);
+	/* Unfinished: a lost engine may still write it, so never report it. */
+	if (halt == PLX_DMA_HALT_LOST)
+		return false;
 	if (rte_get_tsc_cycles() >= ch->next_gone_check)
 		plx_dma_check_gone(ch);
-	return ch->halt != PLX_DMA_HALT_NONE;
+	return ch->halt == PLX_DMA_HALT_GONE;
 }
 
 /* Account for n reports from read_pos, which the caller passes, on. */
@@ -313,20 +336,25 @@ plx_dma_completed(void *dev_private, uint16_t vchan __rte_unused,
 	return plx_dma_report(ch, pos, n, nb_cpls, last_idx, has_error);
 }
 
-/* Report descriptors from pos on once the channel is halted. */
+/*
+ * Report descriptors from pos on once the channel is halted, stopping at
+ * one a lost engine may still write.
+ */
 static __rte_noinline uint16_t
 plx_dma_halted_statuses(struct plx_dma_chan *ch, uint16_t pos, uint16_t max,
 		enum rte_dma_status_code *status)
 {
-	uint8_t halt = __atomic_load_n(&ch->halt, __ATOMIC_ACQUIRE);
-	uint16_t n, limit;
+	uint8_t halt = rte_atomic_load_explicit(&ch->halt,
+		rte_memory_order_acquire);
+	uint16_t n, limit, reported, handed;
 
 	if (halt == PLX_DMA_HALT_NONE) {
 		if (pos == ch->submit_pos ||
 				rte_get_tsc_cycles() < ch->next_gone_check)
 			return 0;
 		plx_dma_check_gone(ch);
-		halt = __atomic_load_n(&ch->halt, __ATOMIC_ACQUIRE);
+		halt = rte_atomic_load_explicit(&ch->halt,
+			rte_memory_order_acquire);
 		if (halt == PLX_DMA_HALT_NONE)
 			return 0;
 	}
@@ -339,13 +367,22 @@ plx_dma_halted_statuses(struct plx_dma_chan *ch, uint16_t pos, uint16_t max,
 
 		if (submitted && !(flags & PLX_DESC_VALID))
 			status[n] = plx_dma_wb_status(flags);
+		else if (submitted && halt == PLX_DMA_HALT_LOST)
+			break;
 		else
 			status[n] = plx_dma_halted_status(ch, p, halt);
 	}
-	/* Never-submitted ones are now reported: keep read_pos <= submit_pos. */
-	if ((uint16_t)(pos + n - ch->read_pos) >
-			(uint16_t)(ch->submit_pos - ch->read_pos))
+	/*
+	 * Never-submitted ones are now reported: keep read_pos <= submit_pos,
+	 * and count them as submitted too, so that completed never passes
+	 * submitted.
+	 */
+	reported = pos + n - ch->read_pos;
+	handed = ch->submit_pos - ch->read_pos;
+	if (reported > handed) {
+		ch->submitted += reported - handed;
 		ch->submit_pos = pos + n;
+	}
 	return n;
 }
 

@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The plx-dma authors
+ */
+
+/*
+ * Engine control, after the contract's register programming, stop
+ * sequence and surprise removal (plx_hw.rst: :ref:`plx_hw_ring_setup`,
+ * :ref:`plx_hw_stop`, :ref:`plx_hw_removal`), and the ring memory the
+ * engine reads. Callers hold the channel lock, except
+ * plx_dma_check_gone(), which runs on the fast-path thread.
+ */
+
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <linux/vfio.h>
+
+#include <bus_pci_driver.h>
+#include <rte_bus_pci.h>
+#include <rte_cycles.h>
+#include <rte_interrupts.h>
+#include <rte_memzone.h>
+
+#include "plx_dmadev.h"
+
+static uint32_t
+plx_dma_ctrl2(const struct plx_dma_chan *ch)
+{
+	return (uint32_t)ch->args.max_txfr_code << PLX_CTRL2_SHIFT;
+}
+
+void
+plx_dma_set_halt(struct plx_dma_chan *ch, enum plx_dma_halt halt)
+{
+	plx_dma_set_enqueue_limit(ch, 0);
+	/* Release: the ring's final state is visible before the halt. */
+	rte_atomic_store_explicit(&ch->halt, halt, rte_memory_order_release);
+}
+
+/*
+ * A CTRL read of all ones says the device may have left the bus; so does
+ * a transient glitch after which a live engine goes on writing. Acting on
+ * a glitch would report operations the engine still finishes, so the
+ * loss is confirmed with a read from another address space, config space
+ * (plx_hw.rst, :ref:`plx_hw_removal`).
+ */
+bool
+plx_dma_device_gone(struct plx_dma_chan *ch, uint32_t ctrl)
+{
+	uint32_t class_rev = PLX_GONE_U32;
+
+	if ((ctrl & PLX_GONE_U16) != PLX_GONE_U16)
+		return false;
+	if (ch->pci == NULL)
+		return true;
+	if (rte_pci_read_config(ch->pci, &class_rev, sizeof(class_rev),
+			PLX_PCI_CFG_CLASS_REV) != (int)sizeof(class_rev))
+		class_rev = PLX_GONE_U32;
+	if (class_rev != PLX_GONE_U32) {
+		if (rte_atomic_fetch_add_explicit(&ch->false_gone, 1,
+				rte_memory_order_relaxed) == 0)
+			PLX_CH_LOG(ch, WARNING,
+				"CTRL read all ones, config space answers: not a removal");
+		return false;
+	}
+	return true;
+}
+
+void
+plx_dma_check_gone(struct plx_dma_chan *ch)
+{
+	bool gone;
+
+	ch->next_gone_check = rte_get_tsc_cycles() + ch->gone_check_cycles;
+	if (!plx_dma_bar_enter(ch, ch->fenced)) {
+		plx_dma_bar_leave(ch);
+		return;
+	}
+	/* Inside the window, remove() waits: ch->pci stays valid. */
+	gone = plx_dma_device_gone(ch, rte_read16(ch->doorbell));
+	plx_dma_bar_leave(ch);
+	if (gone) {
+		PLX_CH_LOG(ch, ERR, "device vanished (registers read all ones)");
+		plx_dma_set_halt(ch, PLX_DMA_HALT_GONE);
+	}
+}
+
+/*
+ * Wait for one of bits in CTRL: 0, or -ENODEV if the device is gone, or
+ * -ETIMEDOUT.
+ *
+ * Every command this driver writes carries RESET_VAL, whose IMM_PAUSE_DONE
+ * bit the engine never sets (no immediate pause is ever requested). A read
+ * with that bit set is therefore our own write not yet taken by the
+ * engine, as seen on a register file that is plain memory (the simulated
+ * switch), and its done bits mean nothing yet
+ * (:ref:`plx_hw_imm_pause_done`). On silicon the rule never fires.
+ */
+static int
+plx_dma_wait_ctrl(struct plx_dma_chan *ch, uint32_t bits)
+{
+	uint64_t end = rte_get_timer_cycles() +
+		rte_get_timer_hz() * ch->args.stop_timeout_ms / 1000;
+	uint32_t val;
+
+	do {
+		val = plx_dma_read32(ch, PLX_REG_CTRL);
+		if (val == PLX_GONE_U32 && plx_dma_device_gone(ch, val))
+			return -ENODEV;
+		if ((val & bits) && !(val & PLX_CTRL_IMM_PAUSE_DONE) &&
+				val != PLX_GONE_U32)
+			return 0;
+		rte_delay_us_sleep(10);
+	} while (rte_get_timer_cycles() < end);
+	return -ETIMEDOUT;
+}
+
+static void
+plx_dma_clear_ring_regs(const struct plx_dma_chan *ch)
+{
+	plx_dma_write32(ch, PLX_REG_DESC_RING_COUNT, 0);
+	plx_dma_write32(ch, PLX_REG_DESC_RING_ADDR, 0);
+	plx_dma_write32(ch, PLX_REG_DESC_RING_ADDR_HI, 0);
+	plx_dma_write32(ch, PLX_REG_DESC_RING_NEXT_ADDR, 0);
+}
+
+/* Issue a stop command and wait for its done bit. */
+static int
+plx_dma_engine_command(struct plx_dma_chan *ch, uint32_t cmd, uint32_t done)
+{
+	plx_dma_write32(ch, PLX_REG_CTRL,
+		PLX_CTRL_RESET_VAL | cmd | plx_dma_ctrl2(ch));
+	return plx_dma_wait_ctrl(ch, done);
+}
+
+/*
+ * Stop the engine: graceful pause, then abort. 0 when it stopped, -ENODEV
+ * when the device is gone, -ETIMEDOUT when the engine ignored both.
+ */
+static int
+plx_dma_engine_stop(struct plx_dma_chan *ch)
+{
+	uint32_t val = plx_dma_read32(ch, PLX_REG_CTRL);
+	uint32_t cmd = PLX_CTRL_GRACEFUL_PAUSE;
+	int ret;
+
+	if (plx_dma_device_gone(ch, val))
+		return -ENODEV;
+	/* Neither running nor showing a status bit: nothing to pause. */
+	if (val & ~PLX_CTRL_GRACEFUL_PAUSE) {
+		ret = plx_dma_engine_command(ch, cmd,
+			PLX_CTRL_GRACEFUL_PAUSE_DONE);
+		if (ret == -ETIMEDOUT) {
+			PLX_CH_LOG(ch, WARNING, "graceful pause timed out, aborting");
+			cmd = PLX_CTRL_ABORT;
+			ret = plx_dma_engine_command(ch, cmd,
+				PLX_CTRL_ABORT_DONE);
+		}
+		if (ret != 0)
+			return ret;
+		/* Clears the done bit; the command is harmless when stopped. */
+		plx_dma_write32(ch, PLX_REG_CTRL,
+			PLX_CTRL_RESET_VAL | cmd | plx_dma_ctrl2(ch));
+	}
+	plx_dma_clear_ring_regs(ch);
+	return 0;
+}
+
+/*
+ * The last resort for an engine that ignores pause and abort: a function
+ * reset through vfio-pci, then a check that it took (the engine idle and
+ * the ring count this driver programmed back at its power-on 0). Only
+ * then may the buffers of unfinished operations be handed back.
+ */
+static int
+plx_dma_function_reset(struct plx_dma_chan *ch)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	uint32_t ctrl, count;
+	int fd;
+
+	if (ch->pci->kdrv != RTE_PCI_KDRV_VFIO)
+		return -ENOTSUP;
+	fd = rte_intr_dev_fd_get(ch->pci->intr_handle);
+	if (fd < 0 || ioctl(fd, VFIO_DEVICE_GET_INFO, &info) != 0 ||
+			!(info.flags & VFIO_DEVICE_FLAGS_RESET))
+		return -ENOTSUP;
+	if (ioctl(fd, VFIO_DEVICE_RESET) != 0)
+		return -errno;
+	ctrl = plx_dma_read32(ch, PLX_REG_CTRL);
+	count = plx_dma_read32(ch, PLX_REG_DESC_RING_COUNT);
+	if (plx_dma_device_gone(ch, ctrl))
+		return -ENODEV;
+	if ((ctrl & (PLX_CTRL_IN_PROGRESS | PLX_CTRL_START)) || count != 0)
+		return -EIO;
+	return 0;
+}
+
+static int
+plx_dma_engine_stop_or_reset(struct plx_dma_chan *ch)
+{
+	int ret = plx_dma_engine_stop(ch);
+
+	if (ret != -ETIMEDOUT)
+		return ret;
+	ret = plx_dma_function_reset(ch);
+	if (ret == 0) {
+		PLX_CH_LOG(ch, WARNING,
+			"engine ignored pause and abort; function reset took");
+		return 0;
+	}
+	if (ret != -ENODEV) {
+		PLX_CH_LOG(ch, ERR,
+			"engine ignored pause and abort and cannot be reset (%s): "
+			"its unfinished operations will never be reported",
+			strerror(-ret));
+		ret = -ETIMEDOUT;
+	}
+	return ret;
+}
+
+/* Probe: whatever a previous user left running, reach a known state. */
+int
+plx_dma_engine_reset(struct plx_dma_chan *ch)
+{
+	int ret = plx_dma_engine_stop_or_reset(ch);
+
+	if (ret != 0)
+		return ret;
+	plx_dma_write32(ch, PLX_REG_CTRL, PLX_CTRL_RESET_VAL | plx_dma_ctrl2(ch));
+	rte_write16(0, ch->bar0 + PLX_REG_INTR_CTRL);
+	rte_write16(PLX_INTR_STATUS_ALL, ch->bar0 + PLX_REG_INTR_STATUS);
+	return 0;
+}
+
+void
+plx_dma_engine_program(const struct plx_dma_chan *ch)
+{
+	plx_dma_write32(ch, PLX_REG_CTRL, PLX_CTRL_RESET_VAL | plx_dma_ctrl2(ch));
+	plx_dma_write32(ch, PLX_REG_DESC_RING_ADDR, (uint32_t)ch->ring_iova);
+	plx_dma_write32(ch, PLX_REG_DESC_RING_ADDR_HI,
+		(uint32_t)(ch->ring_iova >> 32));
+	plx_dma_write32(ch, PLX_REG_DESC_RING_NEXT_ADDR,
+		(uint32_t)ch->ring_iova);
+	plx_dma_write32(ch, PLX_REG_DESC_RING_COUNT, ch->nb_desc);
+	plx_dma_write32(ch, PLX_REG_PREF_LIMIT, ch->args.pref_limit);
+	rte_write16(0, ch->bar0 + PLX_REG_INTR_CTRL);
+}
+
+/*
+ * Stop the channel's engine for good or for a restart. The fast path must
+ * already be out of BAR0. Afterwards every descriptor is written back, or
+ * reported as not done, or (a lost engine) never reported.
+ */
+void
+plx_dma_halt_engine(struct plx_dma_chan *ch)
+{
+	int ret = 0;
+
+	if (ch->halt == PLX_DMA_HALT_GONE || ch->halt == PLX_DMA_HALT_LOST)
+		return;
+	if (ch->bar0 != NULL)
+		ret = plx_dma_engine_stop_or_reset(ch);
+	if (ret == -ETIMEDOUT) {
+		ch->hw_lost = true;
+		plx_dma_set_halt(ch, PLX_DMA_HALT_LOST);
+	} else {
+		plx_dma_set_halt(ch, ret == -ENODEV ? PLX_DMA_HALT_GONE :
+			PLX_DMA_HALT_STOPPED);
+	}
+}
+
+/*
+ * HALTED_ERROR once the device is found gone, whatever the channel's
+ * state; else ACTIVE while a channel that runs has a submitted descriptor
+ * waiting for its write-back.
+ */
+enum rte_dma_vchan_status
+plx_dma_engine_status(struct plx_dma_chan *ch, bool running)
+{
+	uint16_t submit_pos = rte_atomic_load_explicit(&ch->submit_pos,
+		rte_memory_order_relaxed);
+	uint16_t read_pos = rte_atomic_load_explicit(&ch->read_pos,
+		rte_memory_order_relaxed);
+	uint32_t last;
+
+	if (plx_dma_device_gone(ch, plx_dma_read32(ch, PLX_REG_CTRL))) {
+		plx_dma_set_halt(ch, PLX_DMA_HALT_GONE);
+		return RTE_DMA_VCHAN_HALTED_ERROR;
+	}
+	if (!running || submit_pos == read_pos)
+		return RTE_DMA_VCHAN_IDLE;
+	last = plx_dma_slot_flags(&ch->ring[(submit_pos - 1) & ch->ring_mask]);
+	return (last & PLX_DESC_VALID) ?
+		RTE_DMA_VCHAN_ACTIVE : RTE_DMA_VCHAN_IDLE;
+}
+
+void
+plx_dma_dump_regs(const struct plx_dma_chan *ch, FILE *f)
+{
+	fprintf(f, "  registers:\n"
+		"    CTRL/CTRL2     0x%08x\n"
+		"    RING_ADDR      0x%08x:%08x\n"
+		"    RING_NEXT_ADDR 0x%08x\n"
+		"    RING_COUNT     %u\n"
+		"    LAST_ADDR      0x%08x (size %u)\n"
+		"    PREF_LIMIT     %u\n"
+		"    INTR_CTRL/STAT 0x%04x/0x%04x\n",
+		plx_dma_read32(ch, PLX_REG_CTRL),
+		plx_dma_read32(ch, PLX_REG_DESC_RING_ADDR_HI),
+		plx_dma_read32(ch, PLX_REG_DESC_RING_ADDR),
+		plx_dma_read32(ch, PLX_REG_DESC_RING_NEXT_ADDR),
+		plx_dma_read32(ch, PLX_REG_DESC_RING_COUNT),
+		plx_dma_read32(ch, PLX_REG_DESC_RING_LAST_ADDR),
+		plx_dma_read32(ch, PLX_REG_DESC_RING_LAST_SIZE),
+		plx_dma_read32(ch, PLX_REG_PREF_LIMIT),
+		rte_read16(ch->bar0 + PLX_REG_INTR_CTRL),
+		rte_read16(ch->bar0 + PLX_REG_INTR_STATUS));
+}
+
+/* --- ring memory --- */
+
+void
+plx_dma_ring_free(struct plx_dma_chan *ch)
+{
+	if (ch->ring_mz == NULL)
+		return;
+	if (ch->hw_lost) {
+		/* The engine may still write into it: never reuse it. */
+		PLX_CH_LOG(ch, ERR, "keeping the %u-descriptor ring of a lost engine",
+			ch->nb_desc);
+	} else {
+		rte_memzone_free(ch->ring_mz);
+	}
+	ch->ring_mz = NULL;
+	ch->ring = NULL;
+	ch->ring_end = NULL;
+	ch->ring_mask = PLX_DMA_NO_RING_MASK;
+}
+
+int
+plx_dma_ring_alloc(struct plx_dma_chan *ch, uint16_t nb_desc)
+{
+	static RTE_ATOMIC(uint32_t) generation;
+	size_t len = (size_t)nb_desc * sizeof(struct plx_dma_hw_desc);
+	char mz_name[RTE_MEMZONE_NAMESIZE];
+	const struct rte_memzone *mz;
+	uint64_t iova;
+
+	snprintf(mz_name, sizeof(mz_name), "plx_dma_ring_%u",
+		rte_atomic_fetch_add_explicit(&generation, 1,
+			rte_memory_order_relaxed));
+	/* Aligned to its power-of-two size, it cannot cross 4 GiB
+	 * (:ref:`plx_hw_ring_window`). */
+	mz = rte_memzone_reserve_aligned(mz_name, len, ch->device.numa_node,
+		RTE_MEMZONE_IOVA_CONTIG, len);
+	if (mz == NULL) {
+		PLX_CH_LOG(ch, ERR, "no memory for a %u-descriptor ring", nb_desc);
+		return -ENOMEM;
+	}
+	iova = mz->iova;
+	if ((iova & ~PLX_IOVA_MASK) != 0 ||
+			iova / PLX_RING_WINDOW != (iova + len - 1) / PLX_RING_WINDOW) {
+		PLX_CH_LOG(ch, ERR, "ring at IOVA 0x%" PRIx64 " is out of the engine's reach",
+			iova);
+		rte_memzone_free(mz);
+		return -ENOMEM;
+	}
+	plx_dma_ring_free(ch);
+	ch->ring_mz = mz;
+	ch->ring = mz->addr;
+	ch->ring_iova = iova;
+	ch->nb_desc = nb_desc;
+	ch->ring_mask = nb_desc - 1;
+	ch->ring_bytes_mask = (size_t)ch->ring_mask * sizeof(*ch->ring);
+	ch->ring_end = ch->ring + ch->ring_mask + 1;
+	return 0;
+}
