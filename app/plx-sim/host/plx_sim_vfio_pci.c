@@ -24,7 +24,16 @@
 
 #define SIM_REGION_SHIFT	40
 #define SIM_REGION_MASK		((UINT64_C(1) << SIM_REGION_SHIFT) - 1)
+/* Config-space offsets (PCI 3.0 type 0 header). */
 #define SIM_PCI_COMMAND		0x04
+#define SIM_PCI_STATUS		0x06	/* low byte */
+#define SIM_PCI_STATUS_CAP_LIST	0x10
+#define SIM_PCI_BAR0		0x10
+#define SIM_PCI_BARS_END	0x28
+#define SIM_PCI_ROM		0x30
+#define SIM_PCI_CAP_PTR		0x34
+#define SIM_PCI_INT_LINE	0x3c
+#define SIM_PCI_INT_PIN		0x3d
 
 /* --- device ioctls --- */
 
@@ -59,9 +68,9 @@ sim_device_info(struct vfio_device_info *info)
 
 	if (info->argsz < minsz)
 		return -EINVAL;
-	/* No function-level reset: the model has no reset that keeps a
-	 * removed function removed and armed faults armed. */
-	info->flags = VFIO_DEVICE_FLAGS_PCI;
+	/* The function can be reset, as one with FLR can (plx_hw.rst,
+	 * :ref:`plx_hw_reset`). */
+	info->flags = VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET;
 	info->num_regions = VFIO_PCI_NUM_REGIONS;
 	info->num_irqs = VFIO_PCI_NUM_IRQS;
 	return 0;
@@ -188,8 +197,9 @@ sim_device_ioctl(struct sim_device *d, unsigned long req, void *arg)
 	case VFIO_DEVICE_SET_IRQS:
 		return sim_set_irqs(d, arg);
 	case VFIO_DEVICE_RESET:
-		/* What vfio-pci answers for a device it cannot reset. */
-		return -EINVAL;
+		/* vfio-pci cannot reach a function that left the bus. */
+		return plx_sim_func_reset(plx_sim_self(), d->fn) == 0 ?
+			0 : -EIO;
 	default:
 		return -ENOTTY;
 	}
@@ -234,15 +244,46 @@ sim_region(const struct sim_device *d, uint64_t off, size_t *len,
 	return fd;
 }
 
+/*
+ * Config space of a function that left the bus, as vfio-pci shows it:
+ * what vfio-pci keeps a copy of (IDs, BARs, ROM, the capability pointer
+ * and bit, interrupt line and pin) as it was, the rest all ones, as the
+ * function no longer answers.
+ */
+static void
+sim_config_gone(uint8_t *buf, size_t len, off_t roff)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		off_t o = roff + i;
+
+		if (o < SIM_PCI_COMMAND ||
+				(o >= SIM_PCI_BAR0 && o < SIM_PCI_BARS_END) ||
+				(o >= SIM_PCI_ROM && o <= SIM_PCI_CAP_PTR) ||
+				o == SIM_PCI_INT_LINE || o == SIM_PCI_INT_PIN)
+			continue;
+		if (o == SIM_PCI_STATUS)
+			buf[i] |= (uint8_t)~SIM_PCI_STATUS_CAP_LIST;
+		else
+			buf[i] = 0xff;
+	}
+}
+
 ssize_t
 sim_pread(struct sim_device *d, void *buf, size_t len, off_t off)
 {
 	off_t roff;
 	int fd = sim_region(d, off, &len, &roff);
+	ssize_t n;
 
 	if (fd < 0)
 		return sim_errno(-EINVAL);
-	return REAL(pread_fn, "pread64")(fd, buf, len, roff);
+	n = REAL(pread_fn, "pread64")(fd, buf, len, roff);
+	if (n > 0 && fd == d->cfg_fd &&
+			!plx_sim_func_present(plx_sim_self(), d->fn))
+		sim_config_gone(buf, n, roff);
+	return n;
 }
 
 /*

@@ -48,6 +48,9 @@ enum plx_sim_fault {
 	/* The administrator unbinds the function: the VFIO request (REQ)
 	 * eventfd is signalled, as the kernel's vfio-pci does. */
 	PLX_SIM_FAULT_UNBIND_REQUEST,
+	/* A function reset (VFIO_DEVICE_RESET) takes no effect from now on:
+	 * the engine goes on as it was. */
+	PLX_SIM_FAULT_RESET_STUCK,
 	PLX_SIM_FAULT_MAX
 };
 
@@ -100,6 +103,19 @@ int plx_sim_inject(struct plx_sim *sim, unsigned int fn,
 		enum plx_sim_fault fault, uint64_t after);
 /* Disarm faults (a stall is released; removal is undone by replug). */
 void plx_sim_clear_faults(struct plx_sim *sim, unsigned int fn);
+/*
+ * Function-level reset, what vfio-pci's VFIO_DEVICE_RESET does: the
+ * engine stops at once (a descriptor in flight is not written back) and
+ * the registers take their power-on values; a stall or a stuck pause or
+ * abort is cured, faults armed for later descriptors stay armed.
+ * -ENODEV for a removed function.
+ */
+int plx_sim_func_reset(struct plx_sim *sim, unsigned int fn);
+/*
+ * False once function fn has left the bus (surprise removal) until it is
+ * replugged: its config space then reads all ones too, as on PCIe.
+ */
+bool plx_sim_func_present(struct plx_sim *sim, unsigned int fn);
 /* Put a removed function back on the bus with power-on register values. */
 int plx_sim_replug(struct plx_sim *sim, unsigned int fn);
 

@@ -38,6 +38,9 @@ fault_apply(struct plx_func *f, enum plx_sim_fault fault)
 	case PLX_SIM_FAULT_ABORT_STUCK:
 		f->abort_stuck = true;
 		break;
+	case PLX_SIM_FAULT_RESET_STUCK:
+		f->reset_stuck = true;
+		break;
 	case PLX_SIM_FAULT_SURPRISE_REMOVAL:
 		f->removed = true;
 		f->running = false;
@@ -65,7 +68,9 @@ fault_arm(struct plx_func *f, enum plx_sim_fault fault, uint64_t at)
 		f->write_fail_at = at;
 		break;
 	case PLX_SIM_FAULT_STALL:
+		/* Moving a stall releases one in effect. */
 		f->stall_at = at;
+		f->stalled = false;
 		break;
 	default:
 		if (fault <= PLX_SIM_FAULT_NONE || fault >= PLX_SIM_FAULT_MAX)
@@ -133,6 +138,7 @@ static const char * const fault_names[PLX_SIM_FAULT_MAX] = {
 	[PLX_SIM_FAULT_ABORT_STUCK] = "abort-stuck",
 	[PLX_SIM_FAULT_SURPRISE_REMOVAL] = "surprise-removal",
 	[PLX_SIM_FAULT_UNBIND_REQUEST] = "unbind-request",
+	[PLX_SIM_FAULT_RESET_STUCK] = "reset-stuck",
 };
 
 const char *

@@ -102,6 +102,7 @@ struct plx_func {
 	bool stalled;
 	bool pause_stuck;
 	bool abort_stuck;
+	bool reset_stuck;
 	bool removed;
 
 	/* Pacing, model time in ns. */
@@ -245,6 +246,7 @@ faults_disarm(struct plx_func *f)
 	f->stalled = false;
 	f->pause_stuck = false;
 	f->abort_stuck = false;
+	f->reset_stuck = false;
 }
 
 static inline void

@@ -134,9 +134,9 @@ thread_start(struct plx_sim *sim)
 
 /* --- functions: power-on state, faults --- */
 
-/* Power-on state; caller holds f->lock (or owns f exclusively). */
+/* Registers at power-on values, the engine idle; caller holds f->lock. */
 static void
-func_reset(struct plx_func *f)
+func_regs_reset(struct plx_func *f)
 {
 	memset(f->bar, 0, PLX_BAR0_SIM_LEN);
 	f->ctrl_pub = 0;
@@ -148,6 +148,13 @@ func_reset(struct plx_func *f)
 	f->pause_req = false;
 	f->abort_req = false;
 	pf_drop(f);
+}
+
+/* Power-on state; caller holds f->lock (or owns f exclusively). */
+static void
+func_reset(struct plx_func *f)
+{
+	func_regs_reset(f);
 	f->pace_last = 0;
 	faults_disarm(f);
 	f->removed = false;
@@ -301,6 +308,42 @@ plx_sim_replug(struct plx_sim *sim, unsigned int fn)
 	pthread_mutex_unlock(&f->lock);
 	plx_log(f, 1, "replugged");
 	return 0;
+}
+
+int
+plx_sim_func_reset(struct plx_sim *sim, unsigned int fn)
+{
+	struct plx_func *f;
+	int ret = 0;
+
+	if (sim == NULL || fn >= sim->nb_funcs)
+		return -EINVAL;
+	f = &sim->funcs[fn];
+	pthread_mutex_lock(&f->lock);
+	if (f->removed) {
+		ret = -ENODEV;
+	} else if (!f->reset_stuck) {
+		func_regs_reset(f);
+		/* What the reset cures; faults armed for later stay. */
+		if (f->stalled)
+			f->stall_at = PLX_NEVER;
+		f->stalled = false;
+		f->pause_stuck = false;
+		f->abort_stuck = false;
+		faults_rearm(f);
+	}
+	plx_log(f, 1, "function reset%s", ret != 0 ? " of a removed function" :
+		f->reset_stuck ? " ignored (reset-stuck)" : "");
+	pthread_mutex_unlock(&f->lock);
+	return ret;
+}
+
+bool
+plx_sim_func_present(struct plx_sim *sim, unsigned int fn)
+{
+	if (sim == NULL || fn >= sim->nb_funcs)
+		return false;
+	return !__atomic_load_n(&sim->funcs[fn].removed, __ATOMIC_ACQUIRE);
 }
 
 void
