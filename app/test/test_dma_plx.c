@@ -36,10 +36,12 @@ static const struct plx_test *const tables[] = {
 	dma_plx_input_tests,
 };
 
+/* The PMD's log is shown only for a test that failed. */
 static void
 after_test(int ret)
 {
-	RTE_SET_USED(ret);
+	if (ret < 0)
+		plx_test_log_show();
 	cleanup();
 }
 
@@ -72,10 +74,14 @@ main(int argc, char **argv)
 	}
 	sim = plx_sim_self();
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	run.before = plx_test_log_mark;
 	run.after = after_test;
+	plx_test_log_start();
 	plx_test_run_tables(&run, tables, RTE_DIM(tables));
 	if (!run.list)
 		plx_test_summary(&run);
+	plx_test_log_stop();
 	rte_eal_cleanup();
+	plx_test_log_free();
 	return run.failed > 0 ? 1 : 0;
 }

@@ -199,12 +199,36 @@ test_bad_input(void)
 static int
 test_devargs(void)
 {
-	static const char *const bad[] = {
-		"bogus=1", "max_txfr=100", "pref_limit=9", "max_txfr=abc",
-		"stop_timeout_ms=0", "max_txfr=-64",
+	/* Each refused, with a log line naming the key it is about. */
+	static const struct {
+		const char *args;
+		const char *key;
+	} bad[] = {
+		{ "bogus=1", "bogus" },
+		{ "max_txfr", "max_txfr" },			/* bare key */
+		{ "pref_limit", "pref_limit" },
+		{ "stop_timeout_ms", "stop_timeout_ms" },
+		{ "gone_check_us", "gone_check_us" },
+		{ "max_txfr=", "max_txfr" },			/* empty */
+		{ "max_txfr=-64", "max_txfr" },			/* negative */
+		{ "gone_check_us=-1", "gone_check_us" },
+		{ "stop_timeout_ms=+5", "stop_timeout_ms" },
+		{ "pref_limit=99999999999999999999", "pref_limit" }, /* overflow */
+		{ "stop_timeout_ms=4294967297", "stop_timeout_ms" },
+		{ "max_txfr=abc", "max_txfr" },			/* junk */
+		{ "pref_limit=4x", "pref_limit" },
+		{ "gone_check_us= 5", "gone_check_us" },
+		{ "max_txfr=100", "max_txfr" },			/* out of range */
+		{ "pref_limit=9", "pref_limit" },
+		{ "stop_timeout_ms=0", "stop_timeout_ms" },
+		{ "stop_timeout_ms=60001", "stop_timeout_ms" },
+		{ "gone_check_us=1000001", "gone_check_us" },
+		{ "pref_limit=4,pref_limit=4", "pref_limit" },	/* repeated */
+		{ "max_txfr=512,bogus", "bogus" },
 	};
 	volatile uint8_t *bar;
 	struct plx_test_chan d;
+	char needle[64];
 	unsigned int i;
 
 	NEED_SIM(sim);
@@ -213,8 +237,14 @@ test_devargs(void)
 	CHECK(bar != NULL);
 	CHECK_EQ(rte_dma_stop(d.id), 0);
 	CHECK_OK(remove_func(DEVARGS_IDX));
-	for (i = 0; i < RTE_DIM(bad); i++)
-		CHECK_OK(probe_func(DEVARGS_IDX, bad[i], false));
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		plx_test_log_mark();
+		CHECK_OK(probe_func(DEVARGS_IDX, bad[i].args, false));
+		snprintf(needle, sizeof(needle), "devarg %s", bad[i].key);
+		CHECK_MSG(plx_test_log_has(needle),
+			"probe with \"%s\" refused without naming %s",
+			bad[i].args, bad[i].key);
+	}
 	CHECK_OK(probe_func(DEVARGS_IDX, "max_txfr=512,pref_limit=4", true));
 	CHECK_OK(chan_start(&d, DEVARGS_IDX, 32));
 	CHECK_EQ(*(volatile uint16_t *)(bar + PLX_REG_CTRL2) &

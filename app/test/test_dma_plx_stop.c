@@ -137,20 +137,31 @@ test_iommu_errors(void)
 
 /*
  * Stall the engine before its k-th descriptor (plus fault extra), submit
- * 32 copies, queue 5 more unsubmitted, stop; lost: the engine ignores the
- * stop altogether. Checks every copy is accounted for.
+ * 32 copies, queue 5 more unsubmitted, stop. Every copy is accounted for:
+ * the engine stops (by pause, abort or function reset) and all are
+ * reported, or, lost, it could not be stopped and only those it finished
+ * are, the rest never while it may still write them. The buffers go to
+ * *src and *dst if not NULL.
  */
+enum { STOP_NSUB = 32, STOP_NQ = 5, STOP_N = STOP_NSUB + STOP_NQ,
+	STOP_LEN = 64, STOP_SLOT = STOP_LEN + 16 };
+
 static int
-stop_case(struct plx_test_chan *d, enum plx_sim_fault extra, unsigned int k, bool lost)
+stop_case(struct plx_test_chan *d, enum plx_sim_fault extra, unsigned int k,
+		bool lost, uint8_t **srcp, uint8_t **dstp)
 {
-	enum { NSUB = 32, NQ = 5, N = NSUB + NQ, LEN = 64, SLOT = LEN + 16 };
+	enum { NSUB = STOP_NSUB, N = STOP_N, LEN = STOP_LEN, SLOT = STOP_SLOT };
 	uint8_t *src = buf_alloc(N * LEN), *dst = buf_alloc(N * SLOT);
 	enum rte_dma_status_code st[N + 1];
+	unsigned int i, reported = lost ? k : N;
 	uint64_t base;
-	unsigned int i;
 	uint16_t n;
 
 	CHECK(src != NULL && dst != NULL);
+	if (srcp != NULL)
+		*srcp = src;
+	if (dstp != NULL)
+		*dstp = dst;
 	fill_pattern(src, N * LEN, k);
 	memset(dst, GUARD, N * SLOT);
 	CHECK_EQ(rte_dma_stats_reset(d->id, 0), 0);
@@ -173,15 +184,18 @@ stop_case(struct plx_test_chan *d, enum plx_sim_fault extra, unsigned int k, boo
 	CHECK_EQ(plx_test_chan_descs(d), base + k);
 
 	CHECK_OK(plx_test_chan_completed_status(d, N + 1, &n, st));
-	CHECK_EQ(n, N);
-	CHECK_EQ(plx_test_chan_last_idx(d), (uint16_t)(d->handed - 1));
-	for (i = 0; i < N; i++)
+	CHECK_EQ(n, reported);
+	CHECK_EQ(plx_test_chan_last_idx(d),
+		(uint16_t)(d->handed - 1 - (N - reported)));
+	for (i = 0; i < reported; i++)
 		CHECK_STATUS(st[i], i < k ? RTE_DMA_STATUS_SUCCESSFUL :
 			i < NSUB ? RTE_DMA_STATUS_USER_ABORT :
 			RTE_DMA_STATUS_NOT_ATTEMPTED);
 	CHECK_OK(plx_test_chan_completed_status(d, N, &n, st));
 	CHECK_EQ(n, 0);
-	CHECK_OK(plx_test_stats_are(d->id, NSUB, N, N - k));
+	/* NOT_ATTEMPTED ones count as submitted once reported. */
+	CHECK_OK(plx_test_stats_are(d->id, lost ? NSUB : N, reported,
+		reported - k));
 	for (i = 0; i < N; i++)
 		CHECK_OK(verify_copy(src + i * LEN, dst + i * SLOT, 2,
 			i < k ? LEN : 0, SLOT));
@@ -192,7 +206,7 @@ stop_case(struct plx_test_chan *d, enum plx_sim_fault extra, unsigned int k, boo
 static int
 stop_recovers(struct plx_test_chan *d, enum plx_sim_fault extra, unsigned int k)
 {
-	CHECK_OK(stop_case(d, extra, k, false));
+	CHECK_OK(stop_case(d, extra, k, false, NULL, NULL));
 	plx_sim_clear_faults(sim, d->fn);
 	CHECK_OK(chan_restart(d));
 	return smoke_copy(d);
@@ -226,16 +240,84 @@ test_stop_pause_stuck(void)
 	return 0;
 }
 
-/* The engine ignores pause and abort: the PMD gives up on it. */
+/*
+ * The engine ignores pause and abort: the PMD resets the function, sees
+ * the reset took, and only then reports the unfinished copies aborted.
+ * Released afterwards, the stalled engine writes nothing more.
+ */
 static int
 test_stop_abort_stuck(void)
 {
 	struct plx_test_chan d;
+	unsigned int i;
+	uint8_t *dst;
 
 	NEED_SIM(sim);
 	CHECK_OK(fast_start(&d, 64));
-	CHECK_OK(stop_case(&d, PLX_SIM_FAULT_ABORT_STUCK, 3, true));
+	CHECK_OK(stop_case(&d, PLX_SIM_FAULT_ABORT_STUCK, 3, false, NULL,
+		&dst));
+	CHECK_MSG(plx_test_log_has("function reset took"),
+		"the PMD did not log the function reset");
+	/* A stall released now finds an engine the reset stopped. */
+	CHECK_EQ(plx_sim_inject(sim, d.fn, PLX_SIM_FAULT_STALL, UINT32_MAX), 0);
+	CHECK_OK(chan_restart(&d));
+	CHECK_OK(smoke_copy(&d));
+	for (i = 3; i < STOP_N; i++)
+		CHECK_OK(verify_copy(NULL, dst + i * STOP_SLOT, 2, 0, STOP_SLOT));
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	plx_sim_clear_faults(sim, d.fn);
+	return 0;
+}
+
+/* A new ring of nb_desc descriptors for d's vchan 0. */
+static int
+vchan_setup(const struct plx_test_chan *d, uint16_t nb_desc)
+{
+	const struct rte_dma_vchan_conf qconf = {
+		.direction = RTE_DMA_DIR_MEM_TO_MEM,
+		.nb_desc = nb_desc,
+	};
+
+	return rte_dma_vchan_setup(d->id, 0, &qconf);
+}
+
+/*
+ * Pause, abort and reset all ignored: the engine is lost. Copies it did
+ * not finish are never reported while it may still write them; the
+ * channel reports HALTED_ERROR and refuses to start or take a new ring.
+ * Then the engine, still deaf, goes on copying (without writing back: the
+ * stop commands cleared WRITE_BACK_EN): the data lands in buffers the
+ * application was right not to get back.
+ */
+static int
+test_stop_reset_stuck(void)
+{
+	enum rte_dma_status_code st[STOP_N + 1];
+	struct plx_test_chan d;
+	uint8_t *src, *dst;
+	unsigned int i;
+	uint64_t base;
+	uint16_t n;
+
+	NEED_SIM(sim);
+	CHECK_OK(fast_start(&d, 64));
+	CHECK_EQ(plx_sim_inject(sim, d.fn, PLX_SIM_FAULT_RESET_STUCK, 0), 0);
+	CHECK_EQ(plx_sim_inject(sim, d.fn, PLX_SIM_FAULT_PAUSE_STUCK, 0), 0);
+	base = plx_test_chan_descs(&d);
+	CHECK_OK(stop_case(&d, PLX_SIM_FAULT_ABORT_STUCK, 3, true, &src,
+		&dst));
+	CHECK_MSG(plx_test_log_has("will never be reported"),
+		"the PMD did not log that it gave up on the engine");
 	CHECK_EQ(rte_dma_start(d.id), -ENODEV);
+	CHECK_EQ(vchan_setup(&d, 64), -EBUSY);
+	/* The engine goes on with the copies it was given. */
+	CHECK_EQ(plx_sim_inject(sim, d.fn, PLX_SIM_FAULT_STALL, UINT32_MAX), 0);
+	CHECK_OK(plx_test_chan_wait_descs(&d, base + STOP_NSUB));
+	for (i = 3; i < STOP_NSUB; i++)
+		CHECK_OK(verify_copy(src + i * STOP_LEN, dst + i * STOP_SLOT, 2,
+			STOP_LEN, STOP_SLOT));
+	CHECK_OK(plx_test_chan_completed_status(&d, RTE_DIM(st), &n, st));
+	CHECK_EQ(n, 0);
 	CHECK_OK(plx_test_vchan_is(d.id, RTE_DMA_VCHAN_HALTED_ERROR));
 	/* Get the function back: remove, power-cycle, probe. */
 	CHECK_OK(reprobe(FAST_IDX, FAST_ARGS));
@@ -296,8 +378,12 @@ test_restart_pending(void)
 	CHECK_OK(plx_test_chan_wait_descs(&d, base + N));
 	CHECK_EQ(rte_dma_stop(d.id), 0);
 	CHECK_EQ(rte_dma_start(d.id), -EBUSY);
+	/* Nor a new ring: it would lose their positions and reports. */
+	CHECK_EQ(vchan_setup(&d, 128), -EBUSY);
+	CHECK_EQ(rte_dma_burst_capacity(d.id, 0), d.nb_desc - N);
 	CHECK_OK(plx_test_chan_wait_status(&d, st, 3));
 	CHECK_EQ(rte_dma_start(d.id), -EBUSY);
+	CHECK_EQ(vchan_setup(&d, 128), -EBUSY);
 	CHECK_OK(plx_test_chan_wait_status(&d, st + 3, N - 3));
 	for (i = 0; i < N; i++)
 		CHECK_STATUS(st[i], RTE_DMA_STATUS_SUCCESSFUL);
@@ -399,6 +485,7 @@ const struct plx_test dma_plx_stop_tests[] = {
 	{ "stop_stall", test_stop_stall },
 	{ "stop_pause_stuck", test_stop_pause_stuck },
 	{ "stop_abort_stuck", test_stop_abort_stuck },
+	{ "stop_reset_stuck", test_stop_reset_stuck },
 	{ "start_stop_cycles", test_start_stop_cycles },
 	{ "restart_pending", test_restart_pending },
 	{ "vchan_status", test_vchan_status },

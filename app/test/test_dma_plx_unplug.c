@@ -78,7 +78,7 @@ static void
 after_test(int ret)
 {
 	if (ret < 0) {
-		log_show();
+		plx_test_log_show();
 		recover();
 	}
 }
@@ -183,7 +183,7 @@ main(int argc, char **argv)
 	RTE_LCORE_FOREACH_WORKER(lcore)
 		if (nb_workers < MAX_CHANS)
 			worker_lcores[nb_workers++] = lcore;
-	log_capture_start();
+	plx_test_log_start();
 	if (chans_init() != 0) {
 		plx_test_report(&run, "setup", -1, plx_test_msg);
 	} else if (a.child >= 0) {
@@ -191,21 +191,21 @@ main(int argc, char **argv)
 	} else if (a.bench) {
 		if (bench_guard() != 0) {
 			printf("bench-guard failed: %s\n", plx_test_msg);
-			log_show();
+			plx_test_log_show();
 			run.failed++;
 		}
 	} else {
-		run.before = log_mark_now;
+		run.before = plx_test_log_mark;
 		run.after = after_test;
 		plx_test_run_tables(&run, tables, RTE_DIM(tables));
 	}
 	if (!a.bench)
 		plx_test_summary(&run);
 	unbind_unregister();
-	log_capture_stop();
+	plx_test_log_stop();
 	close_stale_held();
 	chans_free();
 	rte_eal_cleanup();
-	log_capture_free();
+	plx_test_log_free();
 	return run.failed > 0 ? 1 : 0;
 }

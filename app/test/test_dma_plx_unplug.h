@@ -50,18 +50,6 @@ uint32_t rnd_below(uint64_t *s, uint32_t n);
 /* Seed of cycle `cycle` of test `test`: reproducible from g_seed. */
 uint64_t seed_of(unsigned int test, unsigned int cycle);
 
-/* --- captured log: shown only when a test fails --- */
-
-void log_capture_start(void);
-/* Only what is logged from now on counts for log_has() and log_show(). */
-void log_mark_now(void);
-bool log_has(const char *s);
-void log_show(void);
-void log_capture_stop(void);
-/* Into the capture again, after log_capture_stop(). */
-void log_capture_resume(void);
-void log_capture_free(void);
-
 /* --- rte_malloc heap --- */
 
 struct heap {
@@ -134,6 +122,12 @@ int start_smoke_stop(struct tchan *tc);
  * Stop and close a dmadev. Its close must free exactly `frees` rte_malloc
  * elements (private data, ring), and the id is gone for good after.
  */
+/*
+ * What rte_dma_close() frees: the dmadev's pointer to its channel and
+ * the ring, and, once removal has dropped the PCI binding's reference,
+ * the channel itself.
+ */
+enum { FREES_BOUND = 2, FREES_HELD = 3 };
 int dev_close_check(int16_t id, unsigned int frees);
 /* Close tc's device, remove and probe it again (between cycles). */
 int fresh_device(struct tchan *tc);

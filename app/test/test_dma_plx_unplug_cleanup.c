@@ -86,7 +86,7 @@ child_run(enum cleanup_variant v, uint64_t seed)
 	CHECK_EQ(bret, 0);
 	for (i = 0; i < c.nch; i++) {
 		CHECK_OK(held_check(c.ws[i].tc, c.ws[i].tc->ch.id, NULL, 0));
-		CHECK_OK(dev_close_check(c.ws[i].tc->ch.id, 2));
+		CHECK_OK(dev_close_check(c.ws[i].tc->ch.id, FREES_HELD));
 	}
 	/* The channels nobody started were released by the cleanup. */
 	CHECK_EQ(rte_dma_count_avail(), 0);
@@ -106,7 +106,7 @@ child_check_removals(void)
 
 		snprintf(line, sizeof(line), "%s: removed while in use",
 			tc->ch.addr);
-		CHECK_MSG(log_has(line) == started,
+		CHECK_MSG(plx_test_log_has(line) == started,
 			"%s: the PMD's log %s \"%s\"", tc->ch.addr,
 			started ? "lacks" : "has", line);
 	}
@@ -118,30 +118,30 @@ child_main(enum cleanup_variant v, uint64_t seed)
 {
 	int ret, rc;
 
-	log_mark_now();
+	plx_test_log_mark();
 	ret = child_run(v, seed);
-	log_capture_stop();
+	plx_test_log_stop();
 	if (ret > 0) {
 		printf(CHILD_SKIP "%s\n", plx_test_msg);
 		rte_eal_cleanup();
-		log_capture_free();
+		plx_test_log_free();
 		return 0;
 	}
 	chans_free();
 	/* The PMD logs (into the capture) as the cleanup removes. */
-	log_capture_resume();
+	plx_test_log_resume();
 	rc = rte_eal_cleanup();
 	rte_openlog_stream(NULL);
 	if (ret == 0 && rc != 0)
 		plx_test_record(__FILE__, __LINE__, "rte_eal_cleanup: %d", rc);
 	if (ret == 0 && v == CV_EAL && child_check_removals() != 0)
 		ret = -1;
-	log_show();
+	plx_test_log_show();
 	if (ret != 0 || plx_test_msg[0] != '\0')
 		printf("FAIL cleanup-child: %s\n", plx_test_msg);
 	else
 		printf(CHILD_OK " (%s)\n", cv_names[v]);
-	log_capture_free();
+	plx_test_log_free();
 	return plx_test_msg[0] != '\0' ? 1 : 0;
 }
 

@@ -99,7 +99,7 @@ stalled_removal(const struct stall_case *c)
 	CHECK_MSG(dt >= FAST_STOP_MS * 1000 && dt < WAIT_US,
 		"removal took %" PRIu64 " us with a %u ms stop timeout", dt,
 		FAST_STOP_MS);
-	CHECK_MSG(log_has(c->log_line), "the PMD did not log \"%s\"",
+	CHECK_MSG(plx_test_log_has(c->log_line), "the PMD did not log \"%s\"",
 		c->log_line);
 	CHECK_OK(removed_now(tc));
 	tchan_expect(tc, STALL_K, STALL_K + STALL_M,
@@ -115,7 +115,7 @@ static int
 test_remove_stalled(void)
 {
 	static const struct stall_case c = { BY_APP, PLX_SIM_FAULT_NONE,
-		"graceful pause timed out, aborting", 2 };
+		"graceful pause timed out, aborting", FREES_HELD };
 
 	return stalled_removal(&c);
 }
@@ -125,18 +125,19 @@ test_remove_pause_stuck(void)
 {
 	static const struct stall_case c = { BY_APP,
 		PLX_SIM_FAULT_PAUSE_STUCK,
-		"graceful pause timed out, aborting", 2 };
+		"graceful pause timed out, aborting", FREES_HELD };
 
 	return stalled_removal(&c);
 }
 
-/* The engine ignores pause and abort: the ring is kept (1 free). */
+/* The engine ignores pause and abort: the function reset stops it. */
 static int
 test_remove_abort_stuck(void)
 {
 	static const struct stall_case c = { BY_APP,
 		PLX_SIM_FAULT_ABORT_STUCK,
-		"engine ignored pause and abort; giving up on it", 1 };
+		"engine ignored pause and abort; function reset took",
+		FREES_HELD };
 
 	return stalled_removal(&c);
 }
@@ -145,7 +146,7 @@ static int
 test_unbind_stalled(void)
 {
 	static const struct stall_case c = { BY_UNBIND, PLX_SIM_FAULT_NONE,
-		"graceful pause timed out, aborting", 2 };
+		"graceful pause timed out, aborting", FREES_HELD };
 
 	return stalled_removal(&c);
 }
@@ -197,7 +198,7 @@ test_surprise_idle(void)
 	CHECK_MSG(plx_test_pci_probe(tc->ch.addr, NULL) < 0,
 		"probe of %s succeeded while it is off the bus", tc->ch.addr);
 	CHECK(rte_dma_get_dev_id_by_name(tc->ch.addr) < 0);
-	return replug(tc, true, false, 2);
+	return replug(tc, true, false, FREES_HELD);
 }
 
 /* The ring is full (some ops never submitted) when the device vanishes. */
@@ -224,7 +225,7 @@ test_surprise_full_ring(void)
 	CHECK_EQ(plx_test_pci_remove(tc->ch.addr, true), 0);
 	CHECK_OK(removed_now(tc));
 	CHECK_OK(held_check(tc, tc->ch.id, NULL, 0));
-	return replug(tc, true, true, 2);
+	return replug(tc, true, true, FREES_HELD);
 }
 
 struct stop_job {
@@ -266,8 +267,8 @@ wait_ctrl_bit(const struct tchan *tc, uint32_t bit)
 /*
  * The device vanishes while rte_dma_stop() waits for the engine's graceful
  * pause (1 s timeout): the stop must notice and end early, and the ops it
- * could not stop are DEV_LINK_ERROR. A removal then releases the stopped
- * device at once.
+ * could not stop are DEV_LINK_ERROR. A removal then leaves the stopped
+ * device held until the application closes it.
  */
 static int
 test_surprise_during_stop(void)
@@ -300,12 +301,11 @@ test_surprise_during_stop(void)
 	CHECK_OK(plx_test_vchan_is(tc->ch.id, RTE_DMA_VCHAN_HALTED_ERROR));
 	CHECK_OK(plx_test_chan_stats_match(&tc->ch, tc->ch.id));
 	CHECK_OK(held_fast_path(tc));
+	/* The application holds it: its removal does not release it. */
 	CHECK_EQ(plx_test_pci_remove(tc->ch.addr, false), 0);
-	CHECK_MSG(!rte_dma_is_valid(tc->ch.id),
-		"stopped dmadev %d of %s not released by its removal", tc->ch.id,
-		tc->ch.addr);
-	CHECK(rte_dma_get_dev_id_by_name(tc->ch.addr) < 0);
-	return 0;
+	CHECK_OK(removed_now(tc));
+	CHECK_OK(held_check(tc, tc->ch.id, NULL, 0));
+	return dev_close_check(tc->ch.id, FREES_HELD);
 }
 
 /* Remove, probe again: the heap must be as before (nothing kept). */
@@ -327,26 +327,49 @@ remove_released(struct tchan *tc, const struct heap *before)
 	return heap_same(before, &after, "after remove and re-probe");
 }
 
+/* Remove: held until closed; then probe again, the heap as before. */
+static int
+remove_held(struct tchan *tc, const struct heap *before)
+{
+	struct heap after;
+
+	CHECK_EQ(plx_test_pci_remove(tc->ch.addr, false), 0);
+	CHECK_OK(removed_now(tc));
+	CHECK_OK(held_check(tc, tc->ch.id, NULL, 0));
+	CHECK_OK(dev_close_check(tc->ch.id, FREES_HELD));
+	CHECK_EQ(plx_test_pci_probe(tc->ch.addr, NULL), 0);
+	CHECK_OK(plx_test_chan_attach(&tc->ch));
+	heap_get(&after);
+	return heap_same(before, &after, "after remove, close and re-probe");
+}
+
 /*
- * A device that is not started, with nothing left to collect, is released
- * by its removal at once.
+ * A device the application never configured holds no reference of the
+ * application: its removal releases it at once, and the re-probed device
+ * takes its dmadev id. One the application configured is held until the
+ * application closes it, started or not.
  */
 static int
 test_remove_not_started(void)
 {
 	struct tchan *tc = &chans[DET_FN];
 	struct heap h0;
+	int16_t id;
 
 	NEED_SIM(sim);
 	CHECK_OK(func_restore(tc, NULL));
+	plx_test_chan_reset(&tc->ch);
 	CHECK_EQ(rte_dma_count_avail(), nb_funcs);
 	heap_get(&h0);
+	id = tc->ch.id;
+	CHECK_OK(remove_released(tc, &h0));
+	CHECK_EQ(tc->ch.id, id);
 	/* configured, never started */
 	CHECK_OK(plx_test_configure(tc->ch.id, 64));
-	CHECK_OK(remove_released(tc, &h0));
+	CHECK_OK(remove_held(tc, &h0));
 	/* started, then stopped */
 	CHECK_OK(start_smoke_stop(tc));
-	return remove_released(tc, &h0);
+	return remove_held(tc, &h0);
 }
 
 /*
@@ -386,7 +409,7 @@ test_remove_stopped_pending(void)
 	CHECK_OK(plx_test_chan_stats_match(&tc->ch, tc->ch.id));
 	CHECK_OK(held_fast_path(tc));
 	CHECK_OK(plx_test_vchan_is(tc->ch.id, RTE_DMA_VCHAN_HALTED_ERROR));
-	CHECK_OK(dev_close_check(tc->ch.id, 2));
+	CHECK_OK(dev_close_check(tc->ch.id, FREES_HELD));
 	CHECK_EQ(plx_test_pci_probe(tc->ch.addr, NULL), 0);
 	CHECK_OK(plx_test_chan_attach(&tc->ch));
 	heap_get(&h1);
@@ -431,7 +454,7 @@ test_removed_fast_path(void)
 		tc->ch.addr, rte_dma_submit(tc->ch.id, 0));
 	CHECK_EQ(rte_dma_stop(tc->ch.id), 0);
 	CHECK_EQ(rte_dma_start(tc->ch.id), -ENODEV);
-	return dev_close_check(tc->ch.id, 2);
+	return dev_close_check(tc->ch.id, FREES_HELD);
 }
 
 /* Two re-plugs while both old channels are held: three distinct ids. */
@@ -465,7 +488,7 @@ test_replug_twice_held(void)
 	CHECK_EQ(rte_dma_get_dev_id_by_name(tc->ch.addr), ids[2]);
 	CHECK_OK(start_smoke_stop(tc));
 	for (i = 0; i < 2; i++)
-		CHECK_OK(dev_close_check(ids[i], 2));
+		CHECK_OK(dev_close_check(ids[i], FREES_HELD));
 	CHECK(rte_dma_is_valid(ids[2]));
 	return 0;
 }

@@ -62,84 +62,6 @@ seed_of(unsigned int test, unsigned int cycle)
 	return rnd_next(&s);
 }
 
-/* --- captured log: shown only when a test fails --- */
-
-static FILE *log_f;
-static char *log_buf;
-static size_t log_len;
-static size_t log_mark;
-
-void
-log_capture_start(void)
-{
-	log_f = open_memstream(&log_buf, &log_len);
-	if (log_f != NULL)
-		rte_openlog_stream(log_f);
-}
-
-/* Only what is logged from now on counts for log_has() and log_show(). */
-void
-log_mark_now(void)
-{
-	if (log_f == NULL)
-		return;
-	fflush(log_f);
-	log_mark = log_len;
-}
-
-bool
-log_has(const char *s)
-{
-	if (log_f == NULL)
-		return true;
-	fflush(log_f);
-	return strstr(log_buf + log_mark, s) != NULL;
-}
-
-void
-log_show(void)
-{
-	const size_t tail = 16 * 1024;
-	const char *p, *nl;
-
-	if (log_f == NULL)
-		return;
-	fflush(log_f);
-	p = log_buf + log_mark;
-	if (log_len - log_mark > tail)
-		p = log_buf + log_len - tail;
-	for (; *p != '\0'; p = nl + 1) {
-		nl = strchr(p, '\n');
-		if (nl == NULL) {
-			printf("# log: %s\n", p);
-			break;
-		}
-		printf("# log: %.*s\n", (int)(nl - p), p);
-	}
-}
-
-void
-log_capture_stop(void)
-{
-	rte_openlog_stream(NULL);
-}
-
-void
-log_capture_resume(void)
-{
-	rte_openlog_stream(log_f);
-}
-
-void
-log_capture_free(void)
-{
-	if (log_f != NULL)
-		fclose(log_f);
-	free(log_buf);
-	log_f = NULL;
-	log_buf = NULL;
-}
-
 /* --- rte_malloc heap --- */
 
 void
@@ -398,7 +320,7 @@ dev_close_check(int16_t id, unsigned int frees)
 int
 fresh_device(struct tchan *tc)
 {
-	CHECK_OK(dev_close_check(tc->ch.id, 2));
+	CHECK_OK(dev_close_check(tc->ch.id, FREES_BOUND));
 	CHECK_EQ(plx_test_pci_remove(tc->ch.addr, false), 0);
 	CHECK_EQ(plx_test_pci_probe(tc->ch.addr, NULL), 0);
 	return plx_test_chan_attach(&tc->ch);

@@ -425,7 +425,7 @@ cycle_finish(struct cycle *c)
 					sign - c->inject_us);
 		}
 		CHECK_OK(replug(tc, c->kind == KIND_SURPRISE,
-			rnd_below(&c->rs, 2), 2));
+			rnd_below(&c->rs, 2), FREES_HELD));
 		CHECK_OK(fresh_device(tc));
 	}
 	return 0;
@@ -508,7 +508,7 @@ torture(enum kind kind)
 		struct cycle c = { .kind = kind };
 
 		c.rs = seed_of(kind, cycle);
-		log_mark_now();
+		plx_test_log_mark();
 		if (torture_cycle(&c) != 0) {
 			plx_test_msg_prefix("cycle %u of %u", cycle + 1,
 				g_cycles);

@@ -36,6 +36,7 @@ struct plx_test_chan {
 	uint64_t sub;		/* of those, submitted */
 	uint64_t rep;		/* of those, reported */
 	uint64_t errors;	/* reported with a failure */
+	uint64_t not_attempted;	/* reported NOT_ATTEMPTED: never submitted */
 	int last_rc;		/* of the last copy, and its flags */
 	uint64_t last_flags;
 	/* If set: checks each op k the channel reports, in report order. */

@@ -13,6 +13,7 @@
 #include <rte_common.h>
 #include <rte_dev.h>
 #include <rte_dmadev.h>
+#include <rte_log.h>
 
 #include "plx_sim_host.h"
 #include "test_plx_common.h"
@@ -191,4 +192,82 @@ plx_test_pci_restore(struct plx_sim *sim, const char *addr, const char *args)
 	CHECK_MSG(plx_test_pci_probe(addr, args) == 0, "probe of %s failed",
 		plx_test_devstr(devstr, sizeof(devstr), addr, args));
 	return 0;
+}
+
+/* --- the captured log --- */
+
+static FILE *log_f;
+static char *log_buf;
+static size_t log_len;
+static size_t log_mark;
+
+void
+plx_test_log_start(void)
+{
+	log_f = open_memstream(&log_buf, &log_len);
+	if (log_f != NULL)
+		rte_openlog_stream(log_f);
+}
+
+void
+plx_test_log_mark(void)
+{
+	if (log_f == NULL)
+		return;
+	fflush(log_f);
+	log_mark = log_len;
+}
+
+bool
+plx_test_log_has(const char *s)
+{
+	if (log_f == NULL)
+		return true;
+	fflush(log_f);
+	return strstr(log_buf + log_mark, s) != NULL;
+}
+
+void
+plx_test_log_show(void)
+{
+	const size_t tail = 16 * 1024;
+	const char *p, *nl;
+
+	if (log_f == NULL)
+		return;
+	fflush(log_f);
+	p = log_buf + log_mark;
+	if (log_len - log_mark > tail)
+		p = log_buf + log_len - tail;
+	for (; *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (nl == NULL) {
+			printf("# log: %s\n", p);
+			break;
+		}
+		printf("# log: %.*s\n", (int)(nl - p), p);
+	}
+}
+
+void
+plx_test_log_stop(void)
+{
+	rte_openlog_stream(NULL);
+}
+
+void
+plx_test_log_free(void)
+{
+	if (log_f != NULL)
+		fclose(log_f);
+	free(log_buf);
+	log_f = NULL;
+	log_buf = NULL;
+}
+
+void
+plx_test_log_resume(void)
+{
+	if (log_f != NULL)
+		rte_openlog_stream(log_f);
 }

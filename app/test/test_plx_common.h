@@ -75,6 +75,20 @@ int plx_test_pci_probe(const char *addr, const char *args);
 int plx_test_pci_restore(struct plx_sim *sim, const char *addr,
 	const char *args);
 
+/* --- the captured log: DPDK's log, kept to search and to show --- */
+
+void plx_test_log_start(void);
+/* Only what is logged from now on counts for _has() and _show(). */
+void plx_test_log_mark(void);
+/* The log since the mark has s (true when nothing is captured). */
+bool plx_test_log_has(const char *s);
+/* Print the log since the mark (at most its last 16 KiB), "# log: ". */
+void plx_test_log_show(void);
+void plx_test_log_stop(void);
+/* Capture again after plx_test_log_stop(), into the same log. */
+void plx_test_log_resume(void);
+void plx_test_log_free(void);
+
 #include "test_plx_chan.h"
 
 #endif /* TEST_PLX_COMMON_H */
