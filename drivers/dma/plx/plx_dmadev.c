@@ -21,11 +21,11 @@ plx_dma_info_get(const struct rte_dma_dev *dev __rte_unused,
 		struct rte_dma_info *info, uint32_t info_sz __rte_unused)
 {
 	info->dev_capa = RTE_DMA_CAPA_MEM_TO_MEM | RTE_DMA_CAPA_OPS_COPY |
-		RTE_DMA_CAPA_HANDLES_ERRORS;
+		RTE_DMA_CAPA_OPS_COPY_SG | RTE_DMA_CAPA_HANDLES_ERRORS;
 	info->max_vchans = 1;
 	info->min_desc = PLX_DMA_MIN_DESC;
 	info->max_desc = PLX_DMA_MAX_DESC;
-	info->max_sges = 0;
+	info->max_sges = PLX_DMA_MAX_SGES;
 	return 0;
 }
 
@@ -145,7 +145,10 @@ plx_dma_start(struct rte_dma_dev *dev)
 	if (ret == 0) {
 		/* A clean ring: ids restart at 0 with the engine at the base. */
 		memset(ch->ring, 0, (size_t)ch->nb_desc * sizeof(*ch->ring));
+		memset(ch->seg_more, 0, ch->nb_desc);
 		ch->write_pos = ch->submit_pos = ch->read_pos = 0;
+		ch->id_bias = ch->submit_bias = ch->read_bias = 0;
+		ch->sg_pending = 0;
 		ch->next_gone_check = 0;
 		ch->refusals_logged = 0;
 		plx_dma_engine_program(ch);

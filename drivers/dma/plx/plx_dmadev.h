@@ -12,6 +12,8 @@
  *   plx_dmadev_engine.c     engine control and ring memory
  *   plx_dmadev_devargs.c    device arguments
  *   plx_dmadev_fastpath.c   the fast path
+ *   plx_dmadev_report.c     reports off the fast path: scatter-gather ops,
+ *                           failures, halted channels
  */
 
 #include <inttypes.h>
@@ -57,6 +59,12 @@ extern int plx_dma_logtype;
  * uncollected ops in 16 bits, then reads 0 without a test of its own.
  */
 #define PLX_DMA_NO_RING_MASK	UINT16_MAX
+/*
+ * Segments per side of a scatter-gather op: split on both lists'
+ * boundaries it takes at most 2 * 16 - 1 = 31 descriptors, which the
+ * smallest ring holds.
+ */
+#define PLX_DMA_MAX_SGES	16
 
 /*
  * Why the descriptors the engine did not finish are, or are not, reported:
@@ -94,6 +102,7 @@ enum plx_dma_refusal {
 	PLX_DMA_REFUSE_REMOVED,
 	PLX_DMA_REFUSE_LENGTH,
 	PLX_DMA_REFUSE_IOVA,
+	PLX_DMA_REFUSE_SG,
 };
 
 #define PLX_DMA_DEVARG_MAX_TXFR		"max_txfr"
@@ -150,6 +159,18 @@ struct plx_dma_chan {
 	volatile uint8_t detached;
 	bool fenced;
 	uint8_t refusals_logged;	/* bits of enum plx_dma_refusal */
+	/*
+	 * Scatter-gather ops take several slots but one id: an op's id is
+	 * its first slot less the extra slots of every SG op before it.
+	 * id_bias counts those up to write_pos, submit_bias up to
+	 * submit_pos, read_bias up to read_pos; sg_pending counts SG ops
+	 * not yet reported (while it is 0, slots and ops are one to one
+	 * from read_pos on).
+	 */
+	uint16_t id_bias;
+	uint16_t submit_bias;
+	uint16_t read_bias;
+	uint16_t sg_pending;
 	uint64_t gone_check_cycles;
 	uint64_t next_gone_check;
 	uint64_t submitted;
@@ -165,6 +186,8 @@ struct plx_dma_chan {
 	struct rte_dma_dev *dmadev;	/* NULL once CLOSED */
 	struct rte_pci_device *pci;	/* NULL once removed */
 	uint8_t *bar0;			/* NULL once removed */
+	/* Per slot: 1 while it holds a segment of an SG op but its last. */
+	uint8_t *seg_more;
 	const struct rte_memzone *ring_mz;
 	uint64_t ring_iova;
 	uint16_t nb_desc;
@@ -245,6 +268,12 @@ int plx_dma_copy(void *dev_private, uint16_t vchan, rte_iova_t src,
 		rte_iova_t dst, uint32_t length, uint64_t flags);
 int plx_dma_copy_fenced(void *dev_private, uint16_t vchan, rte_iova_t src,
 		rte_iova_t dst, uint32_t length, uint64_t flags);
+int plx_dma_copy_sg(void *dev_private, uint16_t vchan,
+		const struct rte_dma_sge *src, const struct rte_dma_sge *dst,
+		uint16_t nb_src, uint16_t nb_dst, uint64_t flags);
+int plx_dma_copy_sg_fenced(void *dev_private, uint16_t vchan,
+		const struct rte_dma_sge *src, const struct rte_dma_sge *dst,
+		uint16_t nb_src, uint16_t nb_dst, uint64_t flags);
 int plx_dma_submit(void *dev_private, uint16_t vchan);
 int plx_dma_submit_fenced(void *dev_private, uint16_t vchan);
 uint16_t plx_dma_completed(void *dev_private, uint16_t vchan,
@@ -254,12 +283,30 @@ uint16_t plx_dma_completed_status(void *dev_private, uint16_t vchan,
 		enum rte_dma_status_code *status);
 uint16_t plx_dma_burst_capacity(const void *dev_private, uint16_t vchan);
 
+/* Fast-path internals shared with the report path (plx_dmadev_report.c). */
+int plx_dma_refusal(struct plx_dma_chan *ch);
+bool plx_dma_first_refusal(struct plx_dma_chan *ch, enum plx_dma_refusal why);
+/*
+ * Report ops from read_pos on, one by one, whatever their slots: into
+ * status (completed_status()), or, status NULL, stopping before a failed
+ * one with *has_error set (completed()).
+ */
+uint16_t plx_dma_report_ops(struct plx_dma_chan *ch, uint16_t nb_cpls,
+		uint16_t *last_idx, bool *has_error,
+		enum rte_dma_status_code *status);
+
 /* Acquire: once the engine's write-back shows, so does the copied data. */
 static __rte_always_inline uint32_t
 plx_dma_slot_flags(const union plx_dma_slot *slot)
 {
 	return rte_le_to_cpu_32(rte_atomic_load_explicit(
 		&slot->desc.flags_and_size, rte_memory_order_acquire));
+}
+
+static __rte_always_inline uint32_t
+plx_dma_desc_flags(const struct plx_dma_chan *ch, uint16_t pos)
+{
+	return plx_dma_slot_flags(&ch->ring[pos & ch->ring_mask]);
 }
 
 static inline bool

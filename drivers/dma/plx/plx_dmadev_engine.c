@@ -19,6 +19,7 @@
 #include <rte_bus_pci.h>
 #include <rte_cycles.h>
 #include <rte_interrupts.h>
+#include <rte_malloc.h>
 #include <rte_memzone.h>
 
 #include "plx_dmadev.h"
@@ -332,6 +333,8 @@ plx_dma_ring_free(struct plx_dma_chan *ch)
 	} else {
 		rte_memzone_free(ch->ring_mz);
 	}
+	rte_free(ch->seg_more);
+	ch->seg_more = NULL;
 	ch->ring_mz = NULL;
 	ch->ring = NULL;
 	ch->ring_end = NULL;
@@ -345,6 +348,7 @@ plx_dma_ring_alloc(struct plx_dma_chan *ch, uint16_t nb_desc)
 	size_t len = (size_t)nb_desc * sizeof(struct plx_dma_hw_desc);
 	char mz_name[RTE_MEMZONE_NAMESIZE];
 	const struct rte_memzone *mz;
+	uint8_t *seg_more;
 	uint64_t iova;
 
 	snprintf(mz_name, sizeof(mz_name), "plx_dma_ring_%u",
@@ -366,7 +370,15 @@ plx_dma_ring_alloc(struct plx_dma_chan *ch, uint16_t nb_desc)
 		rte_memzone_free(mz);
 		return -ENOMEM;
 	}
+	seg_more = rte_zmalloc_socket("plx_dma_seg_more", nb_desc, 0,
+		ch->device.numa_node);
+	if (seg_more == NULL) {
+		PLX_CH_LOG(ch, ERR, "no memory for a %u-descriptor ring", nb_desc);
+		rte_memzone_free(mz);
+		return -ENOMEM;
+	}
 	plx_dma_ring_free(ch);
+	ch->seg_more = seg_more;
 	ch->ring_mz = mz;
 	ch->ring = mz->addr;
 	ch->ring_iova = iova;

@@ -15,6 +15,11 @@
  * gate and writes START once. Only positions before submit_pos can thus
  * be finished by the engine, and completed() looks no further while the
  * channel runs (plx_hw.rst, :ref:`plx_hw_driver_rules`).
+ *
+ * A scatter-gather op is a run of descriptors, split on both lists'
+ * segment boundaries, under one id; see struct plx_dma_chan for how ids
+ * and slots relate. While no SG op is outstanding, the fast paths below
+ * take slots for ops; otherwise plx_dma_report_ops() walks op by op.
  */
 
 /*
@@ -22,7 +27,7 @@
  * refuses work for this reason: an application retrying at full rate
  * gets one log line, not one per call.
  */
-static bool
+bool
 plx_dma_first_refusal(struct plx_dma_chan *ch, enum plx_dma_refusal why)
 {
 	if (ch->refusals_logged & (1u << why))
@@ -32,7 +37,7 @@ plx_dma_first_refusal(struct plx_dma_chan *ch, enum plx_dma_refusal why)
 }
 
 /* Why the channel takes no work: removed or vanished, or not started. */
-static __rte_noinline int
+__rte_noinline int
 plx_dma_refusal(struct plx_dma_chan *ch)
 {
 	if (ch->detached || ch->halt == PLX_DMA_HALT_GONE) {
@@ -89,9 +94,40 @@ plx_dma_do_submit(struct plx_dma_chan *ch, bool fenced)
 	}
 	plx_dma_bar_leave(ch);
 
-	ch->submitted += (uint16_t)(end - pos);
+	/* Ops, not slots: an SG op's extra slots are in the biases. */
+	ch->submitted += (uint16_t)((end - ch->id_bias) -
+		(pos - ch->submit_bias));
+	ch->submit_bias = ch->id_bias;
 	ch->submit_pos = end;
 	return 0;
+}
+
+/*
+ * Write one descriptor at slot pos, VALID unless it is the batch's gate:
+ * the address words with plain stores, then, after a write barrier,
+ * flags_and_size, so that the engine never sees VALID with stale
+ * addresses (plx_hw.rst, :ref:`plx_hw_desc_write`). Storing each field
+ * on its own takes fewer instructions than assembling two 64-bit words.
+ */
+static __rte_always_inline void
+plx_dma_write_desc(struct plx_dma_chan *ch, unsigned int pos, rte_iova_t src,
+		rte_iova_t dst, uint32_t length)
+{
+	/* volatile: four narrow stores, which the compiler would otherwise
+	 * merge into more instructions than they take. */
+	volatile struct plx_dma_hw_desc *desc = RTE_PTR_ADD(ch->ring,
+		(pos * sizeof(union plx_dma_slot)) & ch->ring_bytes_mask);
+	uint32_t flags = length | PLX_DESC_VALID;
+
+	desc->dst_addr_lo = rte_cpu_to_le_32((uint32_t)dst);
+	desc->src_addr_lo = rte_cpu_to_le_32((uint32_t)src);
+	desc->dst_addr_hi = rte_cpu_to_le_16((uint16_t)(dst >> 32));
+	desc->src_addr_hi = rte_cpu_to_le_16((uint16_t)(src >> 32));
+	/* The gate: submit() sets its VALID. */
+	if (unlikely((uint16_t)pos == ch->submit_pos))
+		flags &= ~PLX_DESC_VALID;
+	rte_io_wmb();
+	desc->flags_and_size = rte_cpu_to_le_32(flags);
 }
 
 /* Out of line, so that copy() keeps to scratch registers. */
@@ -106,7 +142,7 @@ plx_dma_copy_submit(struct plx_dma_chan *ch, uint16_t pos, bool fenced)
 		ch->write_pos = pos;
 		return ret;
 	}
-	return pos;
+	return (uint16_t)(pos - ch->id_bias);
 }
 
 static __rte_always_inline int
@@ -114,9 +150,6 @@ plx_dma_do_copy(struct plx_dma_chan *ch, uint16_t vchan, rte_iova_t src,
 		rte_iova_t dst, uint32_t length, uint64_t flags, bool fenced)
 {
 	unsigned int pos = ch->write_pos;	/* uint16_t, held zero-extended */
-	uint64_t dst_lo = (uint32_t)dst;
-	union plx_dma_slot *slot;
-	uint64_t first;
 
 	/* One unsigned test catches length 0 and oversize alike; a full
 	 * ring and a channel that takes no work fail alike too. */
@@ -125,23 +158,12 @@ plx_dma_do_copy(struct plx_dma_chan *ch, uint16_t vchan, rte_iova_t src,
 			(uint16_t)(pos - ch->read_pos) >= ch->enqueue_limit))
 		return plx_dma_reject_copy(ch, vchan, src, dst, length);
 
-	/* The second word holds dst_addr_lo and src_addr_lo; the first,
-	 * stored last, flags_and_size, dst_addr_hi and src_addr_hi. */
-	slot = RTE_PTR_ADD(ch->ring,
-		(pos * sizeof(*slot)) & ch->ring_bytes_mask);
-	slot->qw[1] = rte_cpu_to_le_64(dst_lo | src << 32);
-	first = (dst - dst_lo) | src >> 32 << 48 | (length | PLX_DESC_VALID);
-	/* The gate: submit() sets its VALID. */
-	if (unlikely(pos == ch->submit_pos))
-		first &= ~(uint64_t)PLX_DESC_VALID;
-	/* Addresses become visible before VALID does. */
-	rte_io_wmb();
-	slot->qw[0] = rte_cpu_to_le_64(first);
+	plx_dma_write_desc(ch, pos, src, dst, length);
 	ch->write_pos = pos + 1;
 
 	if (unlikely(flags & RTE_DMA_OP_FLAG_SUBMIT))
 		return plx_dma_copy_submit(ch, pos, fenced);
-	return pos;
+	return (uint16_t)(pos - ch->id_bias);
 }
 
 int
@@ -160,6 +182,139 @@ plx_dma_copy_fenced(void *dev_private, uint16_t vchan,
 		true);
 }
 
+/* --- scatter-gather --- */
+
+/* A list of 1..PLX_DMA_MAX_SGES segments the engine can reach: its bytes. */
+static uint64_t
+plx_dma_sge_bytes(const struct rte_dma_sge *sge, uint16_t nb)
+{
+	uint64_t total = 0;
+	uint16_t i;
+
+	if (sge == NULL || nb == 0 || nb > PLX_DMA_MAX_SGES)
+		return 0;
+	for (i = 0; i < nb; i++) {
+		if (sge[i].length == 0 || sge[i].length > PLX_DESC_MAX_SIZE ||
+				((sge[i].addr + sge[i].length - 1) |
+					sge[i].addr) >> PLX_IOVA_BITS)
+			return 0;
+		total += sge[i].length;
+	}
+	return total;
+}
+
+/* Descriptors src and dst split into, both lists' boundaries kept. */
+static unsigned int
+plx_dma_sg_descs(const struct rte_dma_sge *src, const struct rte_dma_sge *dst,
+		uint16_t nb_src, uint16_t nb_dst)
+{
+	unsigned int n = 0, i = 0, j = 0;
+	uint64_t s = 0, d = 0;	/* ends of the segments so far */
+
+	while (i < nb_src && j < nb_dst) {
+		uint64_t s_end = s + src[i].length, d_end = d + dst[j].length;
+
+		n++;
+		if (s_end <= d_end)
+			s = s_end, i++;
+		if (d_end <= s_end)
+			d = d_end, j++;
+	}
+	return n;
+}
+
+/* Why an SG op is refused; room: whether the ring has its slots. */
+static __rte_noinline int
+plx_dma_reject_sg(struct plx_dma_chan *ch, uint16_t vchan, uint16_t nb_src,
+		uint16_t nb_dst, uint64_t src_bytes, uint64_t dst_bytes, bool room)
+{
+	if (!plx_dma_takes_work(ch))
+		return plx_dma_refusal(ch);
+	if (src_bytes == 0 || src_bytes != dst_bytes) {
+		if (plx_dma_first_refusal(ch, PLX_DMA_REFUSE_SG))
+			PLX_CH_LOG(ch, ERR, "vchan %u: bad scatter-gather lists "
+				"(%u and %u segments of 1..%u bytes, at most %u, "
+				"below 2^%u, as many bytes each: %" PRIu64
+				" and %" PRIu64 ")", vchan, nb_src, nb_dst,
+				PLX_DESC_MAX_SIZE, PLX_DMA_MAX_SGES,
+				PLX_IOVA_BITS, src_bytes, dst_bytes);
+		return -EINVAL;
+	}
+	return room ? 0 : -ENOSPC;
+}
+
+static __rte_always_inline int
+plx_dma_do_copy_sg(struct plx_dma_chan *ch, uint16_t vchan,
+		const struct rte_dma_sge *src, const struct rte_dma_sge *dst,
+		uint16_t nb_src, uint16_t nb_dst, uint64_t flags, bool fenced)
+{
+	uint64_t src_bytes = plx_dma_sge_bytes(src, nb_src);
+	uint64_t dst_bytes = plx_dma_sge_bytes(dst, nb_dst);
+	uint16_t first = ch->write_pos, pos = first;
+	uint32_t s_off = 0, d_off = 0;
+	unsigned int n, i = 0, j = 0;
+	int id;
+
+	n = src_bytes != 0 && src_bytes == dst_bytes ?
+		plx_dma_sg_descs(src, dst, nb_src, nb_dst) : 0;
+	if (unlikely(n == 0 ||
+			(uint16_t)(first - ch->read_pos) + n > ch->enqueue_limit))
+		return plx_dma_reject_sg(ch, vchan, nb_src, nb_dst, src_bytes,
+			dst_bytes, false);
+	while (i < nb_src) {
+		uint32_t len = RTE_MIN(src[i].length - s_off,
+			dst[j].length - d_off);
+
+		ch->seg_more[pos & ch->ring_mask] =
+			(uint16_t)(pos + 1 - first) != n;
+		plx_dma_write_desc(ch, pos, src[i].addr + s_off,
+			dst[j].addr + d_off, len);
+		pos++;
+		s_off += len;
+		d_off += len;
+		if (s_off == src[i].length)
+			i++, s_off = 0;
+		if (d_off == dst[j].length)
+			j++, d_off = 0;
+	}
+	id = (uint16_t)(first - ch->id_bias);
+	ch->write_pos = pos;
+	ch->id_bias += n - 1;
+	ch->sg_pending += n > 1;
+	if (flags & RTE_DMA_OP_FLAG_SUBMIT) {
+		int ret = plx_dma_do_submit(ch, fenced);
+
+		if (ret < 0) {
+			/* Not handed out: take the whole op back. */
+			ch->write_pos = first;
+			ch->id_bias -= n - 1;
+			ch->sg_pending -= n > 1;
+			for (pos = first; pos != (uint16_t)(first + n); pos++)
+				ch->seg_more[pos & ch->ring_mask] = 0;
+			return ret;
+		}
+	}
+	return id;
+}
+
+int
+plx_dma_copy_sg(void *dev_private, uint16_t vchan,
+		const struct rte_dma_sge *src, const struct rte_dma_sge *dst,
+		uint16_t nb_src, uint16_t nb_dst, uint64_t flags)
+{
+	return plx_dma_do_copy_sg(dev_private, vchan, src, dst, nb_src,
+		nb_dst, flags, false);
+}
+
+int
+plx_dma_copy_sg_fenced(void *dev_private, uint16_t vchan,
+		const struct rte_dma_sge *src, const struct rte_dma_sge *dst,
+		uint16_t nb_src, uint16_t nb_dst, uint64_t flags)
+{
+	return plx_dma_do_copy_sg(dev_private, vchan, src, dst, nb_src,
+		nb_dst, flags, true);
+}
+
 int
 plx_dma_submit(void *dev_private, uint16_t vchan __rte_unused)
 {
@@ -172,80 +327,17 @@ plx_dma_submit_fenced(void *dev_private, uint16_t vchan __rte_unused)
 	return plx_dma_do_submit(dev_private, true);
 }
 
-static inline uint32_t
-plx_dma_desc_flags(const struct plx_dma_chan *ch, uint16_t pos)
-{
-	return plx_dma_slot_flags(&ch->ring[pos & ch->ring_mask]);
-}
+/* --- completions --- */
 
-static enum rte_dma_status_code
-plx_dma_wb_status(uint32_t flags)
-{
-	if (flags & PLX_DESC_WB_SUCCESS)
-		return RTE_DMA_STATUS_SUCCESSFUL;
-	if (flags & PLX_DESC_WB_READ_FAIL)
-		return RTE_DMA_STATUS_BUS_READ_ERROR;
-	if (flags & PLX_DESC_WB_WRITE_FAIL)
-		return RTE_DMA_STATUS_BUS_WRITE_ERROR;
-	return RTE_DMA_STATUS_ERROR_UNKNOWN;
-}
-
-/*
- * Status of a descriptor the engine will never finish: the channel was
- * halted, and it was either not submitted or not reached.
- */
-static enum rte_dma_status_code
-plx_dma_halted_status(const struct plx_dma_chan *ch, uint16_t pos,
-		uint8_t halt)
-{
-	if ((uint16_t)(pos - ch->read_pos) >=
-			(uint16_t)(ch->submit_pos - ch->read_pos))
-		return RTE_DMA_STATUS_NOT_ATTEMPTED;
-	return halt == PLX_DMA_HALT_GONE ? RTE_DMA_STATUS_DEV_LINK_ERROR :
-		RTE_DMA_STATUS_USER_ABORT;
-}
-
-/*
- * The descriptor at pos is not a written-back success. Say whether it is
- * to be reported as a failure now; while the channel runs, an unfinished
- * descriptor is only pending, but now and then check the device is there.
- */
-static __rte_noinline bool
-plx_dma_head_failed(struct plx_dma_chan *ch, uint16_t pos)
-{
-	uint8_t halt = rte_atomic_load_explicit(&ch->halt,
-		rte_memory_order_acquire);
-	uint32_t flags;
-
-	if (pos == ch->write_pos)
-		return false;
-	if (halt != PLX_DMA_HALT_NONE && halt != PLX_DMA_HALT_LOST)
-		return true;
-	/* Never submitted: a lost engine cannot pass the batch's gate. */
-	if (pos == ch->submit_pos)
-		return halt == PLX_DMA_HALT_LOST;
-	flags = plx_dma_desc_flags(ch, pos);
-	/* It may have been written back since the caller looked. */
-	if (!(flags & PLX_DESC_VALID))
-		return !(flags & PLX_DESC_WB_SUCCESS);
-	/* Unfinished: a lost engine may still write it, so never report it. */
-	if (halt == PLX_DMA_HALT_LOST)
-		return false;
-	if (rte_get_tsc_cycles() >= ch->next_gone_check)
-		plx_dma_check_gone(ch);
-	return ch->halt == PLX_DMA_HALT_GONE;
-}
-
-/* Account for n reports from read_pos, which the caller passes, on. */
+/* Account for n reports of single-slot ops from read_pos (pos) on. */
 static __rte_always_inline uint16_t
-plx_dma_consume(struct plx_dma_chan *ch, uint16_t read_pos, uint16_t n,
+plx_dma_consume(struct plx_dma_chan *ch, uint16_t pos, uint16_t n,
 		uint16_t *last_idx)
 {
-	uint16_t pos = read_pos + n;
-
+	pos += n;
 	ch->read_pos = pos;
 	ch->completed += n;
-	*last_idx = pos - 1;
+	*last_idx = pos - 1 - ch->read_bias;
 	return n;
 }
 
@@ -286,41 +378,6 @@ plx_dma_all_ok(const union plx_dma_slot *slot, const union plx_dma_slot *end)
 	return (rte_le_to_cpu_32(all) & PLX_DESC_WB_SUCCESS) != 0;
 }
 
-static __rte_noinline uint16_t
-plx_dma_completed_short(struct plx_dma_chan *ch, uint16_t n,
-		uint16_t *last_idx, bool *has_error)
-{
-	uint16_t pos = ch->read_pos;
-
-	*has_error = plx_dma_head_failed(ch, pos + n);
-	return plx_dma_consume(ch, pos, n, last_idx);
-}
-
-/* The reports from pos (read_pos) on, n of which are successes. */
-static __rte_always_inline uint16_t
-plx_dma_report(struct plx_dma_chan *ch, uint16_t pos, uint16_t n,
-		uint16_t nb_cpls, uint16_t *last_idx, bool *has_error)
-{
-	/* Stopped short of what is handed out: an error, or not done yet? */
-	if (unlikely(n < nb_cpls && (uint16_t)(pos + n) != ch->write_pos))
-		return plx_dma_completed_short(ch, n, last_idx, has_error);
-	return plx_dma_consume(ch, pos, n, last_idx);
-}
-
-/* One by one: across the ring's end, or to find where the run stops. */
-static __rte_noinline uint16_t
-plx_dma_completed_scan(struct plx_dma_chan *ch, uint16_t nb_cpls,
-		uint16_t *last_idx, bool *has_error)
-{
-	uint16_t pos = ch->read_pos;
-	uint16_t limit = RTE_MIN((uint16_t)(ch->submit_pos - pos), nb_cpls);
-	uint16_t n = 0;
-
-	while (n < limit && plx_dma_wb_ok(plx_dma_desc_flags(ch, pos + n)))
-		n++;
-	return plx_dma_report(ch, pos, n, nb_cpls, last_idx, has_error);
-}
-
 uint16_t
 plx_dma_completed(void *dev_private, uint16_t vchan __rte_unused,
 		const uint16_t nb_cpls, uint16_t *last_idx, bool *has_error)
@@ -331,59 +388,13 @@ plx_dma_completed(void *dev_private, uint16_t vchan __rte_unused,
 	const union plx_dma_slot *first = &ch->ring[pos & ch->ring_mask];
 	const union plx_dma_slot *end = first + n;
 
-	if (unlikely(n == 0 || end > ch->ring_end || !plx_dma_all_ok(first, end)))
-		return plx_dma_completed_scan(ch, nb_cpls, last_idx, has_error);
-	return plx_dma_report(ch, pos, n, nb_cpls, last_idx, has_error);
-}
-
-/*
- * Report descriptors from pos on once the channel is halted, stopping at
- * one a lost engine may still write.
- */
-static __rte_noinline uint16_t
-plx_dma_halted_statuses(struct plx_dma_chan *ch, uint16_t pos, uint16_t max,
-		enum rte_dma_status_code *status)
-{
-	uint8_t halt = rte_atomic_load_explicit(&ch->halt,
-		rte_memory_order_acquire);
-	uint16_t n, limit, reported, handed;
-
-	if (halt == PLX_DMA_HALT_NONE) {
-		if (pos == ch->submit_pos ||
-				rte_get_tsc_cycles() < ch->next_gone_check)
-			return 0;
-		plx_dma_check_gone(ch);
-		halt = rte_atomic_load_explicit(&ch->halt,
-			rte_memory_order_acquire);
-		if (halt == PLX_DMA_HALT_NONE)
-			return 0;
-	}
-	limit = RTE_MIN((uint16_t)(ch->write_pos - pos), max);
-	for (n = 0; n < limit; n++) {
-		uint16_t p = pos + n;
-		bool submitted = (uint16_t)(p - ch->read_pos) <
-			(uint16_t)(ch->submit_pos - ch->read_pos);
-		uint32_t flags = plx_dma_desc_flags(ch, p);
-
-		if (submitted && !(flags & PLX_DESC_VALID))
-			status[n] = plx_dma_wb_status(flags);
-		else if (submitted && halt == PLX_DMA_HALT_LOST)
-			break;
-		else
-			status[n] = plx_dma_halted_status(ch, p, halt);
-	}
-	/*
-	 * Never-submitted ones are now reported: keep read_pos <= submit_pos,
-	 * and count them as submitted too, so that completed never passes
-	 * submitted.
-	 */
-	reported = pos + n - ch->read_pos;
-	handed = ch->submit_pos - ch->read_pos;
-	if (reported > handed) {
-		ch->submitted += reported - handed;
-		ch->submit_pos = pos + n;
-	}
-	return n;
+	/* Slots are ops here; anything else is the report path's. */
+	if (unlikely(n == 0 || end > ch->ring_end || ch->sg_pending != 0 ||
+			!plx_dma_all_ok(first, end) ||
+			(n < nb_cpls && (uint16_t)(pos + n) != ch->write_pos)))
+		return plx_dma_report_ops(ch, nb_cpls, last_idx, has_error,
+			NULL);
+	return plx_dma_consume(ch, pos, n, last_idx);
 }
 
 uint16_t
@@ -394,23 +405,22 @@ plx_dma_completed_status(void *dev_private, uint16_t vchan __rte_unused,
 	struct plx_dma_chan *ch = dev_private;
 	uint16_t pos = ch->read_pos;
 	uint16_t limit = RTE_MIN((uint16_t)(ch->submit_pos - pos), nb_cpls);
-	uint16_t n, i;
+	uint16_t n;
 
+	if (unlikely(ch->sg_pending != 0))
+		limit = 0;
 	for (n = 0; n < limit; n++) {
 		uint32_t flags = plx_dma_desc_flags(ch, pos + n);
 
-		if (unlikely(flags & PLX_DESC_VALID))
+		if (unlikely(!plx_dma_wb_ok(flags)))
 			break;
-		status[n] = likely(flags & PLX_DESC_WB_SUCCESS) ?
-			RTE_DMA_STATUS_SUCCESSFUL : plx_dma_wb_status(flags);
+		status[n] = RTE_DMA_STATUS_SUCCESSFUL;
 	}
+	plx_dma_consume(ch, pos, n, last_idx);
 	if (unlikely(n < nb_cpls && (uint16_t)(pos + n) != ch->write_pos))
-		n += plx_dma_halted_statuses(ch, pos + n, nb_cpls - n,
+		n += plx_dma_report_ops(ch, nb_cpls - n, last_idx, NULL,
 			&status[n]);
-
-	for (i = 0; i < n; i++)
-		ch->errors += status[i] != RTE_DMA_STATUS_SUCCESSFUL;
-	return plx_dma_consume(ch, pos, n, last_idx);
+	return n;
 }
 
 uint16_t
@@ -419,8 +429,9 @@ plx_dma_burst_capacity(const void *dev_private, uint16_t vchan __rte_unused)
 	const struct plx_dma_chan *ch = dev_private;
 
 	/*
-	 * From the ring alone, whatever the channel's state: an application
-	 * waiting for room must get to rte_dma_copy() to learn why it fails.
+	 * Free descriptors, from the ring alone, whatever the channel's
+	 * state: an application waiting for room must get to rte_dma_copy()
+	 * to learn why it fails.
 	 */
 	return ch->ring_mask + 1 - (uint16_t)(ch->write_pos - ch->read_pos);
 }

@@ -340,6 +340,8 @@ plx_chan_attach(struct plx_dma_chan *ch, struct rte_dma_dev *dev)
 	dev->dev_ops = &plx_dma_ops;
 	dev->fp_obj->dev_private = ch;
 	dev->fp_obj->copy = ch->fenced ? plx_dma_copy_fenced : plx_dma_copy;
+	dev->fp_obj->copy_sg = ch->fenced ? plx_dma_copy_sg_fenced :
+		plx_dma_copy_sg;
 	dev->fp_obj->submit = ch->fenced ? plx_dma_submit_fenced :
 		plx_dma_submit;
 	dev->fp_obj->completed = plx_dma_completed;
