@@ -34,6 +34,7 @@ static const struct plx_test *const tables[] = {
 	dma_plx_copy_tests,
 	dma_plx_stop_tests,
 	dma_plx_input_tests,
+	dma_plx_sg_tests,
 };
 
 /* The PMD's log is shown only for a test that failed. */

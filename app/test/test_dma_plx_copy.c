@@ -51,7 +51,7 @@ static int
 test_info(void)
 {
 	const uint64_t capa = RTE_DMA_CAPA_MEM_TO_MEM | RTE_DMA_CAPA_OPS_COPY |
-		RTE_DMA_CAPA_HANDLES_ERRORS;
+		RTE_DMA_CAPA_OPS_COPY_SG | RTE_DMA_CAPA_HANDLES_ERRORS;
 	struct rte_dma_info info;
 	struct plx_test_chan d;
 
@@ -59,8 +59,9 @@ test_info(void)
 	CHECK_EQ(rte_dma_info_get(d.id, &info), 0);
 	CHECK_MSG(info.dev_capa == capa, "capa 0x%" PRIx64 ", expected 0x%" PRIx64,
 		info.dev_capa, capa);
-	CHECK_EQ(info.dev_capa & (RTE_DMA_CAPA_OPS_FILL | RTE_DMA_CAPA_SILENT |
-		RTE_DMA_CAPA_OPS_COPY_SG), 0);
+	CHECK_EQ(info.dev_capa & (RTE_DMA_CAPA_OPS_FILL | RTE_DMA_CAPA_SILENT),
+		0);
+	CHECK_EQ(info.max_sges, 16);
 	CHECK_EQ(info.max_vchans, 1);
 	CHECK_EQ(info.min_desc, 32);
 	CHECK_EQ(info.max_desc, 32768);

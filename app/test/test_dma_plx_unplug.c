@@ -49,6 +49,7 @@
 
 static const struct plx_test *const tables[] = {
 	unplug_det_tests,
+	unplug_sg_tests,
 	unplug_torture_tests,
 };
 

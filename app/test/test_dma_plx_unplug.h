@@ -107,6 +107,8 @@ int chans_init(void);
 void chans_free(void);
 /* Hand out op number handed: copy() it and, if accepted, record it. */
 int op_issue(struct tchan *tc, uint64_t flags, int *rc);
+/* The same as one scatter-gather op of three descriptors. */
+int op_issue_sg(struct tchan *tc, uint64_t flags, int *rc);
 /* From now on, ops below ok succeed, then st up to fail, then none. */
 void tchan_expect(struct tchan *tc, uint64_t ok, uint64_t fail,
 	enum rte_dma_status_code st);
@@ -124,10 +126,10 @@ int start_smoke_stop(struct tchan *tc);
  */
 /*
  * What rte_dma_close() frees: the dmadev's pointer to its channel and
- * the ring, and, once removal has dropped the PCI binding's reference,
+ * the ring with its per-slot segment marks, and, once removal has dropped the PCI binding's reference,
  * the channel itself.
  */
-enum { FREES_BOUND = 2, FREES_HELD = 3 };
+enum { FREES_BOUND = 3, FREES_HELD = 4 };
 int dev_close_check(int16_t id, unsigned int frees);
 /* Close tc's device, remove and probe it again (between cycles). */
 int fresh_device(struct tchan *tc);
@@ -146,6 +148,12 @@ int replug(struct tchan *tc, bool vanished, bool probe_while_held,
 	unsigned int frees);
 
 /* --- administrator unbind: VFIO request -> RTE_DEV_EVENT_REMOVE --- */
+
+/* How a test removes its device. */
+enum removal {
+	BY_APP,		/* rte_dev_remove() */
+	BY_UNBIND,	/* VFIO request, event, alarm, rte_dev_remove() */
+};
 
 int unbind_request(struct tchan *tc, bool by_name);
 /* Wait for the alarm's removal (a flag, never a sleep). */
@@ -207,6 +215,7 @@ int cycle_setup(struct cycle *c, unsigned int nfuncs, bool all_victims);
 /* --- the tests, in the order they run (each table to PLX_TEST_END) --- */
 
 extern const struct plx_test unplug_det_tests[];	/* _det.c */
+extern const struct plx_test unplug_sg_tests[];	/* _sg.c */
 extern const struct plx_test unplug_torture_tests[];	/* _torture.c */
 
 /* torture_cleanup (_cleanup.c): a child process per cycle. */

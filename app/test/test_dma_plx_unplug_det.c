@@ -57,11 +57,6 @@ stage_stalled(struct tchan *tc, const char *args, unsigned int k,
 	return plx_test_chan_wait_descs(&tc->ch, base + k);
 }
 
-enum removal {
-	BY_APP,		/* rte_dev_remove() */
-	BY_UNBIND,	/* VFIO request, event, alarm, rte_dev_remove() */
-};
-
 struct stall_case {
 	enum removal how;
 	enum plx_sim_fault extra;	/* besides the stall */

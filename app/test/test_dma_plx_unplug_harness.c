@@ -105,23 +105,69 @@ slot_of(const struct tchan *tc, uint64_t k)
 	return tc->dst + (size_t)(k & (tc->ch.nb_desc - 1)) * SLOT;
 }
 
+/*
+ * The next op's bytes: at least min_len of them, from src + *off, to the
+ * destination slot of the op (its guards laid), at *dst.
+ */
+static void
+op_place(struct tchan *tc, uint16_t min_len, uint16_t *off, uint16_t *len,
+		rte_iova_t *dst)
+{
+	uint64_t k = tc->ch.handed;
+	size_t slot = (size_t)(k & (tc->ch.nb_desc - 1)) * SLOT;
+
+	*len = min_len + rnd_below(&tc->rnd, MAX_LEN - min_len + 1);
+	*off = rnd_below(&tc->rnd, SRC_LEN - *len + 1);
+	/* A full ring's next slot still belongs to its oldest op. */
+	if (k - tc->ch.rep < tc->ch.nb_desc)
+		memset(tc->dst + slot, GUARD, DST_OFF + *len + 1);
+	*dst = tc->dst_iova + slot + DST_OFF;
+}
+
+static void
+op_record(struct tchan *tc, uint64_t k, int rc, uint16_t off, uint16_t len)
+{
+	if (rc >= 0)
+		tc->rec[k & (tc->ch.nb_desc - 1)] = (struct op_rec){ off, len };
+}
+
 /* Hand out op number tc->ch.handed: copy() it and, if accepted, record it. */
 int
 op_issue(struct tchan *tc, uint64_t flags, int *rc)
 {
 	uint64_t k = tc->ch.handed;
-	bool full = k - tc->ch.rep >= tc->ch.nb_desc;
-	size_t slot = (size_t)(k & (tc->ch.nb_desc - 1)) * SLOT;
-	uint16_t len = 1 + rnd_below(&tc->rnd, MAX_LEN);
-	uint16_t off = rnd_below(&tc->rnd, SRC_LEN - len + 1);
+	uint16_t off, len;
+	rte_iova_t dst;
 
-	/* A full ring's next slot still belongs to its oldest op. */
-	if (!full)
-		memset(tc->dst + slot, GUARD, DST_OFF + len + 1);
-	CHECK_OK(plx_test_chan_copy(&tc->ch, tc->src_iova + off,
-		tc->dst_iova + slot + DST_OFF, len, flags, rc));
-	if (*rc >= 0)
-		tc->rec[k & (tc->ch.nb_desc - 1)] = (struct op_rec){ off, len };
+	op_place(tc, 1, &off, &len, &dst);
+	CHECK_OK(plx_test_chan_copy(&tc->ch, tc->src_iova + off, dst, len,
+		flags, rc));
+	op_record(tc, k, *rc, off, len);
+	return 0;
+}
+
+/*
+ * The same as a scatter-gather op of three descriptors: source and
+ * destination each in two segments, cut at different places.
+ */
+int
+op_issue_sg(struct tchan *tc, uint64_t flags, int *rc)
+{
+	uint64_t k = tc->ch.handed;
+	struct rte_dma_sge s[2], d[2];
+	uint16_t off, len, a, b;
+	rte_iova_t dst;
+
+	op_place(tc, 3, &off, &len, &dst);
+	a = 1 + rnd_below(&tc->rnd, len - 1);
+	b = 1 + rnd_below(&tc->rnd, len - 2);
+	b += b >= a;
+	s[0] = (struct rte_dma_sge){ tc->src_iova + off, a };
+	s[1] = (struct rte_dma_sge){ tc->src_iova + off + a, len - a };
+	d[0] = (struct rte_dma_sge){ dst, b };
+	d[1] = (struct rte_dma_sge){ dst + b, len - b };
+	CHECK_OK(plx_test_chan_copy_sg(&tc->ch, s, d, 2, 2, flags, rc));
+	op_record(tc, k, *rc, off, len);
 	return 0;
 }
 

@@ -81,26 +81,42 @@ plx_test_chan_wait_descs(const struct plx_test_chan *c, uint64_t target)
 	return plx_test_wait_descs(c->sim, c->fn, target, c->wait_us);
 }
 
-int
-plx_test_chan_copy(struct plx_test_chan *c, rte_iova_t src, rte_iova_t dst,
-		uint32_t len, uint64_t flags, int *rc)
+/* An enqueue returned rc: if it took the op, with the next id. */
+static int
+enqueued(struct plx_test_chan *c, const char *what, int rc, uint64_t flags)
 {
 	uint64_t k = c->handed;
 
-	*rc = rte_dma_copy(c->id, 0, src, dst, len, flags);
-	c->last_rc = *rc;
+	c->last_rc = rc;
 	c->last_flags = flags;
-	if (*rc < 0)
+	if (rc < 0)
 		return 0;
 	CHECK_MSG(k - c->rep < c->nb_desc,
-		"copy on %s accepted with all %u slots in use", c->addr,
+		"%s on %s accepted with all %u slots in use", what, c->addr,
 		c->nb_desc);
-	CHECK_MSG(*rc == (uint16_t)k, "copy on %s returned id %d, expected %u",
-		c->addr, *rc, (uint16_t)k);
+	CHECK_MSG(rc == (uint16_t)k, "%s on %s returned id %d, expected %u",
+		what, c->addr, rc, (uint16_t)k);
 	c->handed = k + 1;
 	if (flags & RTE_DMA_OP_FLAG_SUBMIT)
 		c->sub = c->handed;
 	return 0;
+}
+
+int
+plx_test_chan_copy(struct plx_test_chan *c, rte_iova_t src, rte_iova_t dst,
+		uint32_t len, uint64_t flags, int *rc)
+{
+	*rc = rte_dma_copy(c->id, 0, src, dst, len, flags);
+	return enqueued(c, "copy", *rc, flags);
+}
+
+int
+plx_test_chan_copy_sg(struct plx_test_chan *c, struct rte_dma_sge *src,
+		struct rte_dma_sge *dst, uint16_t nb_src, uint16_t nb_dst,
+		uint64_t flags, int *rc)
+{
+	*rc = rte_dma_copy_sg(c->id, 0, src, dst, nb_src, nb_dst, flags);
+	return enqueued(c, "copy_sg", *rc, flags);
 }
 
 int

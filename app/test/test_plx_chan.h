@@ -69,6 +69,10 @@ int plx_test_chan_wait_descs(const struct plx_test_chan *c, uint64_t target);
  */
 int plx_test_chan_copy(struct plx_test_chan *c, rte_iova_t src,
 	rte_iova_t dst, uint32_t len, uint64_t flags, int *rc);
+/* rte_dma_copy_sg(), likewise: one op, one id. */
+int plx_test_chan_copy_sg(struct plx_test_chan *c,
+	struct rte_dma_sge *src, struct rte_dma_sge *dst,
+	uint16_t nb_src, uint16_t nb_dst, uint64_t flags, int *rc);
 /* rte_dma_submit(); what it returned. */
 int plx_test_chan_submit(struct plx_test_chan *c);
 

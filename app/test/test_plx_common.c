@@ -218,6 +218,20 @@ plx_test_log_mark(void)
 	log_mark = log_len;
 }
 
+unsigned int
+plx_test_log_count(const char *s)
+{
+	const char *p;
+	unsigned int n = 0;
+
+	if (log_f == NULL)
+		return 0;
+	fflush(log_f);
+	for (p = log_buf + log_mark; (p = strstr(p, s)) != NULL; p++)
+		n++;
+	return n;
+}
+
 bool
 plx_test_log_has(const char *s)
 {

@@ -82,6 +82,8 @@ void plx_test_log_start(void);
 void plx_test_log_mark(void);
 /* The log since the mark has s (true when nothing is captured). */
 bool plx_test_log_has(const char *s);
+/* How many times s appears in the log since the mark. */
+unsigned int plx_test_log_count(const char *s);
 /* Print the log since the mark (at most its last 16 KiB), "# log: ". */
 void plx_test_log_show(void);
 void plx_test_log_stop(void);
