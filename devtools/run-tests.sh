@@ -42,7 +42,7 @@ skipped=0
 # that ends without one counts as one test, by its exit status (77: it
 # skipped itself).
 tally() { # name status log
-	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$3" | tail -n 1)
+	line=$(grep -aE '^[0-9]+ passed, [0-9]+ failed' "$3" | tail -n 1)
 	if [ -n "$line" ]; then
 		p=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')
 		f=$(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
@@ -60,7 +60,7 @@ tally() { # name status log
 	skipped=$((skipped + ${s:-0}))
 	if [ "$f" -ne 0 ]; then
 		echo "FAIL $1 (exit $2): $p passed, $f failed"
-		grep -E '^(FAIL|SKIP) ' "$3" | sed 's/^/    /'
+		grep -aE '^(FAIL|SKIP) ' "$3" | sed 's/^/    /'
 		sed 's/^/    /' "$3" | tail -n 30
 	else
 		echo "ok   $1: $p passed${s:+, $s skipped}"
