@@ -139,9 +139,9 @@ case_fwd() { # name input expectations [fwd-options...]
 all="rx -eq $N tx -eq $N dropped -eq 0"
 
 # --- copy modes ---
-case_fwd copy-dma "$in" "$all dma -eq $N cpu -eq 0 fallback -eq 0 retry -eq 0" \
+case_fwd copy-dma "$in" "$all dma -eq $N cpu -eq 0 fallback -eq 0 retry -eq 0 dma_sg -gt 0" \
 	--copy-mode dma
-case_fwd copy-cpu "$in" "$all cpu -eq $N dma -eq 0 dma_segments -eq 0" \
+case_fwd copy-cpu "$in" "$all cpu -eq $N dma -eq 0 dma_segments -eq 0 dma_sg -eq 0" \
 	--copy-mode cpu
 case_fwd copy-auto "$in" "$all dma -gt 0 cpu -gt 0 fallback -eq 0" \
 	--copy-mode auto --cpu-threshold 512

@@ -56,6 +56,8 @@ fwd_chan_start(struct fwd_lane *l, int16_t dev_id)
 	}
 	snprintf(c->name, sizeof(c->name), "%s", info.dev_name);
 	c->dev_id = dev_id;
+	c->max_sges = (info.dev_capa & RTE_DMA_CAPA_OPS_COPY_SG) ?
+		RTE_MIN(info.max_sges, FWD_MAX_SGES) : 0;
 	c->inflight = 0;
 	c->unsubmitted = 0;
 	c->state = FWD_CHAN_ACTIVE;
@@ -294,16 +296,67 @@ rejected(struct fwd_lane *l, struct fwd_entry *e, int ret)
 		lose(l, "refused a submit", false);
 }
 
+static void
+accepted(struct fwd_lane *l, struct fwd_entry *e, uint16_t segs)
+{
+	struct fwd_chan *c = &l->chan;
+
+	e->dma_left++;
+	c->inflight++;
+	c->unsubmitted++;
+	l->st.dma_ops += segs;
+}
+
+/*
+ * The packet's segments (its empty ones left out) as scatter-gather
+ * lists, when the channel takes them: their number, else 0.
+ */
+static uint16_t
+sg_lists(const struct fwd_chan *c, const struct fwd_entry *e,
+		struct rte_dma_sge *src, struct rte_dma_sge *dst)
+{
+	const struct rte_mbuf *s = e->src;
+	const struct rte_mbuf *d = e->dst;
+	uint16_t n = 0;
+
+	if (e->src->nb_segs < 2 || e->src->nb_segs > c->max_sges)
+		return 0;
+	for (; s != NULL; s = s->next, d = d->next) {
+		if (s->data_len == 0)
+			continue;
+		src[n] = (struct rte_dma_sge){ rte_pktmbuf_iova(s), s->data_len };
+		dst[n] = (struct rte_dma_sge){ rte_pktmbuf_iova(d), s->data_len };
+		n++;
+	}
+	return n >= 2 ? n : 0;
+}
+
+/*
+ * A packet of several segments goes as one scatter-gather op when the
+ * device has them (one completion to wait for), else as a copy a segment.
+ */
 void
 fwd_chan_enqueue(struct fwd_lane *l, struct fwd_entry *e)
 {
 	struct fwd_chan *c = &l->chan;
+	struct rte_dma_sge sg_src[FWD_MAX_SGES], sg_dst[FWD_MAX_SGES];
 	const struct rte_mbuf *s = e->src;
 	struct rte_mbuf *d = e->dst;
+	uint16_t n = sg_lists(c, e, sg_src, sg_dst);
 	int ret;
 
 	if (c->inflight == 0)
 		c->last_progress = rte_get_tsc_cycles();
+	if (n != 0) {
+		ret = rte_dma_copy_sg(c->dev_id, 0, sg_src, sg_dst, n, n, 0);
+		if (unlikely(ret < 0)) {
+			rejected(l, e, ret);
+			return;
+		}
+		accepted(l, e, n);
+		l->st.dma_sg_ops++;
+		return;
+	}
 	for (; s != NULL; s = s->next, d = d->next) {
 		if (s->data_len == 0)
 			continue;
@@ -313,10 +366,7 @@ fwd_chan_enqueue(struct fwd_lane *l, struct fwd_entry *e)
 			rejected(l, e, ret);
 			return;
 		}
-		e->dma_left++;
-		c->inflight++;
-		c->unsubmitted++;
-		l->st.dma_ops++;
+		accepted(l, e, 1);
 	}
 }
 

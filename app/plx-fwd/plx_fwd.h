@@ -40,6 +40,8 @@
 #define FWD_MAX_BURST		256
 /* Segments a received packet may take (9000-byte frames take 5). */
 #define FWD_RX_SEGS		8
+/* Segments of one scatter-gather op, at most (of those of a packet). */
+#define FWD_MAX_SGES		16
 #define FWD_MAX_LANES		64
 #define FWD_STATUS_MAX		(RTE_DMA_STATUS_ERROR_UNKNOWN + 1)
 
@@ -106,6 +108,7 @@ struct fwd_chan {
 	enum fwd_chan_state state;
 	char name[RTE_DEV_NAME_MAX_LEN];	/* PCI address */
 	uint16_t unsubmitted;
+	uint16_t max_sges;		/* segments of one SG op, 0: no SG */
 	uint64_t inflight;		/* copies accepted, not yet reported */
 	uint64_t last_progress;		/* TSC */
 	struct rte_dma_stats closed;	/* of dmadevs closed before */
@@ -130,6 +133,7 @@ struct fwd_lane_stats {
 	uint64_t tx_bytes;
 	uint64_t copies[FWD_HOW_MAX];	/* packets, by who copied them */
 	uint64_t dma_ops;		/* segment copies given to the channel */
+	uint64_t dma_sg_ops;		/* of them, packets given as one SG op */
 	uint64_t dma_status[FWD_STATUS_MAX];	/* reported, by status */
 	uint64_t dma_rejected;		/* rte_dma_copy/submit refused */
 	uint64_t holds[FWD_HOLD_MAX];	/* packets that had to wait */

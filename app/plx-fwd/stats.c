@@ -181,10 +181,11 @@ print_lane(const struct fwd_lane *l)
 		PRIu64 "\n", s->rx, s->tx, s->copies[FWD_HOW_DMA],
 		s->copies[FWD_HOW_CPU], s->copies[FWD_HOW_FALLBACK],
 		s->copies[FWD_HOW_RETRY]);
-	printf("    dma: segments %" PRIu64 ", failures %" PRIu64
+	printf("    dma: segments %" PRIu64 " (%" PRIu64 " packets as one "
+		"scatter-gather op), failures %" PRIu64
 		" (refused %" PRIu64 "), channel lost %" PRIu64
 		", stalled %" PRIu64 ", re-probed %" PRIu64 "\n", s->dma_ops,
-		dma_failures(s), s->dma_rejected, s->removals, s->stalls,
+		s->dma_sg_ops, dma_failures(s), s->dma_rejected, s->removals, s->stalls,
 		s->reprobes);
 	printf("    dmadev: submitted %" PRIu64 ", completed %" PRIu64
 		", errors %" PRIu64 "\n", c->closed.submitted,
@@ -236,11 +237,12 @@ fwd_stats_final(void)
 	print_rate(s.tx, s.tx_bytes);
 	printf("totals: rx=%" PRIu64 " tx=%" PRIu64 " dma=%" PRIu64
 		" cpu=%" PRIu64 " fallback=%" PRIu64 " retry=%" PRIu64
-		" dma_segments=%" PRIu64 " dma_failures=%" PRIu64
+		" dma_segments=%" PRIu64 " dma_sg=%" PRIu64
+		" dma_failures=%" PRIu64
 		" lost=%" PRIu64 " stalled=%" PRIu64 " reprobed=%" PRIu64
 		" waits=%" PRIu64 " dropped=%" PRIu64 "\n",
 		s.rx, s.tx, s.copies[FWD_HOW_DMA], s.copies[FWD_HOW_CPU],
 		s.copies[FWD_HOW_FALLBACK], s.copies[FWD_HOW_RETRY], s.dma_ops,
-		dma_failures(&s), s.removals, s.stalls, s.reprobes,
+		s.dma_sg_ops, dma_failures(&s), s.removals, s.stalls, s.reprobes,
 		sum_of(s.holds, FWD_HOLD_MAX), sum_of(s.drops, FWD_DROP_MAX));
 }
