@@ -77,7 +77,7 @@ remove_alarm(void *arg)
 	FWD_LOG(INFO, "lane %u: removing DMA device %s", l->idx, c->name);
 	if (rte_eal_hotplug_remove("pci", c->name) != 0)
 		FWD_LOG(ERR, "lane %u: removing %s failed", l->idx, c->name);
-	__atomic_store_n(&c->removed, true, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&c->removed, true, rte_memory_order_release);
 	pthread_mutex_unlock(&c->ctl_lock);
 }
 
@@ -86,12 +86,12 @@ request_removal(struct fwd_lane *l)
 {
 	struct fwd_chan *c = &l->chan;
 
-	if (__atomic_exchange_n(&c->remove_req, true, __ATOMIC_ACQ_REL))
+	if (rte_atomic_exchange_explicit(&c->remove_req, true, rte_memory_order_acq_rel))
 		return;
 	if (rte_eal_alarm_set(1, remove_alarm, l) != 0) {
 		FWD_LOG(ERR, "lane %u: cannot schedule the removal of %s",
 			l->idx, c->name);
-		__atomic_store_n(&c->removed, true, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(&c->removed, true, rte_memory_order_release);
 	}
 }
 
@@ -167,7 +167,7 @@ fwd_chan_reprobe(struct fwd_lane *l)
 	int16_t id = -1;
 
 	pthread_mutex_lock(&c->ctl_lock);
-	if (!__atomic_load_n(&c->removed, __ATOMIC_ACQUIRE))
+	if (!rte_atomic_load_explicit(&c->removed, rte_memory_order_acquire))
 		FWD_LOG(ERR, "lane %u: %s was not removed", l->idx, c->name);
 	else if (rte_eal_hotplug_add("pci", c->name, "") != 0)
 		FWD_LOG(ERR, "lane %u: probing %s again failed", l->idx,
@@ -177,9 +177,9 @@ fwd_chan_reprobe(struct fwd_lane *l)
 	if (id >= 0) {
 		FWD_LOG(INFO, "lane %u: %s is back as dmadev %d", l->idx,
 			c->name, id);
-		__atomic_store_n(&c->remove_req, false, __ATOMIC_RELAXED);
-		__atomic_store_n(&c->removed, false, __ATOMIC_RELAXED);
-		__atomic_store_n(&c->new_dev_id, id, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(&c->remove_req, false, rte_memory_order_relaxed);
+		rte_atomic_store_explicit(&c->removed, false, rte_memory_order_relaxed);
+		rte_atomic_store_explicit(&c->new_dev_id, id, rte_memory_order_release);
 	}
 	pthread_mutex_unlock(&c->ctl_lock);
 }
@@ -390,8 +390,8 @@ release(struct fwd_lane *l)
 {
 	struct fwd_chan *c = &l->chan;
 
-	if (__atomic_load_n(&c->remove_req, __ATOMIC_ACQUIRE) &&
-			!__atomic_load_n(&c->removed, __ATOMIC_ACQUIRE))
+	if (rte_atomic_load_explicit(&c->remove_req, rte_memory_order_acquire) &&
+			!rte_atomic_load_explicit(&c->removed, rte_memory_order_acquire))
 		return;
 	pthread_mutex_lock(&c->ctl_lock);
 	close_dev(l, true);
@@ -402,11 +402,11 @@ release(struct fwd_lane *l)
 static void
 try_resume(struct fwd_lane *l)
 {
-	int16_t id = __atomic_load_n(&l->chan.new_dev_id, __ATOMIC_ACQUIRE);
+	int16_t id = rte_atomic_load_explicit(&l->chan.new_dev_id, rte_memory_order_acquire);
 
 	if (likely(id < 0))
 		return;
-	__atomic_store_n(&l->chan.new_dev_id, -1, __ATOMIC_RELAXED);
+	rte_atomic_store_explicit(&l->chan.new_dev_id, -1, rte_memory_order_relaxed);
 	if (fwd_chan_start(l, id) == 0) {
 		l->st.reprobes++;
 		FWD_LOG(INFO, "lane %u: DMA copies again, on dmadev %d",
@@ -433,7 +433,7 @@ fwd_chan_poll(struct fwd_lane *l)
 		return;
 	}
 	if (c->state == FWD_CHAN_ACTIVE &&
-			__atomic_load_n(&c->remove_req, __ATOMIC_ACQUIRE))
+			rte_atomic_load_explicit(&c->remove_req, rte_memory_order_acquire))
 		lose(l, "is being removed", false);
 	if (c->inflight != 0) {
 		now = rte_get_tsc_cycles();

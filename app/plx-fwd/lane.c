@@ -330,7 +330,7 @@ fwd_lane_poll(struct fwd_lane *l, bool rx_on)
 {
 	uint16_t got = 0;
 
-	bool blocked = __atomic_load_n(&l->rx_blocked, __ATOMIC_ACQUIRE);
+	bool blocked = rte_atomic_load_explicit(&l->rx_blocked, rte_memory_order_acquire);
 
 	fwd_chan_poll(l);
 	finalise_ready(l);
@@ -341,8 +341,8 @@ fwd_lane_poll(struct fwd_lane *l, bool rx_on)
 		process_held(l);
 	fwd_chan_submit(l);
 	if (got != 0 || blocked || !fwd_lane_empty(l))
-		__atomic_store_n(&l->last_busy, rte_get_tsc_cycles(),
-			__ATOMIC_RELAXED);
+		rte_atomic_store_explicit(&l->last_busy, rte_get_tsc_cycles(),
+			rte_memory_order_relaxed);
 	fwd_sim_poll(l);
 }
 

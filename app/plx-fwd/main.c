@@ -251,8 +251,8 @@ check_idle(uint64_t now)
 		start = now;
 	last = start;
 	for (i = 0; i < fwd_nb_lanes; i++)
-		last = RTE_MAX(last, __atomic_load_n(&fwd_lanes[i].last_busy,
-			__ATOMIC_RELAXED));
+		last = RTE_MAX(last, rte_atomic_load_explicit(&fwd_lanes[i].last_busy,
+			rte_memory_order_relaxed));
 	if (last < now && now - last >
 			rte_get_tsc_hz() / 1000 * fwd_opts.exit_on_idle_ms) {
 		printf("Idle for %u ms: exiting\n", fwd_opts.exit_on_idle_ms);

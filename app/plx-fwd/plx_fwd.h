@@ -33,6 +33,8 @@
 #include <rte_mbuf.h>
 #include <rte_log.h>
 
+#include "plx_dma_compat.h"
+
 #define RTE_LOGTYPE_PLX_FWD	RTE_LOGTYPE_USER1
 #define FWD_LOG(level, fmt, ...) \
 	RTE_LOG(level, PLX_FWD, fmt "\n", ##__VA_ARGS__)

@@ -156,7 +156,7 @@ replug_alarm(void *arg)
 	plx_sim_clear_faults(sim, fn);
 	plx_sim_replug(sim, fn);
 	fwd_chan_reprobe(l);
-	__atomic_store_n(&l->rx_blocked, false, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&l->rx_blocked, false, rte_memory_order_release);
 }
 
 /* Whether the event could happen now (a replug waits for the release). */
@@ -172,13 +172,13 @@ fire(struct fwd_lane *l, const struct sim_event *ev)
 	}
 	if (ev->kind == SIM_REPLUG &&
 			(l->chan.state != FWD_CHAN_NONE ||
-			 !__atomic_load_n(&l->chan.removed, __ATOMIC_ACQUIRE)))
+			 !rte_atomic_load_explicit(&l->chan.removed, rte_memory_order_acquire)))
 		return false;
 	FWD_LOG(NOTICE, "lane %u: simulator: %s on %s after %" PRIu64 " packets",
 		l->idx, kind_name(ev->kind), l->chan.name, l->st.rx);
 	if (ev->kind == SIM_REPLUG) {
 		/* Traffic waits for the probe: the test sees DMA resume. */
-		__atomic_store_n(&l->rx_blocked, true, __ATOMIC_RELAXED);
+		rte_atomic_store_explicit(&l->rx_blocked, true, rte_memory_order_relaxed);
 		if (rte_eal_alarm_set(1, replug_alarm, l) != 0) {
 			FWD_LOG(ERR, "lane %u: cannot schedule the replug",
 				l->idx);

@@ -42,7 +42,7 @@ sum_lanes(struct fwd_lane_stats *sum, int port)
 		if (port >= 0 && fwd_lanes[i].port != port)
 			continue;
 		for (k = 0; k < NB_COUNTERS; k++)
-			to[k] += __atomic_load_n(&from[k], __ATOMIC_RELAXED);
+			to[k] += rte_atomic_load_explicit(&from[k], rte_memory_order_relaxed);
 	}
 }
 
@@ -79,8 +79,8 @@ inflight(void)
 	uint16_t i;
 
 	for (i = 0; i < fwd_nb_lanes; i++)
-		n += __atomic_load_n(&fwd_lanes[i].chan.inflight,
-			__ATOMIC_RELAXED);
+		n += rte_atomic_load_explicit(&fwd_lanes[i].chan.inflight,
+			rte_memory_order_relaxed);
 	return n;
 }
 

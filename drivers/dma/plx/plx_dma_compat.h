@@ -39,6 +39,8 @@
 	__atomic_fetch_add(ptr, val, mo)
 #define rte_atomic_fetch_sub_explicit(ptr, val, mo) \
 	__atomic_fetch_sub(ptr, val, mo)
+#define rte_atomic_exchange_explicit(ptr, val, mo) \
+	__atomic_exchange_n(ptr, val, mo)
 /* rte_atomic_thread_fence() itself exists since 20.11. */
 #endif
 
