@@ -553,13 +553,13 @@ cycle_join(struct cycle *cy, int ret, bool w_launched, bool r_launched)
 
 /* After the race: every check of the contract, then the address again. */
 static int
-cycle_finish(struct cycle *cy, const struct heap *base)
+cycle_finish(struct cycle *cy, const struct plx_test_heap *base)
 {
 	struct race_case *k = cy->k;
 	struct removal *rm = cy->rm;
 	struct rchan *c = cy->c;
 	enum order o;
-	struct heap h;
+	struct plx_test_heap h;
 
 	CHECK_MSG(rm->rc == 0, "removal of %s (%s%s): %d", c->addr,
 		k->path == RM_IRQ ? "alarm, " : "",
@@ -582,8 +582,8 @@ cycle_finish(struct cycle *cy, const struct heap *base)
 	}
 	CHECK_MSG(!rte_dma_is_valid(c->id), "dmadev %d valid after close",
 		c->id);
-	heap_get(&h);
-	CHECK_OK(heap_same(base, &h, "after close and removal"));
+	plx_test_heap_get(&h);
+	CHECK_OK(plx_test_heap_same(base, &h, "after close and removal"));
 	CHECK_EQ(plx_test_pci_probe(c->addr, NULL), 0);
 	CHECK_OK(plx_test_dev_id(c->addr, &c->id));
 	return chan_smoke(c);
@@ -591,7 +591,7 @@ cycle_finish(struct cycle *cy, const struct heap *base)
 
 static int
 cycle_run(struct race_case *k, unsigned int kase, unsigned int cycle,
-		const struct heap *base)
+		const struct plx_test_heap *base)
 {
 	struct cycle cy = {
 		.k = k, .c = &g_chan, .rm = &g_rm,
@@ -638,7 +638,7 @@ cases_init(void)
 
 /* The function with a fresh device; base: the heap with it removed. */
 static int
-func_fresh(struct rchan *c, struct heap *base)
+func_fresh(struct rchan *c, struct plx_test_heap *base)
 {
 	int id = rte_dma_get_dev_id_by_name(c->addr);
 
@@ -648,7 +648,7 @@ func_fresh(struct rchan *c, struct heap *base)
 	}
 	CHECK_OK(plx_test_pci_restore(sim, c->addr, NULL));
 	CHECK_EQ(plx_test_pci_remove(c->addr, false), 0);
-	heap_get(base);
+	plx_test_heap_get(base);
 	CHECK_EQ(plx_test_pci_probe(c->addr, NULL), 0);
 	return plx_test_dev_id(c->addr, &c->id);
 }
@@ -657,19 +657,9 @@ func_fresh(struct rchan *c, struct heap *base)
 static void
 recover(void)
 {
-	struct rte_dma_info info;
-	int16_t id;
-
 	if (g_rm.rc == -EINPROGRESS)
 		removal_wait(&g_rm);
-	for (id = 0; id < RTE_DMADEV_DEFAULT_MAX; id++) {
-		if (!rte_dma_is_valid(id) ||
-				rte_dma_info_get(id, &info) != 0 ||
-				strstr(info.dev_name, "-removed") == NULL)
-			continue;
-		rte_dma_stop(id);
-		rte_dma_close(id);
-	}
+	plx_test_close_held();
 	plx_test_msg[0] = '\0';
 }
 
@@ -678,7 +668,7 @@ case_run(struct race_case *k, unsigned int kase)
 {
 	struct rchan *c = &g_chan;
 	uint64_t t0 = plx_test_now_us();
-	struct heap base;
+	struct plx_test_heap base;
 	unsigned int cycle;
 
 	memset(c, 0, sizeof(*c));

@@ -62,16 +62,6 @@ void spin_ns(uint64_t ns);
 /* rte_eal_wait_lcore(), leaving the CPU to the others meanwhile. */
 int lcore_join(unsigned int lcore);
 
-/* --- rte_malloc heap --- */
-
-struct heap {
-	uint64_t bytes;
-	uint64_t count;
-};
-
-void heap_get(struct heap *h);
-int heap_same(const struct heap *base, const struct heap *now,
-	const char *what);
 
 /* --- the channel --- */
 

@@ -93,34 +93,6 @@ lcore_join(unsigned int lcore)
 	return rte_eal_wait_lcore(lcore);
 }
 
-/* --- rte_malloc heap --- */
-
-void
-heap_get(struct heap *h)
-{
-	struct rte_malloc_socket_stats s;
-	unsigned int i;
-
-	memset(h, 0, sizeof(*h));
-	for (i = 0; i < rte_socket_count(); i++) {
-		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i),
-				&s) != 0)
-			continue;
-		h->bytes += s.heap_allocsz_bytes;
-		h->count += s.alloc_count;
-	}
-}
-
-int
-heap_same(const struct heap *base, const struct heap *now, const char *what)
-{
-	CHECK_MSG(base->bytes == now->bytes && base->count == now->count,
-		"rte_malloc heap %s: %" PRIu64 " bytes in %" PRIu64
-		" allocations, was %" PRIu64 " in %" PRIu64, what, now->bytes,
-		now->count, base->bytes, base->count);
-	return 0;
-}
-
 /* --- buffers --- */
 
 static const struct rte_memzone *src_mz, *dst_mz;

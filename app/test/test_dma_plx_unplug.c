@@ -67,7 +67,7 @@ recover(void)
 	unsigned int fn;
 
 	plx_test_msg[0] = '\0';
-	close_stale_held();
+	plx_test_close_held();
 	for (fn = 0; fn < nb_funcs; fn++)
 		if (func_restore(&chans[fn], NULL) != 0)
 			printf("# recovery of %s: %s\n", chans[fn].ch.addr,
@@ -204,7 +204,7 @@ main(int argc, char **argv)
 		plx_test_summary(&run);
 	unbind_unregister();
 	plx_test_log_stop();
-	close_stale_held();
+	plx_test_close_held();
 	chans_free();
 	rte_eal_cleanup();
 	plx_test_log_free();

@@ -50,15 +50,6 @@ uint32_t rnd_below(uint64_t *s, uint32_t n);
 /* Seed of cycle `cycle` of test `test`: reproducible from g_seed. */
 uint64_t seed_of(unsigned int test, unsigned int cycle);
 
-/* --- rte_malloc heap --- */
-
-struct heap {
-	uint64_t bytes;
-	uint64_t count;
-};
-
-void heap_get(struct heap *h);
-int heap_same(const struct heap *a, const struct heap *b, const char *what);
 
 /* --- the channels under test --- */
 
@@ -142,7 +133,6 @@ int held_fast_path(struct tchan *tc);
 /* Bring a function to a known state: a fresh device probed with args. */
 int func_restore(struct tchan *tc, const char *args);
 /* Close whatever removed channel a failed test left held. */
-void close_stale_held(void);
 /* Plug tc's removed function back in and probe it; it must copy. */
 int replug(struct tchan *tc, bool vanished, bool probe_while_held,
 	unsigned int frees);

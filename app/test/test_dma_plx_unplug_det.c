@@ -305,9 +305,9 @@ test_surprise_during_stop(void)
 
 /* Remove, probe again: the heap must be as before (nothing kept). */
 static int
-remove_released(struct tchan *tc, const struct heap *before)
+remove_released(struct tchan *tc, const struct plx_test_heap *before)
 {
-	struct heap after;
+	struct plx_test_heap after;
 	int16_t id = tc->ch.id;
 
 	CHECK_EQ(plx_test_pci_remove(tc->ch.addr, false), 0);
@@ -318,15 +318,15 @@ remove_released(struct tchan *tc, const struct heap *before)
 	CHECK_EQ(rte_dma_close(id), -EINVAL);
 	CHECK_EQ(plx_test_pci_probe(tc->ch.addr, NULL), 0);
 	CHECK_OK(plx_test_chan_attach(&tc->ch));
-	heap_get(&after);
-	return heap_same(before, &after, "after remove and re-probe");
+	plx_test_heap_get(&after);
+	return plx_test_heap_same(before, &after, "after remove and re-probe");
 }
 
 /* Remove: held until closed; then probe again, the heap as before. */
 static int
-remove_held(struct tchan *tc, const struct heap *before)
+remove_held(struct tchan *tc, const struct plx_test_heap *before)
 {
-	struct heap after;
+	struct plx_test_heap after;
 
 	CHECK_EQ(plx_test_pci_remove(tc->ch.addr, false), 0);
 	CHECK_OK(removed_now(tc));
@@ -334,8 +334,8 @@ remove_held(struct tchan *tc, const struct heap *before)
 	CHECK_OK(dev_close_check(tc->ch.id, FREES_HELD));
 	CHECK_EQ(plx_test_pci_probe(tc->ch.addr, NULL), 0);
 	CHECK_OK(plx_test_chan_attach(&tc->ch));
-	heap_get(&after);
-	return heap_same(before, &after, "after remove, close and re-probe");
+	plx_test_heap_get(&after);
+	return plx_test_heap_same(before, &after, "after remove, close and re-probe");
 }
 
 /*
@@ -348,14 +348,14 @@ static int
 test_remove_not_started(void)
 {
 	struct tchan *tc = &chans[DET_FN];
-	struct heap h0;
+	struct plx_test_heap h0;
 	int16_t id;
 
 	NEED_SIM(sim);
 	CHECK_OK(func_restore(tc, NULL));
 	plx_test_chan_reset(&tc->ch);
 	CHECK_EQ(rte_dma_count_avail(), nb_funcs);
-	heap_get(&h0);
+	plx_test_heap_get(&h0);
 	id = tc->ch.id;
 	CHECK_OK(remove_released(tc, &h0));
 	CHECK_EQ(tc->ch.id, id);
@@ -377,14 +377,14 @@ test_remove_stopped_pending(void)
 {
 	enum { DONE = 6, UNSUB = 3, RING = 32 };
 	struct tchan *tc = &chans[DET_FN];
-	struct heap h0, h1;
+	struct plx_test_heap h0, h1;
 	uint64_t base;
 	unsigned int i;
 	int rc;
 
 	NEED_SIM(sim);
 	CHECK_OK(func_restore(tc, NULL));
-	heap_get(&h0);
+	plx_test_heap_get(&h0);
 	CHECK_OK(tchan_start(tc, RING));
 	base = plx_test_chan_descs(&tc->ch);
 	for (i = 0; i < DONE + UNSUB; i++) {
@@ -407,8 +407,8 @@ test_remove_stopped_pending(void)
 	CHECK_OK(dev_close_check(tc->ch.id, FREES_HELD));
 	CHECK_EQ(plx_test_pci_probe(tc->ch.addr, NULL), 0);
 	CHECK_OK(plx_test_chan_attach(&tc->ch));
-	heap_get(&h1);
-	CHECK_OK(heap_same(&h0, &h1, "after close and re-probe"));
+	plx_test_heap_get(&h1);
+	CHECK_OK(plx_test_heap_same(&h0, &h1, "after close and re-probe"));
 	return start_smoke_stop(tc);
 }
 

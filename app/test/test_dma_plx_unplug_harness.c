@@ -62,34 +62,6 @@ seed_of(unsigned int test, unsigned int cycle)
 	return rnd_next(&s);
 }
 
-/* --- rte_malloc heap --- */
-
-void
-heap_get(struct heap *h)
-{
-	struct rte_malloc_socket_stats s;
-	unsigned int i;
-
-	memset(h, 0, sizeof(*h));
-	for (i = 0; i < rte_socket_count(); i++) {
-		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i),
-				&s) != 0)
-			continue;
-		h->bytes += s.heap_allocsz_bytes;
-		h->count += s.alloc_count;
-	}
-}
-
-int
-heap_same(const struct heap *a, const struct heap *b, const char *what)
-{
-	CHECK_MSG(a->bytes == b->bytes && a->count == b->count,
-		"rte_malloc heap %s: %" PRIu64 " bytes in %" PRIu64
-		" allocations, was %" PRIu64 " in %" PRIu64, what, b->bytes,
-		b->count, a->bytes, a->count);
-	return 0;
-}
-
 /* --- the channels under test --- */
 
 struct plx_sim *sim;
@@ -342,12 +314,12 @@ start_smoke_stop(struct tchan *tc)
 int
 dev_close_check(int16_t id, unsigned int frees)
 {
-	struct heap before, after;
+	struct plx_test_heap before, after;
 
 	CHECK_EQ(rte_dma_stop(id), 0);
-	heap_get(&before);
+	plx_test_heap_get(&before);
 	CHECK_EQ(rte_dma_close(id), 0);
-	heap_get(&after);
+	plx_test_heap_get(&after);
 	CHECK_MSG(before.count - after.count == frees,
 		"closing dmadev %d freed %" PRId64 " rte_malloc elements, expected %u",
 		id, (int64_t)(before.count - after.count), frees);
@@ -458,23 +430,6 @@ func_restore(struct tchan *tc, const char *args)
 	}
 	CHECK_OK(plx_test_pci_restore(sim, tc->ch.addr, args));
 	return plx_test_chan_attach(&tc->ch);
-}
-
-/* Close whatever removed channel a failed test left held. */
-void
-close_stale_held(void)
-{
-	struct rte_dma_info info;
-	int16_t id;
-
-	for (id = 0; id < RTE_DMADEV_DEFAULT_MAX; id++) {
-		if (!rte_dma_is_valid(id) ||
-				rte_dma_info_get(id, &info) != 0 ||
-				strstr(info.dev_name, "-removed") == NULL)
-			continue;
-		rte_dma_stop(id);
-		rte_dma_close(id);
-	}
 }
 
 /*

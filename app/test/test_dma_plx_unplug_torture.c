@@ -479,13 +479,13 @@ unsigned int g_cleanup_cycles;
  * private data happened to land. Probe them again after.
  */
 static int
-heap_settled(struct heap *h)
+heap_settled(struct plx_test_heap *h)
 {
 	unsigned int fn, nfuncs = min_u(nb_funcs, MAX_CHANS);
 
 	for (fn = 0; fn < nfuncs; fn++)
 		CHECK_EQ(plx_test_pci_remove(chans[fn].ch.addr, false), 0);
-	heap_get(h);
+	plx_test_heap_get(h);
 	for (fn = 0; fn < nfuncs; fn++) {
 		CHECK_EQ(plx_test_pci_probe(chans[fn].ch.addr, NULL), 0);
 		CHECK_OK(plx_test_chan_attach(&chans[fn].ch));
@@ -496,7 +496,7 @@ heap_settled(struct heap *h)
 static int
 torture(enum kind kind)
 {
-	struct heap base = { 0, 0 }, first = { 0, 0 }, h;
+	struct plx_test_heap base = { 0, 0 }, first = { 0, 0 }, h;
 	uint64_t t0 = plx_test_now_us(), latency = 0, nb_st[4] = { 0, 0, 0, 0 };
 	unsigned int cycle, nch = 0, nv = 0, i;
 	int ret;
@@ -520,7 +520,7 @@ torture(enum kind kind)
 		for (i = 0; i < RTE_DIM(nb_st); i++)
 			nb_st[i] += c.nb_st[i];
 		/* Element count between cycles: a leak shows at once. */
-		heap_get(&h);
+		plx_test_heap_get(&h);
 		if (cycle == 0)
 			first = h;
 		CHECK_MSG(h.count == first.count,
@@ -531,7 +531,7 @@ torture(enum kind kind)
 			CHECK_OK(heap_settled(&base));
 		if (cycle == g_cycles - 1 && cycle > 0) {
 			CHECK_OK(heap_settled(&h));
-			CHECK_OK(heap_same(&base, &h, "after the last cycle"));
+			CHECK_OK(plx_test_heap_same(&base, &h, "after the last cycle"));
 		}
 	}
 	printf("# torture_%s: %u cycles, %u channels, %u removed; ops "

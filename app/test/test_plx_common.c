@@ -14,6 +14,7 @@
 #include <rte_dev.h>
 #include <rte_dmadev.h>
 #include <rte_log.h>
+#include <rte_malloc.h>
 
 #include "plx_sim_host.h"
 #include "test_plx_common.h"
@@ -192,6 +193,51 @@ plx_test_pci_restore(struct plx_sim *sim, const char *addr, const char *args)
 	CHECK_MSG(plx_test_pci_probe(addr, args) == 0, "probe of %s failed",
 		plx_test_devstr(devstr, sizeof(devstr), addr, args));
 	return 0;
+}
+
+/* --- the rte_malloc heap, and channels left held --- */
+
+void
+plx_test_heap_get(struct plx_test_heap *h)
+{
+	struct rte_malloc_socket_stats s;
+	unsigned int i;
+
+	memset(h, 0, sizeof(*h));
+	for (i = 0; i < rte_socket_count(); i++) {
+		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i),
+				&s) != 0)
+			continue;
+		h->bytes += s.heap_allocsz_bytes;
+		h->count += s.alloc_count;
+	}
+}
+
+int
+plx_test_heap_same(const struct plx_test_heap *base,
+		const struct plx_test_heap *now, const char *what)
+{
+	CHECK_MSG(base->bytes == now->bytes && base->count == now->count,
+		"rte_malloc heap %s: %" PRIu64 " bytes in %" PRIu64
+		" allocations, was %" PRIu64 " in %" PRIu64, what, now->bytes,
+		now->count, base->bytes, base->count);
+	return 0;
+}
+
+void
+plx_test_close_held(void)
+{
+	struct rte_dma_info info;
+	int16_t id;
+
+	for (id = 0; id < RTE_DMADEV_DEFAULT_MAX; id++) {
+		if (!rte_dma_is_valid(id) ||
+				rte_dma_info_get(id, &info) != 0 ||
+				strstr(info.dev_name, "-removed") == NULL)
+			continue;
+		rte_dma_stop(id);
+		rte_dma_close(id);
+	}
 }
 
 /* --- the captured log --- */

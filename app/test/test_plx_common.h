@@ -75,6 +75,20 @@ int plx_test_pci_probe(const char *addr, const char *args);
 int plx_test_pci_restore(struct plx_sim *sim, const char *addr,
 	const char *args);
 
+/* --- the rte_malloc heap: nothing leaks across a test's cycles --- */
+
+struct plx_test_heap {
+	uint64_t bytes;
+	uint64_t count;
+};
+
+void plx_test_heap_get(struct plx_test_heap *h);
+/* now is base, else a failure recorded naming what. */
+int plx_test_heap_same(const struct plx_test_heap *base,
+	const struct plx_test_heap *now, const char *what);
+/* Stop and close every removed channel still held ("-removedN"). */
+void plx_test_close_held(void);
+
 /* --- the captured log: DPDK's log, kept to search and to show --- */
 
 void plx_test_log_start(void);
