@@ -37,6 +37,21 @@
 static const char *prog = "dpdk-plx-sim";
 static volatile sig_atomic_t child_pid;
 
+/* Every variant's name, three a line, as the help text indents them. */
+static const char *
+variant_list(void)
+{
+	static char buf[512];
+	size_t n = 0;
+	unsigned int v;
+
+	for (v = 0; v < PLX_SIM_VAR_MAX && n < sizeof(buf); v++)
+		n += snprintf(buf + n, sizeof(buf) - n, "%s%s",
+			v == 0 ? "" : v % 3 ? " " : "\n                         ",
+			plx_sim_variant_name(v));
+	return buf;
+}
+
 static void
 usage(FILE *f)
 {
@@ -58,13 +73,16 @@ usage(FILE *f)
 "                         KIND: read-fail write-fail stall pause-stuck\n"
 "                         abort-stuck surprise-removal unbind-request\n"
 "                         (AFTER > 0 for unbind-request; repeatable)\n"
+"      --variant NAME     a mutant model that departs from the contract\n"
+"                         in one assumed clause (repeatable):\n"
+"                         %s\n"
 "  -v, --verbose          more messages from the simulator (repeatable)\n"
 "      --keep             keep the temporary tree and print its path\n"
 "  -h, --help             this text\n"
 "\n"
 "Environment: TMPDIR (where the tree goes), PLX_SIM_LIB (the library to\n"
 "preload instead of the %s next to this program).\n",
-		prog, PLX_SIM_MAX_FUNCS, LIB_NAME);
+		prog, PLX_SIM_MAX_FUNCS, variant_list(), LIB_NAME);
 }
 
 static void __attribute__((format(printf, 1, 2), noreturn))
@@ -126,6 +144,7 @@ enum {
 	OPT_CPU,
 	OPT_NULL_COPY,
 	OPT_FAULT,
+	OPT_VARIANT,
 	OPT_KEEP,
 };
 
@@ -137,6 +156,7 @@ static const struct option long_opts[] = {
 	{ "cpu", required_argument, NULL, OPT_CPU },
 	{ "null-copy", no_argument, NULL, OPT_NULL_COPY },
 	{ "fault", required_argument, NULL, OPT_FAULT },
+	{ "variant", required_argument, NULL, OPT_VARIANT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "keep", no_argument, NULL, OPT_KEEP },
 	{ "help", no_argument, NULL, 'h' },
@@ -197,6 +217,11 @@ parse_args(int argc, char **argv, struct plx_sim_host_opts *o, bool *keep)
 			break;
 		case OPT_FAULT:
 			add_fault(o, optarg);
+			break;
+		case OPT_VARIANT:
+			if (plx_sim_host_variants_parse(optarg,
+					&o->variants) < 0)
+				usage_error("unknown variant '%s'", optarg);
 			break;
 		case 'v':
 			o->verbose++;

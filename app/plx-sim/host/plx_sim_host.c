@@ -216,6 +216,43 @@ plx_sim_host_fault_parse(const char *s, struct plx_sim_fault_spec *f)
 	return 0;
 }
 
+int
+plx_sim_host_variants_parse(const char *s, uint32_t *variants)
+{
+	char buf[256], *tok, *save;
+	enum plx_sim_variant v;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+			tok = strtok_r(NULL, ",", &save)) {
+		if (plx_sim_variant_parse(tok, &v) < 0)
+			return -1;
+		*variants |= PLX_SIM_VARIANT(v);
+	}
+	return 0;
+}
+
+/* The variants as names, comma-separated, in buf. */
+static int
+sim_variants_fmt(uint32_t variants, char *buf, size_t len)
+{
+	size_t n = 0;
+	unsigned int v;
+
+	buf[0] = '\0';
+	for (v = 0; v < PLX_SIM_VAR_MAX; v++) {
+		if (!(variants & PLX_SIM_VARIANT(v)))
+			continue;
+		n += snprintf(buf + n, len - n, "%s%s", n ? "," : "",
+			plx_sim_variant_name(v));
+		if (n >= len)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 sim_env_u64(const char *name, uint64_t max, uint64_t *v)
 {
@@ -295,6 +332,11 @@ plx_sim_host_opts_from_env(struct plx_sim_host_opts *opts)
 	if (sim_env_u64(PLX_SIM_ENV_VERBOSE, 16, &v) < 0)
 		return -1;
 	opts->verbose = v;
+	s = getenv(PLX_SIM_ENV_VARIANTS);
+	if (s != NULL && plx_sim_host_variants_parse(s, &opts->variants) < 0) {
+		plx_sim_log(0, "bad %s=%s", PLX_SIM_ENV_VARIANTS, s);
+		return -1;
+	}
 	return sim_env_faults(opts);
 }
 
@@ -312,6 +354,7 @@ plx_sim_host_opts_to_env(const struct plx_sim_host_opts *opts,
 		const char *root)
 {
 	char faults[PLX_SIM_MAX_FAULTS * 40] = "";
+	char variants[256];
 	char cpu[16];
 	unsigned int i;
 	size_t n = 0;
@@ -326,6 +369,8 @@ plx_sim_host_opts_to_env(const struct plx_sim_host_opts *opts,
 			return -1;
 	}
 	snprintf(cpu, sizeof(cpu), "%d", opts->cpu);
+	if (sim_variants_fmt(opts->variants, variants, sizeof(variants)) < 0)
+		return -1;
 	if (setenv(PLX_SIM_ENV_ROOT, root, 1) < 0 ||
 			sim_setenv_u64(PLX_SIM_ENV_FUNCS, opts->nb_funcs) < 0 ||
 			setenv(PLX_SIM_ENV_KDRV, plx_sim_kdrv_name(opts->kdrv),
@@ -338,7 +383,8 @@ plx_sim_host_opts_to_env(const struct plx_sim_host_opts *opts,
 			sim_setenv_u64(PLX_SIM_ENV_NULL_COPY,
 				opts->null_copy) < 0 ||
 			sim_setenv_u64(PLX_SIM_ENV_VERBOSE, opts->verbose) < 0 ||
-			setenv(PLX_SIM_ENV_FAULTS, faults, 1) < 0)
+			setenv(PLX_SIM_ENV_FAULTS, faults, 1) < 0 ||
+			setenv(PLX_SIM_ENV_VARIANTS, variants, 1) < 0)
 		return -1;
 	return 0;
 }
@@ -509,6 +555,7 @@ host_create(void)
 	conf.cpu = opts->cpu;
 	conf.null_copy = opts->null_copy;
 	conf.verbose = opts->verbose;
+	conf.variants = opts->variants;
 	conf.bar_fds = fds;
 	/*
 	 * The switch is made lazily, often from a thread DPDK has already
@@ -531,8 +578,8 @@ host_create(void)
 	if (opts->kdrv == PLX_SIM_KDRV_UIO)
 		plx_sim_set_iova_xlate(sim, host_iova_xlate);
 	host_arm_faults(sim, opts);
-	plx_sim_log(1, "switch up: %u function(s) on %s", opts->nb_funcs,
-		plx_sim_kdrv_name(opts->kdrv));
+	plx_sim_log(1, "switch up: %u function(s) on %s, variants %#x",
+		opts->nb_funcs, plx_sim_kdrv_name(opts->kdrv), opts->variants);
 	/* The model keeps using the BAR files' descriptors (for the vfio
 	 * BAR0 mmap too): they stay open as long as the process. */
 	return sim;

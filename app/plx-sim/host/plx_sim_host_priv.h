@@ -22,6 +22,7 @@
  *   PLX_SIM_CPU          CPU of the engine thread, -1 = not pinned
  *   PLX_SIM_NULL_COPY    1: write back without moving data
  *   PLX_SIM_FAULTS       FN:KIND[:AFTER],... armed when the switch is made
+ *   PLX_SIM_VARIANTS     NAME,... mutant-model variants (plx_sim.h)
  *   PLX_SIM_VERBOSE      0 quiet, 1 events, 2 every emulated call
  */
 
@@ -39,6 +40,7 @@
 #define PLX_SIM_ENV_CPU		"PLX_SIM_CPU"
 #define PLX_SIM_ENV_NULL_COPY	"PLX_SIM_NULL_COPY"
 #define PLX_SIM_ENV_FAULTS	"PLX_SIM_FAULTS"
+#define PLX_SIM_ENV_VARIANTS	"PLX_SIM_VARIANTS"
 #define PLX_SIM_ENV_VERBOSE	"PLX_SIM_VERBOSE"
 
 /* Where things sit inside the tree. */
@@ -74,6 +76,7 @@ struct plx_sim_host_opts {
 	int cpu;
 	bool null_copy;
 	int verbose;
+	uint32_t variants;	/* PLX_SIM_VARIANT() bits */
 	unsigned int nb_faults;
 	struct plx_sim_fault_spec faults[PLX_SIM_MAX_FAULTS];
 };
@@ -84,6 +87,8 @@ int plx_sim_host_opts_from_env(struct plx_sim_host_opts *opts);
 /* Sets the PLX_SIM_* variables, PLX_SIM_ROOT included. */
 int plx_sim_host_opts_to_env(const struct plx_sim_host_opts *opts,
 		const char *root);
+/* "NAME[,NAME...]" of variants, added to *variants; -1 if unknown. */
+int plx_sim_host_variants_parse(const char *s, uint32_t *variants);
 /* "FN:KIND[:AFTER]"; -1 if malformed. */
 int plx_sim_host_fault_parse(const char *s, struct plx_sim_fault_spec *f);
 const char *plx_sim_kdrv_name(enum plx_sim_kdrv kdrv);

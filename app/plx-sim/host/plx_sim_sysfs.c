@@ -145,15 +145,17 @@ tree_put32(uint8_t *cfg, unsigned int off, uint32_t v)
 }
 
 static uint64_t
-tree_bar0_phys(unsigned int fn)
+tree_bar0_phys(unsigned int fn, const struct plx_sim_host_opts *o)
 {
-	return SIM_BAR0_PHYS_BASE + (uint64_t)fn * PLX_BAR0_SIM_LEN;
+	return SIM_BAR0_PHYS_BASE +
+		(uint64_t)fn * plx_sim_bar0_len(o->variants);
 }
 
 /* Type 0 header as the function comes out of reset: decoding off, no
  * capabilities (so no MSI-X table to map around), INTA. */
 static int
-tree_config(const char *dir, unsigned int fn)
+tree_config(const char *dir, unsigned int fn,
+		const struct plx_sim_host_opts *o)
 {
 	uint8_t cfg[SIM_CONFIG_LEN];
 
@@ -162,7 +164,7 @@ tree_config(const char *dir, unsigned int fn)
 	tree_put16(cfg, 0x02, PLX_PCI_DEVICE_ID_DMA);
 	tree_put32(cfg, 0x08, (PLX_PCI_CLASS_DMA << 8) | SIM_PCI_REVISION);
 	cfg[0x0e] = 0x80; /* multi-function: function 0 is the port */
-	tree_put32(cfg, 0x10, (uint32_t)tree_bar0_phys(fn));
+	tree_put32(cfg, 0x10, (uint32_t)tree_bar0_phys(fn, o));
 	tree_put16(cfg, 0x2c, PLX_PCI_VENDOR_ID);
 	tree_put16(cfg, 0x2e, PLX_PCI_DEVICE_ID_DMA);
 	cfg[0x3c] = 0xff;
@@ -171,17 +173,19 @@ tree_config(const char *dir, unsigned int fn)
 }
 
 static int
-tree_resource(const char *dir, unsigned int fn)
+tree_resource(const char *dir, unsigned int fn,
+		const struct plx_sim_host_opts *o)
 {
 	char buf[1024];
 	size_t n = 0;
 	unsigned int i;
-	uint64_t start = tree_bar0_phys(fn);
+	uint64_t start = tree_bar0_phys(fn, o);
 
 	/* 6 BARs, the ROM and 6 SR-IOV BARs, as sysfs lists them. */
 	n += snprintf(buf + n, sizeof(buf) - n,
 		"0x%016" PRIx64 " 0x%016" PRIx64 " 0x%016" PRIx64 "\n",
-		start, start + PLX_BAR0_SIM_LEN - 1, UINT64_C(0x40200));
+		start, start + plx_sim_bar0_len(o->variants) - 1,
+		UINT64_C(0x40200));
 	for (i = 1; i < 13; i++)
 		n += snprintf(buf + n, sizeof(buf) - n,
 			"0x%016x 0x%016x 0x%016x\n", 0, 0, 0);
@@ -279,10 +283,10 @@ tree_func(const char *root, unsigned int fn, const struct plx_sim_host_opts *o)
 		return -1;
 	tree_fmt(dir, sizeof(dir), "%s/sys/bus/pci/devices/%s", root, addr);
 	tree_fmt(target, sizeof(target), "../../drivers/%s", kdrv);
-	if (tree_ids(dir, fn, o) < 0 || tree_resource(dir, fn) < 0 ||
-			tree_config(dir, fn) < 0 ||
+	if (tree_ids(dir, fn, o) < 0 || tree_resource(dir, fn, o) < 0 ||
+			tree_config(dir, fn, o) < 0 ||
 			tree_write(dir, "resource0", NULL, 0,
-				PLX_BAR0_SIM_LEN) < 0 ||
+				plx_sim_bar0_len(o->variants)) < 0 ||
 			tree_symlink(target, dir, "driver") < 0)
 		return -1;
 	tree_fmt(path, sizeof(path), "%s/sys/bus/pci/drivers/%s", root, kdrv);

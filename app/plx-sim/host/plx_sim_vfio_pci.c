@@ -35,6 +35,15 @@
 #define SIM_PCI_INT_LINE	0x3c
 #define SIM_PCI_INT_PIN		0x3d
 
+/* BAR0 as the run's variants size it. */
+static uint64_t
+sim_bar0_len(void)
+{
+	const struct plx_sim_host_opts *o = plx_sim_host_opts();
+
+	return plx_sim_bar0_len(o != NULL ? o->variants : 0);
+}
+
 /* --- device ioctls --- */
 
 void
@@ -89,7 +98,7 @@ sim_region_info(struct vfio_region_info *ri)
 	ri->flags = 0;
 	ri->size = 0;
 	if (ri->index == VFIO_PCI_BAR0_REGION_INDEX) {
-		ri->size = PLX_BAR0_SIM_LEN;
+		ri->size = sim_bar0_len();
 		ri->flags = VFIO_REGION_INFO_FLAG_READ |
 			VFIO_REGION_INFO_FLAG_WRITE |
 			VFIO_REGION_INFO_FLAG_MMAP;
@@ -229,7 +238,7 @@ sim_region(const struct sim_device *d, uint64_t off, size_t *len,
 
 	*roff = off & SIM_REGION_MASK;
 	if (index == VFIO_PCI_BAR0_REGION_INDEX) {
-		size = PLX_BAR0_SIM_LEN;
+		size = sim_bar0_len();
 		fd = sim_bar0_fd(d);
 	} else if (index == VFIO_PCI_CONFIG_REGION_INDEX) {
 		size = SIM_CONFIG_LEN;
@@ -328,10 +337,10 @@ sim_mmap(struct sim_device *d, void *addr, size_t len, int prot, int flags,
 	uint64_t roff = off & SIM_REGION_MASK;
 	int fd;
 
-	/* Only BAR0 is mappable, shared, within its 4 KiB. */
+	/* Only BAR0 is mappable, shared, within its size. */
 	if (index != VFIO_PCI_BAR0_REGION_INDEX ||
 			(flags & MAP_SHARED) == 0 ||
-			roff + len > PLX_BAR0_SIM_LEN) {
+			roff + len > sim_bar0_len()) {
 		errno = EINVAL;
 		return MAP_FAILED;
 	}

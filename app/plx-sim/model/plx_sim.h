@@ -54,6 +54,40 @@ enum plx_sim_fault {
 	PLX_SIM_FAULT_MAX
 };
 
+/*
+ * Mutant models: each variant makes the model depart from one clause of
+ * the contract marked [assumed] (plx_hw.rst, :ref:`plx_hw_verify`), the
+ * way the silicon might answer instead. They prove that the hardware
+ * self-test (dpdk-plx-selftest) tells each answer apart, and show what
+ * the PMD does on such a switch.
+ */
+enum plx_sim_variant {
+	/* The source's low address word is at byte 8, the destination's at
+	 * byte 12 (Apple's layout). */
+	PLX_SIM_VAR_SRC_BEFORE_DST,
+	/* The engine stops after a failed descriptor, IN_PROGRESS clear,
+	 * NEXT_ADDR past it, no status bit. */
+	PLX_SIM_VAR_STOP_ON_ERROR,
+	/* A 0-byte descriptor is written back with SUCCESS. */
+	PLX_SIM_VAR_SIZE0_SUCCESS,
+	/* A START written while the engine runs is not remembered. */
+	PLX_SIM_VAR_NO_START_LATCH,
+	/* A graceful pause and an abort also set IMM_PAUSE_DONE. */
+	PLX_SIM_VAR_IMM_PAUSE_DONE_SET,
+	/* The written-back count is the residue (bytes not moved). */
+	PLX_SIM_VAR_RESIDUE_AS_REMAINING,
+	/* BAR0 is 8 KiB. */
+	PLX_SIM_VAR_BAR0_8K,
+	/* DESC_RING_LAST_ADDR and DESC_RING_LAST_SIZE stay 0. */
+	PLX_SIM_VAR_NO_LAST_REGS,
+	/* Only the 64-byte and 4-byte transfer size codes work: with any
+	 * other in CTRL2 every descriptor fails with WRITE_FAIL. */
+	PLX_SIM_VAR_TXFR_64_ONLY,
+	PLX_SIM_VAR_MAX
+};
+
+#define PLX_SIM_VARIANT(v)	(UINT32_C(1) << (v))
+
 struct plx_sim_conf {
 	unsigned int nb_funcs;		/* 1 .. PLX_SIM_MAX_FUNCS */
 	uint64_t bandwidth;		/* bytes/s per function, 0 = unpaced */
@@ -65,6 +99,7 @@ struct plx_sim_conf {
 	/* Optional: file descriptors backing each BAR0 (4 KiB, shared);
 	 * -1 or a NULL array makes the model create its own. */
 	const int *bar_fds;
+	uint32_t variants;		/* PLX_SIM_VARIANT() bits, 0 = none */
 };
 
 /* Translates a DMA address to a host pointer, for an IOVA-as-PA host. */
@@ -76,7 +111,9 @@ struct plx_sim *plx_sim_create(const struct plx_sim_conf *conf);
 void plx_sim_destroy(struct plx_sim *sim);
 unsigned int plx_sim_nb_funcs(const struct plx_sim *sim);
 
-/* BAR0 of function fn as software sees it (PLX_BAR0_SIM_LEN bytes). */
+/* The size of BAR0 under variants: PLX_BAR0_SIM_LEN unless bar0-8k. */
+uint32_t plx_sim_bar0_len(uint32_t variants);
+/* BAR0 of function fn as software sees it (plx_sim_bar0_len() bytes). */
 volatile void *plx_sim_bar0(struct plx_sim *sim, unsigned int fn);
 int plx_sim_bar0_fd(struct plx_sim *sim, unsigned int fn);
 
@@ -133,6 +170,8 @@ void plx_sim_set_req_eventfd(struct plx_sim *sim, unsigned int fn, int fd);
 
 const char *plx_sim_fault_name(enum plx_sim_fault fault);
 int plx_sim_fault_parse(const char *name, enum plx_sim_fault *fault);
+const char *plx_sim_variant_name(enum plx_sim_variant v);
+int plx_sim_variant_parse(const char *name, enum plx_sim_variant *v);
 
 #ifdef __cplusplus
 }

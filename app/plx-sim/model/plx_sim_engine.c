@@ -39,6 +39,7 @@
 enum plx_transition {
 	PLX_TR_STOP_INVALID,	/* fetched a descriptor with VALID clear */
 	PLX_TR_STOP_FETCH_FAIL,	/* the ring itself is not mapped */
+	PLX_TR_STOP_ERROR,	/* a descriptor failed (stop-on-error) */
 	PLX_TR_PAUSE_DONE,
 	PLX_TR_ABORT_DONE,
 };
@@ -197,7 +198,10 @@ ctrl_interpret(struct plx_func *f, uint32_t w)
  * DONE bit set. Because the model never publishes IMM_PAUSE_DONE, a value
  * read with that bit set is such a pending write and must be polled again
  * (on hardware the bit is never set by a driver that never asks for an
- * immediate pause, so the rule costs nothing there).
+ * immediate pause, so the rule costs nothing there). The variant
+ * imm-pause-done-set publishes it with GRACEFUL_PAUSE_DONE or ABORT_DONE;
+ * a write still differs from such a value, which never has all four
+ * status bits of RESET_VAL.
  */
 static __attribute__((noinline)) bool
 ctrl_take(struct plx_func *f, uint32_t cur)
@@ -235,8 +239,10 @@ transition_ok(const struct plx_func *f, enum plx_transition tr,
 	switch (tr) {
 	case PLX_TR_STOP_INVALID:
 		/* A START since the snapshot: re-read instead of stopping. */
-		return f->running && f->start_seq == snap_seq;
+		return f->running && (f->start_seq == snap_seq ||
+			variant_on(f, PLX_SIM_VAR_NO_START_LATCH));
 	case PLX_TR_STOP_FETCH_FAIL:
+	case PLX_TR_STOP_ERROR:
 		return f->running;
 	case PLX_TR_PAUSE_DONE:
 		return f->pause_req && !f->pause_stuck && !f->stalled;
@@ -263,6 +269,8 @@ transition_apply(struct plx_func *f, enum plx_transition tr)
 	case PLX_TR_STOP_FETCH_FAIL:
 		f->status |= PLX_CTRL_DESC_INVALID;
 		break;
+	case PLX_TR_STOP_ERROR:
+		break;
 	case PLX_TR_PAUSE_DONE:
 		f->status |= PLX_CTRL_GRACEFUL_PAUSE_DONE;
 		f->pause_req = false;
@@ -273,6 +281,9 @@ transition_apply(struct plx_func *f, enum plx_transition tr)
 		f->pause_req = false;
 		break;
 	}
+	if ((tr == PLX_TR_PAUSE_DONE || tr == PLX_TR_ABORT_DONE) &&
+			variant_on(f, PLX_SIM_VAR_IMM_PAUSE_DONE_SET))
+		f->status |= PLX_CTRL_IMM_PAUSE_DONE;
 }
 
 /*
@@ -502,17 +513,24 @@ pf_fill(struct plx_func *f)
 	return true;
 }
 
+/* The outcome bit and the bytes moved. */
 static uint32_t
 desc_transfer(struct plx_func *f, const struct plx_dma_hw_desc *d,
 		uint32_t size)
 {
-	uint64_t src = iova_of(d->src_addr_hi, d->src_addr_lo);
-	uint64_t dst = iova_of(d->dst_addr_hi, d->dst_addr_lo);
+	bool swap = variant_on(f, PLX_SIM_VAR_SRC_BEFORE_DST);
+	uint64_t src = iova_of(d->src_addr_hi,
+		swap ? d->dst_addr_lo : d->src_addr_lo);
+	uint64_t dst = iova_of(d->dst_addr_hi,
+		swap ? d->src_addr_lo : d->dst_addr_lo);
 	const uint8_t *sp;
 	uint8_t *dp;
 
 	if (unlikely(size == 0))
-		return PLX_DESC_WB_READ_FAIL;
+		return variant_on(f, PLX_SIM_VAR_SIZE0_SUCCESS) ?
+			PLX_DESC_WB_SUCCESS : PLX_DESC_WB_READ_FAIL;
+	if (unlikely(!txfr_code_ok(f)))
+		return PLX_DESC_WB_WRITE_FAIL;
 	if (unlikely(f->faults_armed)) {
 		uint64_t n = f->desc_count;
 
@@ -541,9 +559,14 @@ desc_run(struct plx_func *f)
 	uint32_t wb = desc_transfer(f, &s->d, size);
 	uint64_t n = f->desc_count;
 
+	if (variant_on(f, PLX_SIM_VAR_RESIDUE_AS_REMAINING))
+		wb = (wb & ~PLX_DESC_SIZE_MASK) |
+			(size - (wb & PLX_DESC_SIZE_MASK));
 	f->next_lo = ring_advance(f, s->addr_lo);
-	wr32(f, PLX_REG_DESC_RING_LAST_ADDR, s->addr_lo);
-	wr32(f, PLX_REG_DESC_RING_LAST_SIZE, size);
+	if (!variant_on(f, PLX_SIM_VAR_NO_LAST_REGS)) {
+		wr32(f, PLX_REG_DESC_RING_LAST_ADDR, s->addr_lo);
+		wr32(f, PLX_REG_DESC_RING_LAST_SIZE, size);
+	}
 	wr32(f, PLX_REG_DESC_RING_NEXT_ADDR, f->next_lo);
 	if (f->cfg & PLX_CTRL_WRITE_BACK_EN) {
 		/* Release: whoever sees the write-back sees the data. */
@@ -564,6 +587,11 @@ desc_run(struct plx_func *f)
 	f->pf_head = (f->pf_head + 1) % PLX_PF_MAX;
 	f->pf_n--;
 	plx_log(f, 2, "desc %08x size %u -> %08x", s->addr_lo, size, wb);
+	if (!(wb & PLX_DESC_WB_SUCCESS) &&
+			variant_on(f, PLX_SIM_VAR_STOP_ON_ERROR) &&
+			ctrl_commit(f, PLX_TR_STOP_ERROR, 0))
+		plx_log(f, 1, "stopped after failed descriptor %08x",
+			s->addr_lo);
 	return size;
 }
 
@@ -684,7 +712,7 @@ func_service(struct plx_func *f, unsigned int max_desc, uint64_t max_bytes,
 
 	if (unlikely(f->removed)) {
 		/* Re-stamp: a dropped write stays visible until this poll. */
-		memset(f->bar, 0xff, PLX_BAR0_SIM_LEN);
+		memset(f->bar, 0xff, sim->bar_len);
 		return 0;
 	}
 	svc->active |= ctrl_poll(f);

@@ -45,7 +45,7 @@ fault_apply(struct plx_func *f, enum plx_sim_fault fault)
 		f->removed = true;
 		f->running = false;
 		pf_drop(f);
-		memset(f->bar, 0xff, PLX_BAR0_SIM_LEN);
+		memset(f->bar, 0xff, f->sim->bar_len);
 		break;
 	case PLX_SIM_FAULT_UNBIND_REQUEST:
 		return fault_unbind(f);

@@ -117,6 +117,7 @@ struct plx_sim {
 	struct plx_sim_conf conf;
 	unsigned int nb_funcs;
 	bool paced;
+	uint32_t bar_len;		/* plx_sim_bar0_len(conf.variants) */
 
 	pthread_rwlock_t iommu_lock;
 	struct plx_iommu_ent *tab;	/* sorted by iova, no overlaps */
@@ -141,6 +142,23 @@ PLX_SIM_INTERNAL void plx_log_print(const struct plx_func *f,
 	if (__builtin_expect(!!((f)->sim->conf.verbose >= (level)), 0)) \
 		plx_log_print(f, __VA_ARGS__); \
 } while (0)
+
+/* Whether the model departs from the contract as variant v says. */
+static inline bool
+variant_on(const struct plx_func *f, enum plx_sim_variant v)
+{
+	return (f->sim->conf.variants & PLX_SIM_VARIANT(v)) != 0;
+}
+
+/* Whether the transfer size code in CTRL2 works (txfr-64-only). */
+static inline bool
+txfr_code_ok(const struct plx_func *f)
+{
+	uint32_t code = f->ctrl2 & PLX_CTRL2_MAX_TXFR_MASK;
+
+	return !variant_on(f, PLX_SIM_VAR_TXFR_64_ONLY) ||
+		code == PLX_CTRL2_MAX_TXFR_64B || code == PLX_CTRL2_MAX_TXFR_4B;
+}
 
 static inline uint64_t
 now_ns(void)

@@ -138,7 +138,7 @@ thread_start(struct plx_sim *sim)
 static void
 func_regs_reset(struct plx_func *f)
 {
-	memset(f->bar, 0, PLX_BAR0_SIM_LEN);
+	memset(f->bar, 0, f->sim->bar_len);
 	f->ctrl_pub = 0;
 	f->intr_pub = 0;
 	f->cfg = 0;
@@ -176,9 +176,10 @@ bar_open(struct plx_func *f, int fd)
 	f->bar_fd = fd;
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (st.st_size < PLX_BAR0_SIM_LEN && ftruncate(fd, PLX_BAR0_SIM_LEN) < 0)
+	if (st.st_size < f->sim->bar_len &&
+			ftruncate(fd, f->sim->bar_len) < 0)
 		return -errno;
-	f->bar = mmap(NULL, PLX_BAR0_SIM_LEN, PROT_READ | PROT_WRITE,
+	f->bar = mmap(NULL, f->sim->bar_len, PROT_READ | PROT_WRITE,
 		MAP_SHARED, fd, 0);
 	if (f->bar == MAP_FAILED) {
 		f->bar = NULL;
@@ -191,7 +192,7 @@ static void
 func_fini(struct plx_func *f)
 {
 	if (f->bar != NULL)
-		munmap(f->bar, PLX_BAR0_SIM_LEN);
+		munmap(f->bar, f->sim->bar_len);
 	if (f->own_fd && f->bar_fd >= 0)
 		close(f->bar_fd);
 	pthread_mutex_destroy(&f->lock);
@@ -251,6 +252,7 @@ plx_sim_create(const struct plx_sim_conf *conf)
 	sim->conf = *conf;
 	sim->conf.bar_fds = NULL;	/* not ours to keep */
 	sim->paced = conf->bandwidth != 0 || conf->desc_latency_ns != 0;
+	sim->bar_len = plx_sim_bar0_len(conf->variants);
 	/* The engine re-takes the read lock batch after batch: let a waiting
 	 * map/unmap in first. */
 	pthread_rwlockattr_init(&attr);
