@@ -20,7 +20,7 @@
 
 #include "plx_selftest.h"
 
-#define ST_LATCH_TRIES		12
+#define ST_LATCH_TRIES		64	/* runs, each stage, at most */
 #define ST_LATCH_RUNS		3	/* rescues needed for a PASS */
 /* Time for the engine to fetch ahead once it runs. */
 #define ST_LATCH_PREFETCH_US	20
