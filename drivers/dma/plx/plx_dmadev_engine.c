@@ -67,9 +67,33 @@ plx_dma_device_gone(struct plx_dma_chan *ch, uint32_t ctrl)
 	return true;
 }
 
-void
-plx_dma_check_gone(struct plx_dma_chan *ch)
+/*
+ * The engine stopped at an invalid descriptor (DESC_INVALID) that is now
+ * the valid, submitted one at pos: its START came while the engine ran
+ * and was not latched (plx_hw.rst, :ref:`plx_hw_prefetch`, which assumes
+ * it is). A START again fetches it; where the latch holds, this never
+ * happens but for a read of CTRL that races the submit's own START, and
+ * a second START is then harmless.
+ */
+static void
+plx_dma_restart_stranded(struct plx_dma_chan *ch, uint16_t ctrl,
+		uint16_t pos)
 {
+	if (!(ctrl & PLX_CTRL_DESC_INVALID) || pos == ch->submit_pos ||
+			!(plx_dma_desc_flags(ch, pos) & PLX_DESC_VALID))
+		return;
+	if (ch->restarts++ == 0)
+		PLX_CH_LOG(ch, WARNING,
+			"engine stopped before submitted work: START again "
+			"(a START while it ran was not latched, plx_hw_prefetch)");
+	rte_write16(PLX_CTRL_START_VAL, ch->doorbell);
+}
+
+/* Now and then while the op at pos waits for the engine. */
+void
+plx_dma_check_gone(struct plx_dma_chan *ch, uint16_t pos)
+{
+	uint16_t ctrl;
 	bool gone;
 
 	ch->next_gone_check = rte_get_tsc_cycles() + ch->gone_check_cycles;
@@ -78,7 +102,10 @@ plx_dma_check_gone(struct plx_dma_chan *ch)
 		return;
 	}
 	/* Inside the window, remove() waits: ch->pci stays valid. */
-	gone = plx_dma_device_gone(ch, rte_read16(ch->doorbell));
+	ctrl = rte_read16(ch->doorbell);
+	gone = plx_dma_device_gone(ch, ctrl);
+	if (!gone)
+		plx_dma_restart_stranded(ch, ctrl, pos);
 	plx_dma_bar_leave(ch);
 	if (gone) {
 		PLX_CH_LOG(ch, ERR, "device vanished (registers read all ones)");
@@ -90,15 +117,15 @@ plx_dma_check_gone(struct plx_dma_chan *ch)
  * Wait for one of bits in CTRL: 0, or -ENODEV if the device is gone, or
  * -ETIMEDOUT.
  *
- * Every command this driver writes carries RESET_VAL, whose IMM_PAUSE_DONE
- * bit the engine never sets (no immediate pause is ever requested). A read
- * with that bit set is therefore our own write not yet taken by the
- * engine, as seen on a register file that is plain memory (the simulated
- * switch), and its done bits mean nothing yet
- * (:ref:`plx_hw_imm_pause_done`). On silicon the rule never fires.
+ * Every command this driver writes carries RESET_VAL, all four status
+ * bits, which the engine never reports at once. A read equal to the
+ * command is therefore the command itself not yet taken by the engine, as
+ * a register file of plain memory (the simulated switch) shows it, and
+ * its done bits mean nothing yet (:ref:`plx_hw_imm_pause_done`). Whether
+ * the engine also sets IMM_PAUSE_DONE does not matter.
  */
 static int
-plx_dma_wait_ctrl(struct plx_dma_chan *ch, uint32_t bits)
+plx_dma_wait_ctrl(struct plx_dma_chan *ch, uint32_t cmd, uint32_t bits)
 {
 	uint64_t end = rte_get_timer_cycles() +
 		rte_get_timer_hz() * ch->args.stop_timeout_ms / 1000;
@@ -108,7 +135,7 @@ plx_dma_wait_ctrl(struct plx_dma_chan *ch, uint32_t bits)
 		val = plx_dma_read32(ch, PLX_REG_CTRL);
 		if (val == PLX_GONE_U32 && plx_dma_device_gone(ch, val))
 			return -ENODEV;
-		if ((val & bits) && !(val & PLX_CTRL_IMM_PAUSE_DONE) &&
+		if ((val & bits) && (uint16_t)val != (uint16_t)cmd &&
 				val != PLX_GONE_U32)
 			return 0;
 		rte_delay_us_sleep(10);
@@ -129,9 +156,10 @@ plx_dma_clear_ring_regs(const struct plx_dma_chan *ch)
 static int
 plx_dma_engine_command(struct plx_dma_chan *ch, uint32_t cmd, uint32_t done)
 {
-	plx_dma_write32(ch, PLX_REG_CTRL,
-		PLX_CTRL_RESET_VAL | cmd | plx_dma_ctrl2(ch));
-	return plx_dma_wait_ctrl(ch, done);
+	uint32_t val = PLX_CTRL_RESET_VAL | cmd | plx_dma_ctrl2(ch);
+
+	plx_dma_write32(ch, PLX_REG_CTRL, val);
+	return plx_dma_wait_ctrl(ch, val, done);
 }
 
 /*
