@@ -272,9 +272,10 @@ plx_dma_dump(const struct rte_dma_dev *dev, FILE *f)
 		", errors %" PRIu64 "\n", ch->submitted, ch->completed,
 		ch->errors);
 	fprintf(f, "  devargs: max_txfr code %u, pref_limit %u, "
-		"stop_timeout_ms %u, gone_check_us %u\n",
+		"stop_timeout_ms %u, gone_check_us %u, src_first %u\n",
 		ch->args.max_txfr_code, ch->args.pref_limit,
-		ch->args.stop_timeout_ms, ch->args.gone_check_us);
+		ch->args.stop_timeout_ms, ch->args.gone_check_us,
+		ch->args.src_first);
 	if (ch->bar0 != NULL)
 		plx_dma_dump_regs(ch, f);
 	pthread_mutex_unlock(&ch->lock);

@@ -109,11 +109,13 @@ enum plx_dma_refusal {
 #define PLX_DMA_DEVARG_PREF_LIMIT	"pref_limit"
 #define PLX_DMA_DEVARG_STOP_TIMEOUT	"stop_timeout_ms"
 #define PLX_DMA_DEVARG_GONE_CHECK	"gone_check_us"
+#define PLX_DMA_DEVARG_SRC_FIRST	"src_first"
 #define PLX_DMA_DEVARGS_HELP \
 	PLX_DMA_DEVARG_MAX_TXFR "=<64|128|256|512|1024|2048> " \
 	PLX_DMA_DEVARG_PREF_LIMIT "=<0-8> " \
 	PLX_DMA_DEVARG_STOP_TIMEOUT "=<1-60000> " \
-	PLX_DMA_DEVARG_GONE_CHECK "=<0-1000000>"
+	PLX_DMA_DEVARG_GONE_CHECK "=<0-1000000> " \
+	PLX_DMA_DEVARG_SRC_FIRST "=<0|1>"
 
 /* User tunables, from devargs. */
 struct plx_dma_devargs {
@@ -121,6 +123,7 @@ struct plx_dma_devargs {
 	uint32_t pref_limit;	/* PREF_LIMIT register value */
 	uint32_t stop_timeout_ms; /* per step of pause, then abort */
 	uint32_t gone_check_us;	/* surprise-removal check interval */
+	uint8_t src_first;	/* source low word at byte 8 (not Linux's) */
 };
 
 /* A ring slot, also seen as the two 64-bit words the fast path stores. */
@@ -158,6 +161,7 @@ struct plx_dma_chan {
 	/* Removal of the PCI device has begun. */
 	volatile uint8_t detached;
 	bool fenced;
+	bool src_first;		/* args.src_first, where the fast path looks */
 	uint8_t refusals_logged;	/* bits of enum plx_dma_refusal */
 	/*
 	 * Scatter-gather ops take several slots but one id: an op's id is

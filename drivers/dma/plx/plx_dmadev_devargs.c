@@ -24,6 +24,7 @@ enum plx_dma_arg {
 	PLX_DMA_ARG_PREF_LIMIT,
 	PLX_DMA_ARG_STOP_TIMEOUT,
 	PLX_DMA_ARG_GONE_CHECK,
+	PLX_DMA_ARG_SRC_FIRST,
 	PLX_DMA_NB_ARGS
 };
 
@@ -36,6 +37,7 @@ static const struct {
 	[PLX_DMA_ARG_PREF_LIMIT] = { PLX_DMA_DEVARG_PREF_LIMIT, 0, 8 },
 	[PLX_DMA_ARG_STOP_TIMEOUT] = { PLX_DMA_DEVARG_STOP_TIMEOUT, 1, 60000 },
 	[PLX_DMA_ARG_GONE_CHECK] = { PLX_DMA_DEVARG_GONE_CHECK, 0, 1000000 },
+	[PLX_DMA_ARG_SRC_FIRST] = { PLX_DMA_DEVARG_SRC_FIRST, 0, 1 },
 };
 
 static const struct plx_dma_devargs plx_dma_default_args = {
@@ -159,5 +161,7 @@ plx_dma_parse_devargs(const struct rte_devargs *devargs,
 		args->stop_timeout_ms = val[PLX_DMA_ARG_STOP_TIMEOUT];
 	if (seen & (1u << PLX_DMA_ARG_GONE_CHECK))
 		args->gone_check_us = val[PLX_DMA_ARG_GONE_CHECK];
+	if (seen & (1u << PLX_DMA_ARG_SRC_FIRST))
+		args->src_first = val[PLX_DMA_ARG_SRC_FIRST];
 	return 0;
 }

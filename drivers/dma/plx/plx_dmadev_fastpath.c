@@ -118,9 +118,16 @@ plx_dma_write_desc(struct plx_dma_chan *ch, unsigned int pos, rte_iova_t src,
 	volatile struct plx_dma_hw_desc *desc = RTE_PTR_ADD(ch->ring,
 		(pos * sizeof(union plx_dma_slot)) & ch->ring_bytes_mask);
 	uint32_t flags = length | PLX_DESC_VALID;
+	uint32_t lo8 = (uint32_t)dst, lo12 = (uint32_t)src;
 
-	desc->dst_addr_lo = rte_cpu_to_le_32((uint32_t)dst);
-	desc->src_addr_lo = rte_cpu_to_le_32((uint32_t)src);
+	/* Silicon with the source word first (plx_hw.rst,
+	 * :ref:`plx_hw_descriptor`), told by the devarg src_first. */
+	if (unlikely(ch->src_first)) {
+		lo8 = (uint32_t)src;
+		lo12 = (uint32_t)dst;
+	}
+	desc->dst_addr_lo = rte_cpu_to_le_32(lo8);
+	desc->src_addr_lo = rte_cpu_to_le_32(lo12);
 	desc->dst_addr_hi = rte_cpu_to_le_16((uint16_t)(dst >> 32));
 	desc->src_addr_hi = rte_cpu_to_le_16((uint16_t)(src >> 32));
 	/* The gate: submit() sets its VALID. */

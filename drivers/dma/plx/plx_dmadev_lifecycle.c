@@ -316,6 +316,7 @@ plx_chan_alloc(struct rte_pci_device *pci, const struct plx_dma_devargs *args)
 	ch->bar0 = pci->mem_resource[0].addr;
 	ch->doorbell = (volatile uint16_t *)(ch->bar0 + PLX_REG_CTRL);
 	ch->args = *args;
+	ch->src_first = args->src_first != 0;
 	ch->fenced = !plx_dma_membarrier_ready();
 	ch->gone_check_cycles = rte_get_tsc_hz() * args->gone_check_us /
 		1000000;
