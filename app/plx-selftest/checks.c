@@ -350,9 +350,9 @@ const struct st_clause st_clauses[] = {
 	  check_bar0_size, false },
 	{ "desc-order", "plx_hw_descriptor",
 	  "destination low word at byte 8, source at byte 12 (Linux)",
-	  "NOT SAFE: every copy of dma_plx runs backwards, over the "
-	  "source. Do not use dma_plx on this switch until the two fields "
-	  "of struct plx_dma_hw_desc (plx_dma_hw.h) are swapped.",
+	  "NOT SAFE as it is: every copy of dma_plx runs backwards, over "
+	  "the source, and is reported successful. Give every function "
+	  "the devarg src_first=1, which writes the source word first.",
 	  check_desc_order, true },
 	{ "writeback-count", "plx_hw_writeback",
 	  "bits 0-26 of a written-back descriptor count the bytes moved",
@@ -367,10 +367,10 @@ const struct st_clause st_clauses[] = {
 	{ "after-error", "plx_hw_start",
 	  "the engine goes on after a failed descriptor",
 	  "a failed copy stops the engine: the operations after it are "
-	  "never written back. Safe for memory, but rte_dma_completed() "
-	  "waits for them until rte_dma_stop() reports them not done; "
-	  "dma_plx must notice the halted engine (the code path of the "
-	  "fast path's completion poll).",
+	  "never written back. Safe for memory (rte_dma_stop() reports "
+	  "them not done, none as a success), but without the detection "
+	  "of an engine halted after a failure, rte_dma_completed() waits "
+	  "for them until the application stops the channel.",
 	  check_after_error, true },
 	{ "last-regs", "plx_hw_registers",
 	  "DESC_RING_LAST_ADDR/LAST_SIZE hold the address and size of the "
