@@ -387,9 +387,10 @@ const struct st_clause st_clauses[] = {
 	  "a START written while the engine runs makes it fetch again the "
 	  "invalid descriptor it would have stopped at",
 	  "a batch submitted while the engine copies can be left behind "
-	  "until the next rte_dma_submit(); dma_plx re-writes START when "
-	  "its periodic check finds the engine stopped before submitted "
-	  "work. Safe, with a delay of that period.",
+	  "until the next rte_dma_submit() (rte_dma_stop() reports it not "
+	  "done). Safe for memory; an application that submits nothing more "
+	  "waits unless dma_plx writes START again when its periodic check "
+	  "finds the engine stopped at submitted work.",
 	  st_check_start_latch, true },
 	{ "max-txfr", "plx_hw_ctrl2",
 	  "CTRL2 codes 1-5 (128 B to 2 KiB) work as their sizes say",

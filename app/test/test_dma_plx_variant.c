@@ -192,28 +192,56 @@ test_size0_success(void)
 	return chan_close(&c, NULL);
 }
 
+/* Completions of the channel for at most us, into *got. */
+static int
+collect(struct plx_test_chan *c, unsigned int want, uint64_t us,
+		unsigned int *got)
+{
+	uint64_t end = plx_test_now_us() + us;
+	uint16_t n;
+
+	while (*got < want && plx_test_now_us() < end) {
+		CHECK_OK(plx_test_chan_completed_status(c, want - *got, &n,
+			NULL));
+		*got += n;
+	}
+	return 0;
+}
+
 /*
- * Adapts: a batch submitted while the engine copies a large op is left
- * behind at its gate; the PMD's periodic check writes START again.
+ * Safe, late: a batch submitted while the engine copies a large op can be
+ * left behind at its first descriptor until the next rte_dma_submit().
+ * (A PMD that writes START again when its periodic check finds the engine
+ * stopped there picks it up by itself; then no round strands.)
  */
 static int
 test_no_start_latch(void)
 {
-	const char *msg = "engine stopped before submitted work";
+	unsigned int round, stranded = 0;
 	struct plx_test_chan c;
-	unsigned int round;
 
 	CHECK_OK(chan_open(&c, NULL));
-	for (round = 0; round < 20 && !plx_test_log_has(msg); round++) {
+	for (round = 0; round < 10; round++) {
+		unsigned int got = 0;
+
 		memset(dst, FILL, BIG_LEN);
-		CHECK_OK(copy(&c, 0, BIG_LEN - SMALL_LEN));
+		CHECK_OK(copy(&c, 0, BIG_LEN - 2 * SMALL_LEN));
 		rte_delay_us_block(200);
+		CHECK_OK(copy(&c, BIG_LEN - 2 * SMALL_LEN, SMALL_LEN));
+		CHECK_OK(collect(&c, 2, 200 * 1000, &got));
+		if (got < 2) {
+			stranded++;
+			CHECK_EQ(got, 1);
+			CHECK(is_byte(dst + BIG_LEN - 2 * SMALL_LEN, FILL,
+				SMALL_LEN));
+		}
+		/* The next submit takes the stranded batch along. */
 		CHECK_OK(copy(&c, BIG_LEN - SMALL_LEN, SMALL_LEN));
-		CHECK_OK(plx_test_chan_wait_completed(&c, 2));
+		CHECK_OK(plx_test_chan_wait_completed(&c, 3 - got));
 		CHECK(is_fill(dst, BIG_LEN, 1));
 	}
-	CHECK_MSG(plx_test_log_has(msg),
-		"no batch was left behind in %u rounds", round);
+	printf("no-start-latch: %u of %u batches were left behind until the "
+		"next submit\n", stranded, round);
 	return chan_close(&c, NULL);
 }
 

@@ -180,7 +180,6 @@ struct plx_dma_chan {
 	uint64_t submitted;
 	uint64_t completed;
 	uint64_t errors;
-	uint64_t restarts;	/* STARTs for a stranded descriptor */
 
 	/* Control path. */
 	pthread_mutex_t lock;	/* every control call and remove() */
@@ -265,7 +264,7 @@ int plx_dma_ring_alloc(struct plx_dma_chan *ch, uint16_t nb_desc);
 void plx_dma_ring_free(struct plx_dma_chan *ch);
 
 /* Control-path helpers the fast path calls on its slow branches. */
-void plx_dma_check_gone(struct plx_dma_chan *ch, uint16_t pos);
+void plx_dma_check_gone(struct plx_dma_chan *ch);
 
 /* --- fast path (plx_dmadev_fastpath.c) --- */
 

@@ -67,33 +67,9 @@ plx_dma_device_gone(struct plx_dma_chan *ch, uint32_t ctrl)
 	return true;
 }
 
-/*
- * The engine stopped at an invalid descriptor (DESC_INVALID) that is now
- * the valid, submitted one at pos: its START came while the engine ran
- * and was not latched (plx_hw.rst, :ref:`plx_hw_prefetch`, which assumes
- * it is). A START again fetches it; where the latch holds, this never
- * happens but for a read of CTRL that races the submit's own START, and
- * a second START is then harmless.
- */
-static void
-plx_dma_restart_stranded(struct plx_dma_chan *ch, uint16_t ctrl,
-		uint16_t pos)
-{
-	if (!(ctrl & PLX_CTRL_DESC_INVALID) || pos == ch->submit_pos ||
-			!(plx_dma_desc_flags(ch, pos) & PLX_DESC_VALID))
-		return;
-	if (ch->restarts++ == 0)
-		PLX_CH_LOG(ch, WARNING,
-			"engine stopped before submitted work: START again "
-			"(a START while it ran was not latched, plx_hw_prefetch)");
-	rte_write16(PLX_CTRL_START_VAL, ch->doorbell);
-}
-
-/* Now and then while the op at pos waits for the engine. */
 void
-plx_dma_check_gone(struct plx_dma_chan *ch, uint16_t pos)
+plx_dma_check_gone(struct plx_dma_chan *ch)
 {
-	uint16_t ctrl;
 	bool gone;
 
 	ch->next_gone_check = rte_get_tsc_cycles() + ch->gone_check_cycles;
@@ -102,10 +78,7 @@ plx_dma_check_gone(struct plx_dma_chan *ch, uint16_t pos)
 		return;
 	}
 	/* Inside the window, remove() waits: ch->pci stays valid. */
-	ctrl = rte_read16(ch->doorbell);
-	gone = plx_dma_device_gone(ch, ctrl);
-	if (!gone)
-		plx_dma_restart_stranded(ch, ctrl, pos);
+	gone = plx_dma_device_gone(ch, rte_read16(ch->doorbell));
 	plx_dma_bar_leave(ch);
 	if (gone) {
 		PLX_CH_LOG(ch, ERR, "device vanished (registers read all ones)");

@@ -96,7 +96,7 @@ plx_dma_wait_halt(struct plx_dma_chan *ch, uint16_t pos, uint8_t halt)
 	if (halt != PLX_DMA_HALT_NONE || pos == ch->submit_pos ||
 			rte_get_tsc_cycles() < ch->next_gone_check)
 		return halt;
-	plx_dma_check_gone(ch, pos);
+	plx_dma_check_gone(ch);
 	return rte_atomic_load_explicit(&ch->halt, rte_memory_order_acquire);
 }
 
