@@ -401,3 +401,4 @@ const struct st_clause st_clauses[] = {
 };
 
 const unsigned int st_nb_clauses = RTE_DIM(st_clauses);
+_Static_assert(RTE_DIM(st_clauses) <= ST_MAX_CLAUSES, "ST_MAX_CLAUSES");

@@ -42,9 +42,9 @@ static unsigned int nb_extra;
 struct st_opts {
 	const char *json;
 	uint64_t timeout_ms;
-	bool only[ST_MAX_FUNCS * 4];	/* per clause; all when none given */
+	bool only[ST_MAX_CLAUSES];	/* per clause; all when none given */
 	bool only_given;
-	enum st_result expect[ST_MAX_FUNCS * 4];
+	enum st_result expect[ST_MAX_CLAUSES];
 	bool expect_given;
 };
 
@@ -256,7 +256,7 @@ skip_all(struct st_dev *d, unsigned int from, const char *why)
 static void
 run_dev(struct st_dev *d, const struct st_opts *o)
 {
-	static struct st_outcome outs[ST_MAX_FUNCS][ST_MAX_FUNCS * 4];
+	static struct st_outcome outs[ST_MAX_FUNCS][ST_MAX_CLAUSES];
 	unsigned int c;
 	int ret;
 

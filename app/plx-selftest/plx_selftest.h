@@ -29,6 +29,7 @@
 struct rte_pci_device;
 
 #define ST_MAX_FUNCS	8
+#define ST_MAX_CLAUSES	16
 #define ST_RING_N	16
 #define ST_SEEN_LEN	256
 

@@ -69,8 +69,7 @@ report_meaning(const struct st_dev *devs, unsigned int n)
 			continue;
 		if (!any)
 			printf("\nWhat the differences mean for dma_plx "
-				"(contract: plx_hw.rst, %s):\n",
-				"To verify on silicon");
+				"(plx_hw.rst, To verify on silicon):\n");
 		any = true;
 		printf("  %s (%s): %s\n", st_clauses[c].id,
 			st_clauses[c].label, st_clauses[c].if_differs);
