@@ -32,25 +32,50 @@ st_result_name(enum st_result r)
 	return "?";
 }
 
+#define ST_COLUMNS	78
+
+/*
+ * head, then text word by word, each after a space, wrapped before
+ * ST_COLUMNS; continuation lines start at column indent.
+ */
+static void
+print_wrapped(const char *head, int indent, const char *text)
+{
+	int col = printf("%s", head);
+
+	while (*text != '\0') {
+		int word = (int)strcspn(text, " ");
+
+		if (col >= indent && col + 1 + word > ST_COLUMNS)
+			col = printf("\n%*s", indent - 1, "") - 1;
+		col += printf(" %.*s", word, text);
+		text += word;
+		text += strspn(text, " ");
+	}
+	printf("\n");
+}
+
 static void
 report_dev(const struct st_dev *d)
 {
 	const struct rte_pci_id *id = &d->pci->id;
 	unsigned int c;
 
-	printf("\n%s  %04x:%04x (subsystem %04x:%04x) revision 0x%02x, "
-		"%s, BAR0 %" PRIu64 " bytes\n", d->name, id->vendor_id,
-		id->device_id, id->subsystem_vendor_id, id->subsystem_device_id,
-		d->revision, d->kdrv, d->bar_len);
+	printf("\n%s  %04x:%04x revision 0x%02x (subsystem %04x:%04x)\n"
+		"  on %s, BAR0 %" PRIu64 " bytes\n", d->name, id->vendor_id,
+		id->device_id, d->revision, id->subsystem_vendor_id,
+		id->subsystem_device_id, d->kdrv, d->bar_len);
 	printf("  %-16s %-8s %s\n", "clause", "result", "assumed / seen");
 	for (c = 0; c < st_nb_clauses; c++) {
 		const struct st_outcome *o = &d->out[c];
+		char head[64];
 
-		printf("  %-16s %-8s assumed: %s\n", st_clauses[c].id,
-			st_result_name(o->res), st_clauses[c].assumed);
-		printf("  %-16s %-8s %s %s\n", "", "",
-			o->res == ST_SKIPPED ? "why:    " : "seen:   ",
-			o->seen);
+		snprintf(head, sizeof(head), "  %-16s %-8s assumed:",
+			st_clauses[c].id, st_result_name(o->res));
+		print_wrapped(head, 37, st_clauses[c].assumed);
+		snprintf(head, sizeof(head), "  %-16s %-8s %s", "", "",
+			o->res == ST_SKIPPED ? "why:    " : "seen:   ");
+		print_wrapped(head, 37, o->seen);
 	}
 }
 
@@ -60,6 +85,7 @@ report_meaning(const struct st_dev *devs, unsigned int n)
 {
 	bool any = false;
 	unsigned int c, i;
+	char head[64];
 
 	for (c = 0; c < st_nb_clauses; c++) {
 		for (i = 0; i < n; i++)
@@ -71,8 +97,9 @@ report_meaning(const struct st_dev *devs, unsigned int n)
 			printf("\nWhat the differences mean for dma_plx "
 				"(plx_hw.rst, To verify on silicon):\n");
 		any = true;
-		printf("  %s (%s): %s\n", st_clauses[c].id,
-			st_clauses[c].label, st_clauses[c].if_differs);
+		snprintf(head, sizeof(head), "  %s (%s):", st_clauses[c].id,
+			st_clauses[c].label);
+		print_wrapped(head, 4, st_clauses[c].if_differs);
 	}
 	if (!any)
 		printf("\nThe silicon agrees with every assumed clause checked.\n");
