@@ -356,8 +356,10 @@ const struct st_clause st_clauses[] = {
 	  check_desc_order, true },
 	{ "writeback-count", "plx_hw_writeback",
 	  "bits 0-26 of a written-back descriptor count the bytes moved",
-	  "nothing in dma_plx, which reads only the outcome bits. Safe. "
-	  "The model's write-back and its tests change.",
+	  "nothing in dma_plx while it reads only the outcome bits; one "
+	  "that takes a count short of the size as a failure reports every "
+	  "copy failed (safe, unusable) until it reads the count as the "
+	  "residue. The model's write-back and its tests change.",
 	  check_writeback_count, true },
 	{ "size0", "plx_hw_writeback",
 	  "a 0-byte descriptor is written back READ_FAIL, 0 bytes",
