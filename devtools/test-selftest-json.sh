@@ -36,6 +36,8 @@ grep -q "^  bar0-size  *DIFFERS" "$tmp/out" || fail "no bar0-size DIFFERS line"
 grep -q "^  last-regs (plx_hw_registers): " "$tmp/out" ||
 	fail "no meaning for last-regs"
 grep -q "^  max-txfr  *PASS" "$tmp/out" || fail "no max-txfr PASS line"
+[ "$(grep -c "registers restored as found" "$tmp/out")" -eq 2 ] ||
+	fail "registers not restored on both functions"
 python3 - "$json" <<'PY' || fail "JSON report"
 import json, sys
 r = json.load(open(sys.argv[1]))
@@ -48,6 +50,7 @@ for f in fns:
     assert (f["vendor_id"], f["device_id"]) == ("0x10b5", "0x87d0"), f
     assert f["class"] == "0x088000" and f["revision"].startswith("0x"), f
     assert f["bar0_len"] == 8192 and f["kernel_driver"] == "vfio-pci", f
+    assert f["registers_restored"] is True, f
     res = {c["clause"]: c["result"] for c in f["checks"]}
     differs = sorted(k for k, v in res.items() if v != "PASS")
     assert differs == ["bar0-size", "last-regs"], res

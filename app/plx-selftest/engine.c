@@ -197,8 +197,9 @@ st_save(struct st_dev *d)
 }
 
 /*
- * Everything back but the status bits, which are write-1-to-clear: those
- * the run raised are cleared, those found set stay.
+ * Everything back but the status bits, which only the engine sets: CTRL's
+ * are left clear, and of INTR_STATUS's (write-1-to-clear) those the run
+ * raised are cleared, those found set stay.
  */
 static void
 st_restore(struct st_dev *d)
@@ -217,6 +218,37 @@ st_restore(struct st_dev *d)
 	raised = st_rd16(d, PLX_REG_INTR_STATUS) & ~s->intr_status;
 	if (raised != 0)
 		rte_write16(raised, d->bar + PLX_REG_INTR_STATUS);
+}
+
+/*
+ * Whether the registers read back as st_save() found them, but for
+ * INTR_STATUS: a register file of plain memory shows the clearing write
+ * itself until the engine takes it.
+ */
+static bool
+st_restored(struct st_dev *d)
+{
+	struct st_saved found = d->saved;
+	const struct st_saved *now = &d->saved;
+
+	st_save(d);
+	if (found.ring_addr == now->ring_addr &&
+			found.ring_addr_hi == now->ring_addr_hi &&
+			found.ring_next == now->ring_next &&
+			found.ring_count == now->ring_count &&
+			found.pref_limit == now->pref_limit &&
+			found.ctrl2 == now->ctrl2 &&
+			found.intr_ctrl == now->intr_ctrl)
+		return true;
+	fprintf(stderr, "%s: registers not as found: ring 0x%08x:%08x -> "
+		"0x%08x:%08x, next 0x%08x -> 0x%08x, count %u -> %u, "
+		"PREF_LIMIT %u -> %u, CTRL2 0x%04x -> 0x%04x, INTR_CTRL "
+		"0x%04x -> 0x%04x\n", d->name, found.ring_addr_hi,
+		found.ring_addr, now->ring_addr_hi, now->ring_addr,
+		found.ring_next, now->ring_next, found.ring_count,
+		now->ring_count, found.pref_limit, now->pref_limit,
+		found.ctrl2, now->ctrl2, found.intr_ctrl, now->intr_ctrl);
+	return false;
 }
 
 int
@@ -244,8 +276,10 @@ st_dev_open(struct st_dev *d)
 void
 st_dev_close(struct st_dev *d)
 {
-	if (d->saved_valid && !d->stuck)
+	if (d->saved_valid && !d->stuck) {
 		st_restore(d);
+		d->restored = st_restored(d);
+	}
 	/* A stuck engine may still write the zones: they are never freed. */
 	if (!d->stuck)
 		st_mem_free(d);

@@ -4,12 +4,12 @@
 
 /*
  * The START latch (plx_hw.rst, :ref:`plx_hw_prefetch`). A descriptor is
- * made valid while the engine copies a large one before it, after the
+ * made valid while the engine copies large ones before it, after the
  * engine has had the chance to prefetch it as invalid; the question is
  * whether a START written then rescues it. That needs the engine to
  * prefetch at all, so a control run first makes the descriptor valid
  * without START: it must be left behind at least once, or there is
- * nothing for a latch to do. A run in which the large copy was already
+ * nothing for a latch to do. A run in which the large copies were already
  * written back when the START went out says nothing and is repeated.
  */
 
@@ -22,6 +22,8 @@
 
 #define ST_LATCH_TRIES		64	/* runs, each stage, at most */
 #define ST_LATCH_RUNS		3	/* rescues needed for a PASS */
+/* Large copies before the late descriptor: as many as are fetched ahead. */
+#define ST_LATCH_BIG		(PLX_PREF_LIMIT_4_DESC / 2 - 1)
 /* Time for the engine to fetch ahead once it runs. */
 #define ST_LATCH_PREFETCH_US	20
 
@@ -32,28 +34,37 @@ enum st_latch {
 	ST_LATCH_ERROR,
 };
 
+/*
+ * Large copies 0 .. ST_LATCH_BIG - 1, then the small one that is made
+ * valid late: with four descriptors fetched ahead, the engine holds a
+ * snapshot of it from the start and works through every large copy before
+ * it reaches it, which leaves the host that long to race it.
+ */
 static enum st_latch
 latch_try(struct st_dev *d, bool with_start)
 {
+	const unsigned int last = ST_LATCH_BIG - 1, late = ST_LATCH_BIG;
 	uint32_t ctrl, wb;
+	unsigned int i;
 	bool busy;
 
 	st_ring_program(d, 0);
-	st_desc(d, 0, d->big_src_iova, d->big_dst_iova,
-		(uint32_t)d->big_len, true);
-	st_desc(d, 1, d->small_src_iova, d->small_dst_iova, 64, false);
+	for (i = 0; i <= last; i++)
+		st_desc(d, i, d->big_src_iova, d->big_dst_iova,
+			(uint32_t)d->big_len, true);
+	st_desc(d, late, d->small_src_iova, d->small_dst_iova, 64, false);
 	st_start(d);
 	if (st_ctrl_settled(d, &ctrl) != 0)
 		return ST_LATCH_ERROR;
 	rte_delay_us_block(ST_LATCH_PREFETCH_US);
-	st_desc_set_valid(d, 1);
+	st_desc_set_valid(d, late);
 	if (with_start)
 		st_start(d);
-	busy = st_desc_flags(d, 0) & PLX_DESC_VALID;
-	if (st_wait_desc(d, 0) != 0 || st_wait_stopped(d, &ctrl) != 0)
+	busy = st_desc_flags(d, last) & PLX_DESC_VALID;
+	if (st_wait_desc(d, last) != 0 || st_wait_stopped(d, &ctrl) != 0)
 		return ST_LATCH_ERROR;
-	/* Stopped, either at descriptor 2 or at descriptor 1. */
-	wb = st_desc_flags(d, 1);
+	/* Stopped, either after the late one or at it. */
+	wb = st_desc_flags(d, late);
 	if (!busy)
 		return ST_LATCH_MISSED;
 	return (wb & PLX_DESC_VALID) ? ST_LATCH_STRANDED : ST_LATCH_RAN;

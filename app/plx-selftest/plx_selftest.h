@@ -99,6 +99,7 @@ struct st_dev {
 	uint64_t timeout_us;
 	bool stuck;		/* the engine would not stop: leave it */
 	int open_ret;		/* st_dev_open(): 0, or why not */
+	bool restored;		/* registers read back as found */
 	struct st_outcome *out;	/* one per clause */
 };
 

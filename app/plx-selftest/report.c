@@ -62,9 +62,11 @@ report_dev(const struct st_dev *d)
 	unsigned int c;
 
 	printf("\n%s  %04x:%04x revision 0x%02x (subsystem %04x:%04x)\n"
-		"  on %s, BAR0 %" PRIu64 " bytes\n", d->name, id->vendor_id,
-		id->device_id, d->revision, id->subsystem_vendor_id,
-		id->subsystem_device_id, d->kdrv, d->bar_len);
+		"  on %s, BAR0 %" PRIu64 " bytes, registers %s\n", d->name,
+		id->vendor_id, id->device_id, d->revision,
+		id->subsystem_vendor_id, id->subsystem_device_id, d->kdrv,
+		d->bar_len, d->restored ? "restored as found" :
+		d->stuck ? "left (the engine did not stop)" : "not restored");
 	printf("  %-16s %-8s %s\n", "clause", "result", "assumed / seen");
 	for (c = 0; c < st_nb_clauses; c++) {
 		const struct st_outcome *o = &d->out[c];
@@ -150,9 +152,11 @@ json_dev(FILE *f, const struct st_dev *d)
 		"      \"revision\": \"0x%02x\",\n"
 		"      \"kernel_driver\": \"%s\",\n"
 		"      \"bar0_len\": %" PRIu64 ",\n"
+		"      \"registers_restored\": %s,\n"
 		"      \"checks\": [\n", id->vendor_id, id->device_id,
 		id->subsystem_vendor_id, id->subsystem_device_id,
-		id->class_id, d->revision, d->kdrv, d->bar_len);
+		id->class_id, d->revision, d->kdrv, d->bar_len,
+		d->restored ? "true" : "false");
 	for (c = 0; c < st_nb_clauses; c++) {
 		const struct st_outcome *o = &d->out[c];
 
