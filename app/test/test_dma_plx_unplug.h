@@ -207,6 +207,10 @@ int cycle_setup(struct cycle *c, unsigned int nfuncs, bool all_victims);
 extern const struct plx_test unplug_det_tests[];	/* _det.c */
 extern const struct plx_test unplug_sg_tests[];	/* _sg.c */
 extern const struct plx_test unplug_torture_tests[];	/* _torture.c */
+extern const struct plx_test unplug_guard_tests[];	/* _guard.c */
+
+/* --membarrier-unregistered: registration fails at probe (_guard.c). */
+extern bool mb_unregistered;
 
 /* torture_cleanup (_cleanup.c): a child process per cycle. */
 enum cleanup_variant {
