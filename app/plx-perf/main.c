@@ -39,6 +39,7 @@
 #include <rte_memzone.h>
 #include <rte_pause.h>
 
+#include "plx_dma_compat.h"
 #include "plx_sim_host.h"
 
 #define MAX_CHANNELS	4
@@ -144,7 +145,7 @@ struct chan {
 	uint64_t seed;
 	bool latency;			/* low-load latency run */
 	uint64_t *lat;			/* opt.lat_samples TSC deltas */
-	volatile unsigned int *ready;	/* start barrier */
+	RTE_ATOMIC(unsigned int) *ready;	/* start barrier */
 	unsigned int nb_chans;
 
 	/* Results. */
@@ -154,7 +155,7 @@ struct chan {
 	uint64_t sim_base;
 	int error;
 	bool verified;
-	volatile bool finished;
+	RTE_ATOMIC(bool) finished;
 };
 
 static struct chan chans[MAX_CHANNELS];
@@ -801,8 +802,8 @@ buffers_verify(const struct chan *ch, size_t len)
 static void
 barrier(struct chan *ch)
 {
-	__atomic_fetch_add(ch->ready, 1, __ATOMIC_ACQ_REL);
-	while (__atomic_load_n(ch->ready, __ATOMIC_ACQUIRE) < ch->nb_chans)
+	rte_atomic_fetch_add_explicit(ch->ready, 1, rte_memory_order_acq_rel);
+	while (rte_atomic_load_explicit(ch->ready, rte_memory_order_acquire) < ch->nb_chans)
 		rte_pause();
 }
 
@@ -856,7 +857,7 @@ worker(void *arg)
 		ch->busy = rte_rdtsc() - start - ch->idle;
 	}
 	ch->verified = ch->error == 0 && buffers_verify(ch, len);
-	__atomic_store_n(&ch->finished, true, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&ch->finished, true, rte_memory_order_release);
 	return 0;
 }
 
@@ -885,7 +886,7 @@ wait_workers(unsigned int n)
 
 	/* Sleep: the main lcore may share its CPU with the engine. */
 	for (i = 0; i < n; i++)
-		while (!__atomic_load_n(&chans[i].finished, __ATOMIC_ACQUIRE))
+		while (!rte_atomic_load_explicit(&chans[i].finished, rte_memory_order_acquire))
 			nanosleep(&ms, NULL);
 	rte_eal_mp_wait_lcore();
 }
@@ -912,7 +913,7 @@ case_run(const struct case_conf *cc, enum engine e, bool latency,
 		struct result *r)
 {
 	static unsigned int seed;
-	volatile unsigned int ready = 0;
+	RTE_ATOMIC(unsigned int) ready = 0;
 	uint64_t ops = 0, busy = 0, idle = 0, wall_max = 0;
 	unsigned int i, n = latency ? 1 : cc->channels;
 

@@ -133,8 +133,8 @@ struct cycle {
 	struct rchan *c;
 	struct removal *rm;
 	uint64_t rs;
-	uint32_t go;		/* releases the remover lcore */
-	uint32_t abort;		/* the main lcore failed: workers give up */
+	RTE_ATOMIC(uint32_t) go;	/* releases the remover lcore */
+	RTE_ATOMIC(uint32_t) abort;	/* the main lcore failed: workers give up */
 	uint64_t t_go, t0, t1;	/* go, and around the call */
 	uint64_t call_spin;
 	int rc;
@@ -521,7 +521,7 @@ cycle_race(struct cycle *cy, bool *w_launched, bool *r_launched)
 		CHECK_OK(removal_ready(cy->rm));
 	}
 	cy->t_go = now_ns();
-	__atomic_store_n(&cy->go, 1, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&cy->go, 1, rte_memory_order_release);
 	return main_side(cy);
 }
 
@@ -533,9 +533,9 @@ cycle_join(struct cycle *cy, int ret, bool w_launched, bool r_launched)
 
 	memcpy(main_msg, plx_test_msg, sizeof(main_msg));
 	if (ret != 0)
-		__atomic_store_n(&cy->abort, 1, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(&cy->abort, 1, rte_memory_order_release);
 	/* A failed main lcore may never have let the remover go. */
-	__atomic_store_n(&cy->go, 1, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&cy->go, 1, rte_memory_order_release);
 	if (w_launched)
 		w_rc = lcore_join(w_lcore);
 	if (r_launched)
@@ -564,7 +564,7 @@ cycle_finish(struct cycle *cy, const struct plx_test_heap *base)
 	CHECK_MSG(rm->rc == 0, "removal of %s (%s%s): %d", c->addr,
 		k->path == RM_IRQ ? "alarm, " : "",
 		rm->by_name ? "by name" : "by device", rm->rc);
-	CHECK_EQ(__atomic_load_n(&rm->events, __ATOMIC_ACQUIRE),
+	CHECK_EQ(rte_atomic_load_explicit(&rm->events, rte_memory_order_acquire),
 		k->path == RM_IRQ ? 1 : 0);
 	o = cy->t1 < rm->t0 ? ORD_BEFORE : cy->t0 > rm->t1 ? ORD_AFTER :
 		ORD_OVERLAP;

@@ -18,6 +18,8 @@
 #include <rte_dev.h>
 #include <rte_dmadev.h>
 
+#include "plx_dma_compat.h"
+
 #define MIN_RING	32
 #define MAX_RING	256
 #define WAIT_US		(5 * 1000 * 1000)	/* longest wait without progress */
@@ -80,7 +82,7 @@ void chan_stats_reset(struct rchan *c);
  */
 int traffic_step(struct rchan *c, int *rc);
 /* Traffic until the fast path refuses with -ENODEV (removal began). */
-int traffic_until_removed(struct rchan *c, const uint32_t *abort);
+int traffic_until_removed(struct rchan *c, const RTE_ATOMIC(uint32_t) *abort);
 /* Poll until every op handed out is reported. */
 int chan_drain(struct rchan *c);
 /* The counters agree with the reports (after chan_drain()). */
@@ -101,12 +103,12 @@ struct removal {
 	char addr[RTE_DEV_NAME_MAX_LEN];
 	bool by_name;		/* rte_eal_hotplug_remove, else rte_dev_remove */
 	uint64_t spin;		/* ns before removing */
-	const uint32_t *go;	/* thread: released by it */
-	uint32_t ready;		/* thread: waiting for go; irq: alarm began */
-	uint64_t t0, t1;	/* around the removal, now_ns() */
+	const RTE_ATOMIC(uint32_t) *go;	/* thread: released by it */
+	RTE_ATOMIC(uint32_t) ready;	/* thread: waiting for go; irq: alarm began */
+	RTE_ATOMIC(uint64_t) t0, t1;	/* around the removal, now_ns() */
 	int rc;
-	uint32_t events;	/* RTE_DEV_EVENT_REMOVE seen */
-	uint32_t done;
+	RTE_ATOMIC(uint32_t) events;	/* RTE_DEV_EVENT_REMOVE seen */
+	RTE_ATOMIC(uint32_t) done;
 };
 
 /* rm receives the REMOVE events from now on; the interrupt thread goes

@@ -304,14 +304,14 @@ traffic_step(struct rchan *c, int *rc)
 }
 
 int
-traffic_until_removed(struct rchan *c, const uint32_t *abort)
+traffic_until_removed(struct rchan *c, const RTE_ATOMIC(uint32_t) *abort)
 {
 	uint64_t end = plx_test_now_us() + 2 * WAIT_US;
 	int rc = 0;
 
 	while (rc == 0) {
 		CHECK_MSG(abort == NULL ||
-			!__atomic_load_n(abort, __ATOMIC_ACQUIRE),
+			!rte_atomic_load_explicit(abort, rte_memory_order_acquire),
 			"stopped by the main lcore");
 		CHECK_MSG(plx_test_now_us() < end,
 			"copy and submit on %s still succeed %u s on",
@@ -387,10 +387,10 @@ static void
 removal_run(struct removal *rm)
 {
 	spin_ns(rm->spin);
-	__atomic_store_n(&rm->t0, now_ns(), __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&rm->t0, now_ns(), rte_memory_order_release);
 	rm->rc = plx_test_pci_remove(rm->addr, rm->by_name);
-	__atomic_store_n(&rm->t1, now_ns(), __ATOMIC_RELEASE);
-	__atomic_store_n(&rm->done, 1, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&rm->t1, now_ns(), rte_memory_order_release);
+	rte_atomic_store_explicit(&rm->done, 1, rte_memory_order_release);
 }
 
 int
@@ -399,8 +399,8 @@ removal_lcore(void *arg)
 	struct removal *rm = arg;
 
 	/* A short wait, on the CPU: released right after it is ready. */
-	__atomic_store_n(&rm->ready, 1, __ATOMIC_RELEASE);
-	while (!__atomic_load_n(rm->go, __ATOMIC_ACQUIRE))
+	rte_atomic_store_explicit(&rm->ready, 1, rte_memory_order_release);
+	while (!rte_atomic_load_explicit(rm->go, rte_memory_order_acquire))
 		rte_pause();
 	removal_run(rm);
 	return 0;
@@ -416,7 +416,7 @@ removal_alarm(void *arg)
 {
 	struct removal *rm = arg;
 
-	__atomic_store_n(&rm->ready, 1, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&rm->ready, 1, rte_memory_order_release);
 	removal_run(rm);
 }
 
@@ -437,11 +437,11 @@ removal_event(const char *name, enum rte_dev_event_type type, void *arg)
 		pinned = rte_thread_set_affinity(&set) == 0;
 	}
 	if (type != RTE_DEV_EVENT_REMOVE || strcmp(name, rm->addr) != 0 ||
-			__atomic_fetch_add(&rm->events, 1, __ATOMIC_ACQ_REL) != 0)
+			rte_atomic_fetch_add_explicit(&rm->events, 1, rte_memory_order_acq_rel) != 0)
 		return;
 	if (rte_eal_alarm_set(1, removal_alarm, rm) != 0) {
 		rm->rc = -ENOEXEC;
-		__atomic_store_n(&rm->done, 1, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(&rm->done, 1, rte_memory_order_release);
 	}
 }
 
@@ -480,12 +480,12 @@ removal_ready(struct removal *rm)
 {
 	uint64_t end = now_ns() + (uint64_t)WAIT_US * 1000;
 
-	while (!__atomic_load_n(&rm->ready, __ATOMIC_ACQUIRE) &&
-			!__atomic_load_n(&rm->done, __ATOMIC_ACQUIRE)) {
+	while (!rte_atomic_load_explicit(&rm->ready, rte_memory_order_acquire) &&
+			!rte_atomic_load_explicit(&rm->done, rte_memory_order_acquire)) {
 		CHECK_MSG(now_ns() < end,
 			"%s: the removal did not begin within %u s (%u REMOVE events)",
 			rm->addr, WAIT_US / 1000000,
-			__atomic_load_n(&rm->events, __ATOMIC_RELAXED));
+			rte_atomic_load_explicit(&rm->events, rte_memory_order_relaxed));
 		rte_pause();
 	}
 	return 0;
@@ -496,11 +496,11 @@ removal_wait(struct removal *rm)
 {
 	struct plx_wait w = plx_wait_begin(WAIT_US);
 
-	while (!__atomic_load_n(&rm->done, __ATOMIC_ACQUIRE))
+	while (!rte_atomic_load_explicit(&rm->done, rte_memory_order_acquire))
 		CHECK_MSG(plx_waiting(&w, 0),
 			"%s: no removal %u s on (%u REMOVE events)", rm->addr,
 			WAIT_US / 1000000,
-			__atomic_load_n(&rm->events, __ATOMIC_RELAXED));
+			rte_atomic_load_explicit(&rm->events, rte_memory_order_relaxed));
 	return 0;
 }
 

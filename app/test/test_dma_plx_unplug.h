@@ -89,7 +89,7 @@ struct tchan {
 
 extern struct plx_sim *sim;
 extern struct tchan chans[MAX_FUNCS];
-extern uint32_t g_removing;	/* a removal is about to begin */
+extern RTE_ATOMIC(uint32_t) g_removing;	/* a removal is about to begin */
 extern unsigned int nb_funcs;
 extern unsigned int worker_lcores[MAX_CHANS];
 extern unsigned int nb_workers;
@@ -167,10 +167,10 @@ struct worker {
 	uint32_t submit_odds;	/* 1 in this many copies has SUBMIT */
 	uint64_t rnd;
 	/* shared with the main lcore */
-	uint64_t handed_pub;
-	uint32_t full_seen;
-	uint32_t phase;
-	uint32_t finish;
+	RTE_ATOMIC(uint64_t) handed_pub;
+	RTE_ATOMIC(uint32_t) full_seen;
+	RTE_ATOMIC(uint32_t) phase;
+	RTE_ATOMIC(uint32_t) finish;
 	uint64_t noticed_us;
 	char msg[PLX_TEST_MSG_LEN];
 };

@@ -69,11 +69,11 @@ child_run(enum cleanup_variant v, uint64_t seed)
 	if (ret == 0)
 		ret = wait_trigger(&c.ws[0], rnd_below(&c.rs, TR_MAX), &c.rs);
 	if (ret == 0 && v == CV_BUS) {
-		__atomic_store_n(&g_removing, 1, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(&g_removing, 1, rte_memory_order_release);
 		bret = bus->cleanup();
 	}
 	for (i = 0; i < c.nch; i++)
-		__atomic_store_n(&c.ws[i].finish, 1, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(&c.ws[i].finish, 1, rte_memory_order_release);
 	if (workers_join(c.ws, launched, ret) != 0)
 		return -1;
 	if (v == CV_EAL) {

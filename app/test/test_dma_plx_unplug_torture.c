@@ -36,13 +36,13 @@ static const char *const role_names[] = {
 
 enum phase { PH_START, PH_ISSUE, PH_POLL, PH_DRAIN, PH_DONE };
 
-static uint32_t g_abort;	/* the main lcore gave up */
+static RTE_ATOMIC(uint32_t) g_abort;	/* the main lcore gave up */
 #define ABORTED_MSG	"stopped by the main lcore"
 
 static void
 worker_phase(struct worker *w, enum phase ph)
 {
-	__atomic_store_n(&w->phase, ph, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&w->phase, ph, rte_memory_order_release);
 }
 
 
@@ -64,8 +64,8 @@ worker_issue(struct worker *w, int *rc, const char **what)
 			RTE_DMA_OP_FLAG_SUBMIT : 0;
 
 		CHECK_OK(op_issue(tc, flags, rc));
-		__atomic_store_n(&w->handed_pub, tc->ch.handed,
-			__ATOMIC_RELEASE);
+		rte_atomic_store_explicit(&w->handed_pub, tc->ch.handed,
+			rte_memory_order_release);
 		if (*rc >= 0)
 			continue;
 		if (*rc != -ENOSPC)
@@ -73,7 +73,7 @@ worker_issue(struct worker *w, int *rc, const char **what)
 		CHECK_MSG(tc->ch.handed - tc->ch.rep == tc->ch.nb_desc,
 			"copy on %s: -ENOSPC with %" PRIu64 " of %u slots in use",
 			tc->ch.addr, tc->ch.handed - tc->ch.rep, tc->ch.nb_desc);
-		__atomic_fetch_add(&w->full_seen, 1, __ATOMIC_RELEASE);
+		rte_atomic_fetch_add_explicit(&w->full_seen, 1, rte_memory_order_release);
 		break;
 	}
 	*rc = 0;
@@ -113,7 +113,7 @@ victim_drain(struct worker *w, int rc, const char *what)
 	CHECK_MSG(w->role == ROLE_VICTIM && rc == -ENODEV,
 		"%s on %s %s returned %d (%s)%s, expected %s", what,
 		role_names[w->role], tc->ch.addr, rc, strerror(-rc),
-		__atomic_load_n(&g_removing, __ATOMIC_ACQUIRE) ?
+		rte_atomic_load_explicit(&g_removing, rte_memory_order_acquire) ?
 			" while a removal was under way" : "",
 		w->role == ROLE_VICTIM ? "-ENODEV" : "success");
 	w->noticed_us = plx_test_now_us();
@@ -160,13 +160,13 @@ worker_run(struct worker *w)
 	int rc;
 
 	for (;;) {
-		CHECK_MSG(!__atomic_load_n(&g_abort, __ATOMIC_ACQUIRE),
+		CHECK_MSG(!rte_atomic_load_explicit(&g_abort, rte_memory_order_acquire),
 			ABORTED_MSG);
 		if (w->role == ROLE_SURVIVOR &&
-				__atomic_load_n(&w->finish, __ATOMIC_ACQUIRE))
+				rte_atomic_load_explicit(&w->finish, rte_memory_order_acquire))
 			return survivor_finish(w);
 		if (w->role != ROLE_SURVIVOR &&
-				__atomic_load_n(&g_removing, __ATOMIC_ACQUIRE)) {
+				rte_atomic_load_explicit(&g_removing, rte_memory_order_acquire)) {
 			if (w->role == ROLE_STOPPER)
 				return stopper_stop(w);
 			if (end == 0)
@@ -221,10 +221,10 @@ workers_join(struct worker *ws, unsigned int n, int ret)
 	memcpy(main_msg, plx_test_msg, sizeof(main_msg));
 	plx_test_msg[0] = '\0';
 	if (ret != 0)
-		__atomic_store_n(&g_abort, 1, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(&g_abort, 1, rte_memory_order_release);
 	for (i = 0; i < n; i++)
 		rc[i] = rte_eal_wait_lcore(worker_lcores[i]);
-	__atomic_store_n(&g_abort, 0, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&g_abort, 0, rte_memory_order_release);
 	for (i = 0; i < n; i++) {
 		if (rc[i] == 0 || strncmp(ws[i].msg, ABORTED_MSG,
 				strlen(ABORTED_MSG)) == 0)
@@ -248,7 +248,7 @@ worker_wait_done(const struct worker *w)
 {
 	struct plx_wait wt = plx_wait_begin(WAIT_US);
 
-	while (__atomic_load_n(&w->phase, __ATOMIC_ACQUIRE) != PH_DONE)
+	while (rte_atomic_load_explicit(&w->phase, rte_memory_order_acquire) != PH_DONE)
 		CHECK_MSG(plx_waiting(&wt, 0),
 			"the worker on %s did not notice its device vanished within %u s",
 			w->tc->ch.addr, WAIT_US / 1000000);
@@ -271,17 +271,17 @@ wait_trigger(struct worker *w, enum trigger tr, uint64_t *rs)
 	if (tr == TR_OPS)
 		target = 1 + rnd_below(rs, 3 * w->tc->ch.nb_desc);
 	for (;;) {
-		if (tr == TR_OPS && __atomic_load_n(&w->handed_pub,
-				__ATOMIC_ACQUIRE) >= target)
+		if (tr == TR_OPS && rte_atomic_load_explicit(&w->handed_pub,
+				rte_memory_order_acquire) >= target)
 			return 0;
-		if (tr == TR_FULL && __atomic_load_n(&w->full_seen,
-				__ATOMIC_ACQUIRE) > 0)
+		if (tr == TR_FULL && rte_atomic_load_explicit(&w->full_seen,
+				rte_memory_order_acquire) > 0)
 			return 0;
-		if (tr == TR_POLL && __atomic_load_n(&w->phase,
-				__ATOMIC_ACQUIRE) == PH_POLL)
+		if (tr == TR_POLL && rte_atomic_load_explicit(&w->phase,
+				rte_memory_order_acquire) == PH_POLL)
 			return 0;
 		/* It failed: joining it tells why. */
-		if (__atomic_load_n(&w->phase, __ATOMIC_ACQUIRE) == PH_DONE)
+		if (rte_atomic_load_explicit(&w->phase, rte_memory_order_acquire) == PH_DONE)
 			return -1;
 		CHECK_MSG(plx_test_now_us() < end,
 			"the worker on %s never reached trigger %d", w->tc->ch.addr,
@@ -440,17 +440,17 @@ torture_cycle(struct cycle *c)
 	CHECK_OK(cycle_setup(c, min_u(nb_funcs, MAX_CHANS),
 		false));
 	c->ws[0].prefer_full = rnd_below(&c->rs, 3) == 0;
-	__atomic_store_n(&g_removing, 0, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&g_removing, 0, rte_memory_order_release);
 	ret = workers_launch(c->ws, c->nch, &launched);
 	if (ret == 0)
 		ret = wait_trigger(&c->ws[0], rnd_below(&c->rs, TR_MAX),
 			&c->rs);
 	if (ret == 0) {
-		__atomic_store_n(&g_removing, 1, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(&g_removing, 1, rte_memory_order_release);
 		ret = cycle_remove(c);
 	}
 	for (i = 0; i < c->nch; i++)
-		__atomic_store_n(&c->ws[i].finish, 1, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(&c->ws[i].finish, 1, rte_memory_order_release);
 	if (workers_join(c->ws, launched, ret) != 0)
 		return -1;
 	return cycle_finish(c);

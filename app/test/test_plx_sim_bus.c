@@ -504,7 +504,7 @@ check_dynamic_memory(unsigned int fn)
 
 /* --- the unbind request (vfio only) --- */
 
-static volatile int req_events;
+static RTE_ATOMIC(int) req_events;
 static char req_dev[RTE_DEV_NAME_MAX_LEN];
 
 static void
@@ -513,7 +513,7 @@ on_dev_event(const char *name, enum rte_dev_event_type type, void *arg)
 	if (type != RTE_DEV_EVENT_REMOVE)
 		return;
 	snprintf(req_dev, sizeof(req_dev), "%s", name);
-	__atomic_add_fetch(&req_events, 1, __ATOMIC_RELEASE);
+	rte_atomic_fetch_add_explicit(&req_events, 1, rte_memory_order_release);
 }
 
 static void
@@ -536,13 +536,15 @@ check_unbind_request(struct plx_sim *sim, unsigned int fn)
 	rte_dev_event_callback_register(NULL, on_dev_event, NULL);
 	ret = plx_sim_inject(sim, fn, PLX_SIM_FAULT_UNBIND_REQUEST, 0);
 	end = rte_get_timer_cycles() + 2 * rte_get_timer_hz();
-	while (__atomic_load_n(&req_events, __ATOMIC_ACQUIRE) == 0 &&
+	while (rte_atomic_load_explicit(&req_events, rte_memory_order_acquire) == 0 &&
 			rte_get_timer_cycles() < end)
 		rte_delay_ms(1);
-	ok = ret == 0 && req_events == 1 && strcmp(req_dev, addr) == 0;
+	ok = ret == 0 && rte_atomic_load_explicit(&req_events,
+		rte_memory_order_acquire) == 1 && strcmp(req_dev, addr) == 0;
 	if (!ok)
 		snprintf(why, sizeof(why), "inject %d, %d event(s), device "
-			"'%s'", ret, req_events, req_dev);
+			"'%s'", ret, rte_atomic_load_explicit(&req_events,
+			rte_memory_order_relaxed), req_dev);
 	/* What an application does with the event: let the device go. */
 	if (ok && rte_dev_remove(&recs[fn].dev->device) != 0) {
 		snprintf(why, sizeof(why), "rte_dev_remove after the request "
