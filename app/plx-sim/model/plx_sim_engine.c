@@ -31,7 +31,7 @@
 #define PLX_CTRL_CFG_MASK	(PLX_CTRL_WRITE_BACK_EN | PLX_CTRL_DESC_MODE_MASK | \
 				 PLX_CTRL_RING_STOP_MODE | \
 				 PLX_CTRL_GRACEFUL_PAUSE | PLX_CTRL_ABORT)
-#define PLX_CTRL2_IN_PROGRESS	(PLX_CTRL_IN_PROGRESS >> 16)
+#define PLX_CTRL2_IN_PROGRESS	PLX_CTRL32_CTRL2(PLX_CTRL_IN_PROGRESS)
 #define PLX_INTR_STATUS_MASK	(PLX_INTR_ERROR | PLX_INTR_INV_DESC | \
 				 PLX_INTR_DESC_DONE | PLX_INTR_ABORT_DONE)
 
@@ -105,7 +105,7 @@ xlate(struct plx_func *f, enum plx_xlate_kind kind, uint64_t iova,
 static uint32_t
 ctrl_compose(const struct plx_func *f)
 {
-	return f->cfg | f->status | (f->ctrl2 << 16) |
+	return f->cfg | f->status | PLX_CTRL32_OF_CTRL2(f->ctrl2) |
 		(f->running ? PLX_CTRL_IN_PROGRESS : 0);
 }
 
@@ -121,7 +121,7 @@ engine_start(struct plx_func *f)
 		return;
 	}
 	f->ring_lo = rd32(f, PLX_REG_DESC_RING_ADDR);
-	f->ring_hi = rd32(f, PLX_REG_DESC_RING_ADDR_HI) & 0xffff;
+	f->ring_hi = rd32(f, PLX_REG_DESC_RING_ADDR_HI) & PLX_RING_ADDR_HI_MASK;
 	f->ring_bytes = (uint64_t)count * sizeof(struct plx_dma_hw_desc);
 	f->next_lo = rd32(f, PLX_REG_DESC_RING_NEXT_ADDR);
 	f->fetch_lo = f->next_lo;
@@ -143,12 +143,12 @@ engine_start(struct plx_func *f)
 static void
 ctrl_interpret(struct plx_func *f, uint32_t w)
 {
-	uint32_t c = w & 0xffff;
+	uint32_t c = PLX_CTRL32_CTRL(w);
 
 	plx_log(f, 2, "CTRL write %08x", w);
 	f->status &= ~(c & PLX_CTRL_STATUS_MASK);
 	f->cfg = c & PLX_CTRL_CFG_MASK;
-	f->ctrl2 = (w >> 16) & ~PLX_CTRL2_IN_PROGRESS;
+	f->ctrl2 = PLX_CTRL32_CTRL2(w) & ~PLX_CTRL2_IN_PROGRESS;
 	/* GRACEFUL_PAUSE is a level: writing it (again) asks for a pause,
 	 * writing it 0 withdraws one that has not completed yet. */
 	f->pause_req = (c & PLX_CTRL_GRACEFUL_PAUSE) != 0;
