@@ -189,14 +189,22 @@ refused_removal(struct tchan *tc, int ret,
 	return plx_test_chan_drain(&tc->ch, false, 4);
 }
 
-/* remove() again once what held it is gone: a held channel, closed. */
+/* Just removed: held with every op reported, then closed. */
+static int
+held_closes(struct tchan *tc)
+{
+	CHECK_OK(removed_now(tc));
+	CHECK_OK(plx_test_chan_drain(&tc->ch, false, 4));
+	CHECK_OK(held_check(tc, tc->ch.id, NULL, 0));
+	return dev_close_check(tc->ch.id, FREES_HELD);
+}
+
+/* remove() again once what held it is gone. */
 static int
 removal_completes(struct tchan *tc)
 {
 	CHECK_EQ(plx_test_pci_remove(tc->ch.addr, false), 0);
-	CHECK_OK(removed_now(tc));
-	CHECK_OK(held_check(tc, tc->ch.id, NULL, 0));
-	return dev_close_check(tc->ch.id, FREES_HELD);
+	return held_closes(tc);
 }
 
 /* --- a fast-path thread stuck in its BAR0 window --- */
@@ -298,12 +306,7 @@ bar_held(bool leave)
 	rte_eal_wait_lcore(worker_lcores[0]);
 	if (ret != 0)
 		return ret;
-	if (leave) {
-		CHECK_OK(removed_now(tc));
-		CHECK_OK(plx_test_chan_drain(&tc->ch, false, 4));
-		return dev_close_check(tc->ch.id, FREES_HELD);
-	}
-	return removal_completes(tc);
+	return leave ? held_closes(tc) : removal_completes(tc);
 }
 
 /* The thread never leaves in time: -EBUSY after stop_timeout_ms. */
@@ -350,8 +353,7 @@ membarrier_probe(struct tchan *tc)
 	CHECK_EQ(mb_count(MB_EXPEDITED) - exp0, registered ? 1 : 0);
 	CHECK_EQ(mb_count(MB_GLOBAL) - glob0, 0);
 	mb_set_fail(0);
-	CHECK_OK(removed_now(tc));
-	return dev_close_check(tc->ch.id, FREES_HELD);
+	return held_closes(tc);
 }
 
 /*
@@ -373,9 +375,7 @@ membarrier_later(struct tchan *tc)
 	CHECK_EQ(mb_count(MB_GLOBAL) - glob0, 1);
 	CHECK_MSG(plx_test_log_has("trying the global one"),
 		"no warning that the expedited membarrier failed");
-	CHECK_OK(removed_now(tc));
-	CHECK_OK(plx_test_chan_drain(&tc->ch, false, 4));
-	CHECK_OK(dev_close_check(tc->ch.id, FREES_HELD));
+	CHECK_OK(held_closes(tc));
 
 	CHECK_OK(staged(tc, NULL, OPS));
 	plx_test_heap_get(&base);
