@@ -57,10 +57,8 @@ struct rchan {
 	struct op_rec rec[MAX_RING];
 };
 
-/* --- randomness and time --- */
+/* --- time (randomness: plx_test_rnd(), test_plx_core.h) --- */
 
-uint64_t rnd_next(uint64_t *s);
-uint32_t rnd_below(uint64_t *s, uint32_t n);
 uint64_t now_ns(void);
 /* Busy for ns nanoseconds (a random offset, never a synchronisation). */
 void spin_ns(uint64_t ns);

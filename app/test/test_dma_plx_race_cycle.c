@@ -86,7 +86,7 @@ seed_of(unsigned int kase, unsigned int cycle)
 {
 	uint64_t s = g_seed ^ ((uint64_t)kase << 48) ^ ((uint64_t)cycle << 16);
 
-	return rnd_next(&s);
+	return plx_test_rnd(&s);
 }
 
 /* --- the precondition --- */
@@ -111,19 +111,19 @@ cycle_prepare(struct cycle *cy)
 	struct race_case *k = cy->k;
 	struct rchan *c = cy->c;
 	bool start = k->traffic || k->call == C_STOP ||
-		rnd_below(&cy->rs, 2) == 0;
+		plx_test_rnd_below(&cy->rs, 2) == 0;
 
-	c->rnd = rnd_next(&cy->rs);
+	c->rnd = plx_test_rnd(&cy->rs);
 	CHECK_OK(chan_configure(c, MIN_RING +
-		rnd_below(&cy->rs, MAX_RING - MIN_RING + 1)));
-	cy->new_ring = MIN_RING + rnd_below(&cy->rs, MAX_RING - MIN_RING + 1);
+		plx_test_rnd_below(&cy->rs, MAX_RING - MIN_RING + 1)));
+	cy->new_ring = MIN_RING + plx_test_rnd_below(&cy->rs, MAX_RING - MIN_RING + 1);
 	if (!start)
 		return 0;
 	CHECK_EQ(rte_dma_start(c->id), 0);
 	chan_started(c);
 	cy->started = true;
 	if (k->traffic)
-		CHECK_OK(traffic_steps(cy, 1 + rnd_below(&cy->rs, 3)));
+		CHECK_OK(traffic_steps(cy, 1 + plx_test_rnd_below(&cy->rs, 3)));
 	/* start needs a stopped channel with every op collected; the other
 	 * calls that need it stopped stop it themselves under traffic. */
 	if (k->call == C_START || (needs_stopped(k->call) && !k->traffic)) {
@@ -203,11 +203,11 @@ main_side(struct cycle *cy)
 	spin_ns(cy->call_spin);
 	/* start's traffic comes after it: its channel is stopped now. */
 	if (own_traffic && k->call != C_START)
-		CHECK_OK(traffic_steps(cy, rnd_below(&cy->rs, 8)));
+		CHECK_OK(traffic_steps(cy, plx_test_rnd_below(&cy->rs, 8)));
 	if (own_traffic && needs_stopped(k->call) && k->call != C_START) {
 		CHECK_EQ(rte_dma_stop(c->id), 0);
 		cy->started = false;
-		if (k->call == C_CONFIGURE || rnd_below(&cy->rs, 2) == 0)
+		if (k->call == C_CONFIGURE || plx_test_rnd_below(&cy->rs, 2) == 0)
 			CHECK_OK(chan_drain(c));
 	}
 	/* (The traffic lcore owns the accounting of a call beside it.) */
@@ -389,13 +389,13 @@ cycle_offsets(struct cycle *cy)
 {
 	struct race_case *k = cy->k;
 	struct removal *rm = cy->rm;
-	int64_t d = k->centre + (int64_t)rnd_below(&cy->rs, 2 * k->span + 1) -
+	int64_t d = k->centre + (int64_t)plx_test_rnd_below(&cy->rs, 2 * k->span + 1) -
 		(int64_t)k->span;
 
 	memset(rm, 0, sizeof(*rm));
 	rm->path = k->path;
 	snprintf(rm->addr, sizeof(rm->addr), "%s", cy->c->addr);
-	rm->by_name = rnd_below(&cy->rs, 2);
+	rm->by_name = plx_test_rnd_below(&cy->rs, 2);
 	rm->go = &cy->go;
 	rm->rc = -EINPROGRESS;
 	rm->spin = d < 0 ? (uint64_t)-d : 0;

@@ -40,24 +40,7 @@
 #define MAX_BURST	(2 * MAX_RING)
 #define SMOKE_RING	64
 
-/* --- randomness and time --- */
-
-/* splitmix64 */
-uint64_t
-rnd_next(uint64_t *s)
-{
-	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-uint32_t
-rnd_below(uint64_t *s, uint32_t n)
-{
-	return n == 0 ? 0 : rnd_next(s) % n;
-}
+/* --- time (randomness: plx_test_rnd(), test_plx_core.h) --- */
 
 /* One clock for every thread: the order of two sides is compared in it. */
 uint64_t
@@ -112,7 +95,7 @@ race_buffers_init(void)
 	src = src_mz->addr;
 	dst = dst_mz->addr;
 	for (i = 0; i < SRC_LEN; i++)
-		src[i] = rnd_next(&s) >> 56;
+		src[i] = plx_test_rnd(&s) >> 56;
 	return 0;
 }
 
@@ -165,8 +148,8 @@ op_issue(struct rchan *c, uint64_t flags, int *rc)
 	uint64_t k = c->handed;
 	bool full = k - c->rep >= c->ring;
 	size_t slot = slot_off(c, k);
-	uint16_t len = 1 + rnd_below(&c->rnd, MAX_LEN);
-	uint16_t off = rnd_below(&c->rnd, SRC_LEN - len + 1);
+	uint16_t len = 1 + plx_test_rnd_below(&c->rnd, MAX_LEN);
+	uint16_t off = plx_test_rnd_below(&c->rnd, SRC_LEN - len + 1);
 
 	/* A full ring's next slot still belongs to its oldest op. */
 	if (!full)
@@ -249,11 +232,11 @@ static int
 poll_once(struct rchan *c, uint16_t *got)
 {
 	enum rte_dma_status_code st[MAX_BURST];
-	uint16_t max = 1 + rnd_below(&c->rnd, 2 * c->ring), last = 0, n, i;
+	uint16_t max = 1 + plx_test_rnd_below(&c->rnd, 2 * c->ring), last = 0, n, i;
 	bool err = true;
 
 	*got = 0;
-	if (rnd_below(&c->rnd, 2) == 0) {
+	if (plx_test_rnd_below(&c->rnd, 2) == 0) {
 		n = rte_dma_completed(c->id, 0, max, &last, &err);
 		CHECK_OK(reports_check(c, "completed", n, last));
 		for (i = 0; i < n; i++)
@@ -276,12 +259,12 @@ poll_once(struct rchan *c, uint16_t *got)
 int
 traffic_step(struct rchan *c, int *rc)
 {
-	unsigned int burst = 1 + rnd_below(&c->rnd, c->ring / 2), i;
+	unsigned int burst = 1 + plx_test_rnd_below(&c->rnd, c->ring / 2), i;
 	uint16_t n;
 
 	*rc = 0;
 	for (i = 0; i < burst && *rc >= 0; i++)
-		CHECK_OK(op_issue(c, rnd_below(&c->rnd, 4) == 0 ?
+		CHECK_OK(op_issue(c, plx_test_rnd_below(&c->rnd, 4) == 0 ?
 			RTE_DMA_OP_FLAG_SUBMIT : 0, rc));
 	if (*rc == -ENOSPC) {
 		CHECK_MSG(c->handed - c->rep == c->ring,
@@ -289,7 +272,7 @@ traffic_step(struct rchan *c, int *rc)
 			c->addr, c->handed - c->rep, c->ring);
 		*rc = 0;
 	}
-	if (*rc >= 0 && rnd_below(&c->rnd, 2) == 0) {
+	if (*rc >= 0 && plx_test_rnd_below(&c->rnd, 2) == 0) {
 		*rc = rte_dma_submit(c->id, 0);
 		if (*rc == 0)
 			c->sub = c->handed;

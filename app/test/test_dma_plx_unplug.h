@@ -44,9 +44,7 @@
 
 extern uint64_t g_seed;
 
-uint64_t rnd_next(uint64_t *s);
 unsigned int min_u(unsigned int a, unsigned int b);
-uint32_t rnd_below(uint64_t *s, uint32_t n);
 /* Seed of cycle `cycle` of test `test`: reproducible from g_seed. */
 uint64_t seed_of(unsigned int test, unsigned int cycle);
 

@@ -63,11 +63,11 @@ child_run(enum cleanup_variant v, uint64_t seed)
 	for (i = 0; i < c.nch; i++) {
 		if (v == CV_EAL)
 			c.ws[i].role = ROLE_SURVIVOR;
-		c.ws[i].abandon = rnd_below(&c.rs, 2);
+		c.ws[i].abandon = plx_test_rnd_below(&c.rs, 2);
 	}
 	ret = workers_launch(c.ws, c.nch, &launched);
 	if (ret == 0)
-		ret = wait_trigger(&c.ws[0], rnd_below(&c.rs, TR_MAX), &c.rs);
+		ret = wait_trigger(&c.ws[0], plx_test_rnd_below(&c.rs, TR_MAX), &c.rs);
 	if (ret == 0 && v == CV_BUS) {
 		rte_atomic_store_explicit(&g_removing, 1, rte_memory_order_release);
 		bret = bus->cleanup();

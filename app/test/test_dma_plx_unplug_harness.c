@@ -30,27 +30,10 @@
 
 uint64_t g_seed;
 
-/* splitmix64 */
-uint64_t
-rnd_next(uint64_t *s)
-{
-	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
 unsigned int
 min_u(unsigned int a, unsigned int b)
 {
 	return a < b ? a : b;
-}
-
-uint32_t
-rnd_below(uint64_t *s, uint32_t n)
-{
-	return n == 0 ? 0 : rnd_next(s) % n;
 }
 
 /* Seed of cycle `cycle` of test `test`: reproducible from g_seed. */
@@ -59,7 +42,7 @@ seed_of(unsigned int test, unsigned int cycle)
 {
 	uint64_t s = g_seed ^ ((uint64_t)test << 56) ^ ((uint64_t)cycle << 20);
 
-	return rnd_next(&s);
+	return plx_test_rnd(&s);
 }
 
 /* --- the channels under test --- */
@@ -88,8 +71,8 @@ op_place(struct tchan *tc, uint16_t min_len, uint16_t *off, uint16_t *len,
 	uint64_t k = tc->ch.handed;
 	size_t slot = (size_t)(k & (tc->ch.nb_desc - 1)) * SLOT;
 
-	*len = min_len + rnd_below(&tc->rnd, MAX_LEN - min_len + 1);
-	*off = rnd_below(&tc->rnd, SRC_LEN - *len + 1);
+	*len = min_len + plx_test_rnd_below(&tc->rnd, MAX_LEN - min_len + 1);
+	*off = plx_test_rnd_below(&tc->rnd, SRC_LEN - *len + 1);
 	/* A full ring's next slot still belongs to its oldest op. */
 	if (k - tc->ch.rep < tc->ch.nb_desc)
 		memset(tc->dst + slot, GUARD, DST_OFF + *len + 1);
@@ -131,8 +114,8 @@ op_issue_sg(struct tchan *tc, uint64_t flags, int *rc)
 	rte_iova_t dst;
 
 	op_place(tc, 3, &off, &len, &dst);
-	a = 1 + rnd_below(&tc->rnd, len - 1);
-	b = 1 + rnd_below(&tc->rnd, len - 2);
+	a = 1 + plx_test_rnd_below(&tc->rnd, len - 1);
+	b = 1 + plx_test_rnd_below(&tc->rnd, len - 2);
 	b += b >= a;
 	s[0] = (struct rte_dma_sge){ tc->src_iova + off, a };
 	s[1] = (struct rte_dma_sge){ tc->src_iova + off + a, len - a };
@@ -248,7 +231,7 @@ chans_init(void)
 		tc->dst_iova = tc->dst_mz->iova;
 		tc->rnd = seed_of(0xff, fn);
 		for (i = 0; i < SRC_LEN; i++)
-			tc->src[i] = rnd_next(&tc->rnd) >> 56;
+			tc->src[i] = plx_test_rnd(&tc->rnd) >> 56;
 	}
 	return 0;
 }

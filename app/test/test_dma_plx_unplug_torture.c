@@ -51,8 +51,8 @@ static int
 worker_issue(struct worker *w, int *rc, const char **what)
 {
 	struct tchan *tc = w->tc;
-	bool fill = rnd_below(&w->rnd, w->prefer_full ? 2 : 8) == 0;
-	unsigned int burst = 1 + rnd_below(&w->rnd, tc->ch.nb_desc +
+	bool fill = plx_test_rnd_below(&w->rnd, w->prefer_full ? 2 : 8) == 0;
+	unsigned int burst = 1 + plx_test_rnd_below(&w->rnd, tc->ch.nb_desc +
 		tc->ch.nb_desc / 4);
 	unsigned int i;
 
@@ -60,7 +60,7 @@ worker_issue(struct worker *w, int *rc, const char **what)
 	*what = "copy";
 	for (i = 0; fill || i < burst; i++) {
 		uint64_t flags = !fill &&
-			rnd_below(&w->rnd, w->submit_odds) == 0 ?
+			plx_test_rnd_below(&w->rnd, w->submit_odds) == 0 ?
 			RTE_DMA_OP_FLAG_SUBMIT : 0;
 
 		CHECK_OK(op_issue(tc, flags, rc));
@@ -77,7 +77,7 @@ worker_issue(struct worker *w, int *rc, const char **what)
 		break;
 	}
 	*rc = 0;
-	if (rnd_below(&w->rnd, 4) != 0) {
+	if (plx_test_rnd_below(&w->rnd, 4) != 0) {
 		*what = "submit";
 		*rc = plx_test_chan_submit(&tc->ch);
 	}
@@ -89,11 +89,11 @@ static int
 worker_poll(struct worker *w, uint16_t *n)
 {
 	struct tchan *tc = w->tc;
-	uint16_t max = 1 + rnd_below(&w->rnd, 2 * tc->ch.nb_desc), more;
+	uint16_t max = 1 + plx_test_rnd_below(&w->rnd, 2 * tc->ch.nb_desc), more;
 	bool err;
 
 	worker_phase(w, PH_POLL);
-	if (rnd_below(&w->rnd, 2) == 0)
+	if (plx_test_rnd_below(&w->rnd, 2) == 0)
 		return plx_test_chan_completed_status(&tc->ch, max, n, NULL);
 	CHECK_OK(plx_test_chan_completed(&tc->ch, max, n, &err));
 	if (err) {
@@ -118,8 +118,8 @@ victim_drain(struct worker *w, int rc, const char *what)
 		w->role == ROLE_VICTIM ? "-ENODEV" : "success");
 	w->noticed_us = plx_test_now_us();
 	worker_phase(w, PH_DRAIN);
-	CHECK_OK(plx_test_chan_drain(&tc->ch, rnd_below(&w->rnd, 2) == 0,
-		1 + rnd_below(&w->rnd, tc->ch.nb_desc)));
+	CHECK_OK(plx_test_chan_drain(&tc->ch, plx_test_rnd_below(&w->rnd, 2) == 0,
+		1 + plx_test_rnd_below(&w->rnd, tc->ch.nb_desc)));
 	return held_fast_path(tc);
 }
 
@@ -147,7 +147,7 @@ survivor_finish(struct worker *w)
 	if (w->abandon)
 		return 0;
 	CHECK_EQ(plx_test_chan_submit(&tc->ch), 0);
-	return plx_test_chan_drain(&tc->ch, rnd_below(&w->rnd, 2) == 0, tc->ch.nb_desc);
+	return plx_test_chan_drain(&tc->ch, plx_test_rnd_below(&w->rnd, 2) == 0, tc->ch.nb_desc);
 }
 
 static int
@@ -265,11 +265,11 @@ wait_trigger(struct worker *w, enum trigger tr, uint64_t *rs)
 		return 0;
 	if (tr == TR_DELAY) {
 		/* A random instant, not a synchronisation. */
-		rte_delay_us_block(rnd_below(rs, 3000));
+		rte_delay_us_block(plx_test_rnd_below(rs, 3000));
 		return 0;
 	}
 	if (tr == TR_OPS)
-		target = 1 + rnd_below(rs, 3 * w->tc->ch.nb_desc);
+		target = 1 + plx_test_rnd_below(rs, 3 * w->tc->ch.nb_desc);
 	for (;;) {
 		if (tr == TR_OPS && rte_atomic_load_explicit(&w->handed_pub,
 				rte_memory_order_acquire) >= target)
@@ -316,13 +316,13 @@ cycle_setup(struct cycle *c, unsigned int nfuncs, bool all_victims)
 {
 	unsigned int perm[MAX_FUNCS], i, j, t;
 
-	c->nch = 1 + rnd_below(&c->rs, min_u(min_u(nfuncs, nb_workers),
+	c->nch = 1 + plx_test_rnd_below(&c->rs, min_u(min_u(nfuncs, nb_workers),
 		MAX_CHANS));
-	c->nv = all_victims ? c->nch : 1 + rnd_below(&c->rs, c->nch);
+	c->nv = all_victims ? c->nch : 1 + plx_test_rnd_below(&c->rs, c->nch);
 	for (i = 0; i < nfuncs; i++)
 		perm[i] = i;
 	for (i = 0; i < c->nch; i++) {
-		j = i + rnd_below(&c->rs, nfuncs - i);
+		j = i + plx_test_rnd_below(&c->rs, nfuncs - i);
 		t = perm[i];
 		perm[i] = perm[j];
 		perm[j] = t;
@@ -333,14 +333,14 @@ cycle_setup(struct cycle *c, unsigned int nfuncs, bool all_victims)
 		memset(w, 0, sizeof(*w));
 		w->tc = &chans[perm[i]];
 		w->role = i < c->nv ? ROLE_VICTIM :
-			rnd_below(&c->rs, 2) ? ROLE_STOPPER : ROLE_SURVIVOR;
+			plx_test_rnd_below(&c->rs, 2) ? ROLE_STOPPER : ROLE_SURVIVOR;
 		w->fail_mask = fail_mask_of(c->kind);
-		w->submit_odds = 1u << (2 * rnd_below(&c->rs, 4));
-		w->rnd = rnd_next(&c->rs);
+		w->submit_odds = 1u << (2 * plx_test_rnd_below(&c->rs, 4));
+		w->rnd = plx_test_rnd(&c->rs);
 		CHECK_OK(plx_test_chan_attach(&w->tc->ch));
 		CHECK_OK(tchan_start(w->tc, MIN_RING +
-			rnd_below(&c->rs, MAX_RING - MIN_RING + 1)));
-		w->tc->rnd = rnd_next(&c->rs);
+			plx_test_rnd_below(&c->rs, MAX_RING - MIN_RING + 1)));
+		w->tc->rnd = plx_test_rnd(&c->rs);
 		if (w->role == ROLE_VICTIM)
 			w->tc->allowed_removing = w->fail_mask;
 	}
@@ -351,7 +351,7 @@ cycle_setup(struct cycle *c, unsigned int nfuncs, bool all_victims)
 static int
 cycle_remove(struct cycle *c)
 {
-	bool early = rnd_below(&c->rs, 4) == 0;
+	bool early = plx_test_rnd_below(&c->rs, 4) == 0;
 	unsigned int i;
 
 	c->inject_us = plx_test_now_us();
@@ -361,11 +361,11 @@ cycle_remove(struct cycle *c)
 		switch (c->kind) {
 		case KIND_APP:
 			CHECK_EQ(plx_test_pci_remove(tc->ch.addr,
-				rnd_below(&c->rs, 2)), 0);
+				plx_test_rnd_below(&c->rs, 2)), 0);
 			CHECK_OK(removed_now(tc));
 			break;
 		case KIND_UNBIND:
-			CHECK_OK(unbind_request(tc, rnd_below(&c->rs, 2)));
+			CHECK_OK(unbind_request(tc, plx_test_rnd_below(&c->rs, 2)));
 			break;
 		default:
 			CHECK_EQ(plx_sim_inject(sim, tc->ch.fn,
@@ -389,7 +389,7 @@ cycle_remove(struct cycle *c)
 				RTE_DMA_VCHAN_HALTED_ERROR));
 		}
 		CHECK_EQ(plx_test_pci_remove(w->tc->ch.addr,
-			rnd_below(&c->rs, 2)), 0);
+			plx_test_rnd_below(&c->rs, 2)), 0);
 		CHECK_OK(removed_now(w->tc));
 	}
 	return 0;
@@ -425,7 +425,7 @@ cycle_finish(struct cycle *c)
 					sign - c->inject_us);
 		}
 		CHECK_OK(replug(tc, c->kind == KIND_SURPRISE,
-			rnd_below(&c->rs, 2), FREES_HELD));
+			plx_test_rnd_below(&c->rs, 2), FREES_HELD));
 		CHECK_OK(fresh_device(tc));
 	}
 	return 0;
@@ -439,11 +439,11 @@ torture_cycle(struct cycle *c)
 
 	CHECK_OK(cycle_setup(c, min_u(nb_funcs, MAX_CHANS),
 		false));
-	c->ws[0].prefer_full = rnd_below(&c->rs, 3) == 0;
+	c->ws[0].prefer_full = plx_test_rnd_below(&c->rs, 3) == 0;
 	rte_atomic_store_explicit(&g_removing, 0, rte_memory_order_release);
 	ret = workers_launch(c->ws, c->nch, &launched);
 	if (ret == 0)
-		ret = wait_trigger(&c->ws[0], rnd_below(&c->rs, TR_MAX),
+		ret = wait_trigger(&c->ws[0], plx_test_rnd_below(&c->rs, TR_MAX),
 			&c->rs);
 	if (ret == 0) {
 		rte_atomic_store_explicit(&g_removing, 1, rte_memory_order_release);
