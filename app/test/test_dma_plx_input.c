@@ -352,7 +352,8 @@ test_devargs(void)
 			"probe with \"%s\" refused without naming %s",
 			bad[i].args, bad[i].key);
 	}
-	CHECK_OK(probe_func(DEVARGS_IDX, "max_txfr=512,pref_limit=4", true));
+	/* Decimal even with a leading 0 (not octal), or 0x hexadecimal. */
+	CHECK_OK(probe_func(DEVARGS_IDX, "max_txfr=0512,pref_limit=0x4", true));
 	CHECK_OK(chan_start(&d, DEVARGS_IDX, 32));
 	CHECK_EQ(*(volatile uint16_t *)(bar + PLX_REG_CTRL2) &
 		PLX_CTRL2_MAX_TXFR_MASK, PLX_CTRL2_MAX_TXFR_512B);
