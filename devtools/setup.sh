@@ -13,7 +13,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 # What each package is for is listed in README.md.
-pkgs="dpdk dpdk-dev libdpdk-dev meson ninja-build pkg-config libpcap-dev
+pkgs="dpdk dpdk-dev dpdk-doc libdpdk-dev meson ninja-build pkg-config libpcap-dev
 	gcc clang libc6-dev python3 python3-pyelftools xz-utils dpkg-dev
 	ca-certificates gnuplot-nox valgrind python3-sphinx
 	python3-sphinx-rtd-theme"

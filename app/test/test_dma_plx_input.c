@@ -4,7 +4,7 @@
 
 /*
  * Functional tests of dma_plx: four functions copying at once, one worker
- * lcore each; bad input to the fast path; devargs.
+ * lcore each; bad input to the fast path, and what it logs; devargs.
  */
 
 #include <errno.h>
@@ -196,6 +196,113 @@ test_bad_input(void)
 	return 0;
 }
 
+/* --- fast-path refusals: one log line per reason, channel and start --- */
+
+#define REFUSALS	100	/* bad calls per reason */
+
+enum refusal { RF_NOT_STARTED, RF_LENGTH, RF_IOVA, RF_REMOVED, RF_NB };
+
+static const char *const refusal_lines[RF_NB] = {
+	[RF_NOT_STARTED] = "channel not started",
+	[RF_LENGTH] = "vchan 0: length",
+	[RF_IOVA] = "vchan 0: IOVA beyond",
+	[RF_REMOVED] = "device removed: no more work taken",
+};
+
+/* The PMD's lines for reason r about the channel named name since the mark. */
+static unsigned int
+refusal_count(const char *name, enum refusal r)
+{
+	char needle[RTE_DEV_NAME_MAX_LEN + 64];
+
+	snprintf(needle, sizeof(needle), "%s: %s", name, refusal_lines[r]);
+	return plx_test_log_count(needle);
+}
+
+/* REFUSALS bad calls for reason r, each refused with exp. */
+static int
+refuse(const struct plx_test_chan *d, enum refusal r, int exp)
+{
+	const rte_iova_t s = iova(buf_alloc(64)), t = s + 32;
+	unsigned int i;
+
+	for (i = 0; i < REFUSALS; i++) {
+		uint64_t flags = i % 2 ? RTE_DMA_OP_FLAG_SUBMIT : 0;
+		int ret = r == RF_LENGTH ?
+			rte_dma_copy(d->id, 0, s, t, i % 3 ? 0 :
+				PLX_DESC_MAX_SIZE + 1, flags) :
+			r == RF_IOVA ?
+			rte_dma_copy(d->id, 0, s | IOVA_BIT48, t, 32, flags) :
+			i % 3 ? rte_dma_copy(d->id, 0, s, t, 32, flags) :
+			rte_dma_submit(d->id, 0);
+
+		CHECK_MSG(ret == exp, "bad call %u for \"%s\" on %s: %d, expected %d",
+			i, refusal_lines[r], d->addr, ret, exp);
+	}
+	return 0;
+}
+
+/*
+ * Since the mark, about the channel named name: n lines for each reason
+ * but RF_REMOVED, and removed of that one.
+ */
+static int
+refusals_logged(const char *name, unsigned int n, unsigned int removed)
+{
+	enum refusal r;
+
+	for (r = 0; r < RF_NB; r++) {
+		unsigned int exp = r == RF_REMOVED ? removed : n;
+
+		CHECK_MSG(refusal_count(name, r) == exp,
+			"%u log lines \"%s: %s\" for %u bad calls each, expected %u",
+			refusal_count(name, r), name, refusal_lines[r],
+			REFUSALS, exp);
+	}
+	return 0;
+}
+
+/*
+ * Many bad fast-path calls for each reason, on two channels, over two
+ * starts: each reason logs once per channel and start (the lines name
+ * the channel); a removed channel logs its own reason once.
+ */
+static int
+test_refusals_logged_once(void)
+{
+	static const unsigned int funcs[] = { DATA_IDX, RING_IDX };
+	struct plx_test_chan d[RTE_DIM(funcs)];
+	struct rte_dma_info info;
+	unsigned int start, i;
+
+	NEED_SIM(sim);
+	for (i = 0; i < RTE_DIM(d); i++)
+		CHECK_OK(chan_setup(&d[i], funcs[i], 32));
+	plx_test_log_mark();
+	for (start = 1; start <= 2; start++) {
+		for (i = 0; i < RTE_DIM(d); i++) {
+			CHECK_OK(chan_restart(&d[i]));
+			CHECK_OK(refuse(&d[i], RF_LENGTH, -EINVAL));
+			CHECK_OK(refuse(&d[i], RF_IOVA, -EINVAL));
+			CHECK_EQ(rte_dma_stop(d[i].id), 0);
+			CHECK_OK(refuse(&d[i], RF_NOT_STARTED, -EINVAL));
+		}
+		for (i = 0; i < RTE_DIM(d); i++)
+			CHECK_OK(refusals_logged(d[i].addr, start, 0));
+	}
+	/* Held after its removal, under its "-removedN" name. */
+	CHECK_OK(chan_restart(&d[1]));
+	CHECK_OK(remove_func(funcs[1]));
+	CHECK_OK(refuse(&d[1], RF_REMOVED, -ENODEV));
+	CHECK_EQ(rte_dma_info_get(d[1].id, &info), 0);
+	CHECK_OK(refusals_logged(info.dev_name, 0, 1));
+	CHECK_OK(refusals_logged(d[1].addr, 2, 0));
+	CHECK_OK(refusals_logged(d[0].addr, 2, 0));
+	CHECK_EQ(rte_dma_stop(d[1].id), 0);
+	CHECK_EQ(rte_dma_close(d[1].id), 0);
+	return reprobe(funcs[1], NULL);
+}
+
 static int
 test_devargs(void)
 {
@@ -245,7 +352,8 @@ test_devargs(void)
 			"probe with \"%s\" refused without naming %s",
 			bad[i].args, bad[i].key);
 	}
-	CHECK_OK(probe_func(DEVARGS_IDX, "max_txfr=512,pref_limit=4", true));
+	/* Decimal even with a leading 0 (not octal), or 0x hexadecimal. */
+	CHECK_OK(probe_func(DEVARGS_IDX, "max_txfr=0512,pref_limit=0x4", true));
 	CHECK_OK(chan_start(&d, DEVARGS_IDX, 32));
 	CHECK_EQ(*(volatile uint16_t *)(bar + PLX_REG_CTRL2) &
 		PLX_CTRL2_MAX_TXFR_MASK, PLX_CTRL2_MAX_TXFR_512B);
@@ -269,6 +377,7 @@ test_devargs(void)
 const struct plx_test dma_plx_input_tests[] = {
 	{ "four_functions", test_four_functions },
 	{ "bad_input", test_bad_input },
+	{ "refusals_logged_once", test_refusals_logged_once },
 	{ "devargs", test_devargs },
 	PLX_TEST_END
 };

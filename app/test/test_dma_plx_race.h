@@ -3,10 +3,10 @@
  */
 
 /*
- * What the two files of test_dma_plx_race share: the two sides of the
- * race, the channel under test with its op accounting and traffic, and
- * the removal (test_dma_plx_race_sides.c); the cases and their cycles
- * are in test_dma_plx_race.c.
+ * What the files of test_dma_plx_race share: the two sides of the race,
+ * the channel under test with its op accounting and traffic, and the
+ * removal (test_dma_plx_race_sides.c); the cases (test_dma_plx_race.c)
+ * and a cycle of one (test_dma_plx_race_cycle.c).
  */
 
 #ifndef TEST_DMA_PLX_RACE_H
@@ -17,6 +17,11 @@
 
 #include <rte_dev.h>
 #include <rte_dmadev.h>
+
+#include "plx_dma_compat.h"
+
+struct plx_sim;
+struct plx_test_heap;
 
 #define MIN_RING	32
 #define MAX_RING	256
@@ -52,10 +57,8 @@ struct rchan {
 	struct op_rec rec[MAX_RING];
 };
 
-/* --- randomness and time --- */
+/* --- time (randomness: plx_test_rnd(), test_plx_core.h) --- */
 
-uint64_t rnd_next(uint64_t *s);
-uint32_t rnd_below(uint64_t *s, uint32_t n);
 uint64_t now_ns(void);
 /* Busy for ns nanoseconds (a random offset, never a synchronisation). */
 void spin_ns(uint64_t ns);
@@ -80,7 +83,7 @@ void chan_stats_reset(struct rchan *c);
  */
 int traffic_step(struct rchan *c, int *rc);
 /* Traffic until the fast path refuses with -ENODEV (removal began). */
-int traffic_until_removed(struct rchan *c, const uint32_t *abort);
+int traffic_until_removed(struct rchan *c, const RTE_ATOMIC(uint32_t) *abort);
 /* Poll until every op handed out is reported. */
 int chan_drain(struct rchan *c);
 /* The counters agree with the reports (after chan_drain()). */
@@ -101,12 +104,12 @@ struct removal {
 	char addr[RTE_DEV_NAME_MAX_LEN];
 	bool by_name;		/* rte_eal_hotplug_remove, else rte_dev_remove */
 	uint64_t spin;		/* ns before removing */
-	const uint32_t *go;	/* thread: released by it */
-	uint32_t ready;		/* thread: waiting for go; irq: alarm began */
-	uint64_t t0, t1;	/* around the removal, now_ns() */
+	const RTE_ATOMIC(uint32_t) *go;	/* thread: released by it */
+	RTE_ATOMIC(uint32_t) ready;	/* thread: waiting for go; irq: alarm began */
+	RTE_ATOMIC(uint64_t) t0, t1;	/* around the removal, now_ns() */
 	int rc;
-	uint32_t events;	/* RTE_DEV_EVENT_REMOVE seen */
-	uint32_t done;
+	RTE_ATOMIC(uint32_t) events;	/* RTE_DEV_EVENT_REMOVE seen */
+	RTE_ATOMIC(uint32_t) done;
 };
 
 /* rm receives the REMOVE events from now on; the interrupt thread goes
@@ -130,5 +133,50 @@ int race_pin_sides(unsigned int remover, int *remover_cpu);
 /* What a crash prints (plain: with a backtrace; ASan: after its report). */
 void crash_note_set(const char *name, unsigned int cycle, uint64_t seed);
 void crash_handlers(void);
+
+/* --- cases and their cycles (test_dma_plx_race.c, _cycle.c) --- */
+
+enum call {
+	C_STOP, C_CLOSE, C_START, C_CONFIGURE, C_VCHAN_SETUP,
+	C_STATS_GET, C_STATS_RESET, C_DUMP, C_VCHAN_STATUS, C_INFO_GET,
+	C_MAX
+};
+
+extern const char *const call_names[C_MAX];
+
+/* When the call ran, against the removal. */
+enum order { ORD_BEFORE, ORD_OVERLAP, ORD_AFTER, ORD_MAX };
+
+extern const char *const order_names[ORD_MAX];
+
+struct race_case {
+	char name[64];
+	enum call call;
+	enum rm_path path;
+	bool traffic;
+	unsigned int fn;
+	/*
+	 * The offset of the call from the removal: centre + a jitter within
+	 * +-span (ns; > 0 delays the call, < 0 the removal); span follows
+	 * how long the two sides take. After a cycle whose call came wholly
+	 * before or after, the centre moves a quarter span toward the
+	 * crossover. (On 2 shared cores either side also loses its CPU now
+	 * and then, for a scheduler slice: that noise mixes orders too.)
+	 */
+	int64_t centre;
+	uint64_t span;
+	unsigned int orders[ORD_MAX];
+	uint64_t nb_st[3];
+};
+
+extern struct plx_sim *sim;
+extern unsigned int rm_lcore, w_lcore;	/* the remover's, the traffic's */
+extern struct removal g_rm;
+extern struct rchan g_chan;
+extern uint64_t g_seed;
+
+/* Cycle number cycle of case number kase; base: the heap, device removed. */
+int cycle_run(struct race_case *k, unsigned int kase, unsigned int cycle,
+	const struct plx_test_heap *base);
 
 #endif /* TEST_DMA_PLX_RACE_H */

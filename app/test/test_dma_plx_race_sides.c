@@ -40,24 +40,7 @@
 #define MAX_BURST	(2 * MAX_RING)
 #define SMOKE_RING	64
 
-/* --- randomness and time --- */
-
-/* splitmix64 */
-uint64_t
-rnd_next(uint64_t *s)
-{
-	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-uint32_t
-rnd_below(uint64_t *s, uint32_t n)
-{
-	return n == 0 ? 0 : rnd_next(s) % n;
-}
+/* --- time (randomness: plx_test_rnd(), test_plx_core.h) --- */
 
 /* One clock for every thread: the order of two sides is compared in it. */
 uint64_t
@@ -112,7 +95,7 @@ race_buffers_init(void)
 	src = src_mz->addr;
 	dst = dst_mz->addr;
 	for (i = 0; i < SRC_LEN; i++)
-		src[i] = rnd_next(&s) >> 56;
+		src[i] = plx_test_rnd(&s) >> 56;
 	return 0;
 }
 
@@ -165,8 +148,8 @@ op_issue(struct rchan *c, uint64_t flags, int *rc)
 	uint64_t k = c->handed;
 	bool full = k - c->rep >= c->ring;
 	size_t slot = slot_off(c, k);
-	uint16_t len = 1 + rnd_below(&c->rnd, MAX_LEN);
-	uint16_t off = rnd_below(&c->rnd, SRC_LEN - len + 1);
+	uint16_t len = 1 + plx_test_rnd_below(&c->rnd, MAX_LEN);
+	uint16_t off = plx_test_rnd_below(&c->rnd, SRC_LEN - len + 1);
 
 	/* A full ring's next slot still belongs to its oldest op. */
 	if (!full)
@@ -249,11 +232,11 @@ static int
 poll_once(struct rchan *c, uint16_t *got)
 {
 	enum rte_dma_status_code st[MAX_BURST];
-	uint16_t max = 1 + rnd_below(&c->rnd, 2 * c->ring), last = 0, n, i;
+	uint16_t max = 1 + plx_test_rnd_below(&c->rnd, 2 * c->ring), last = 0, n, i;
 	bool err = true;
 
 	*got = 0;
-	if (rnd_below(&c->rnd, 2) == 0) {
+	if (plx_test_rnd_below(&c->rnd, 2) == 0) {
 		n = rte_dma_completed(c->id, 0, max, &last, &err);
 		CHECK_OK(reports_check(c, "completed", n, last));
 		for (i = 0; i < n; i++)
@@ -276,12 +259,12 @@ poll_once(struct rchan *c, uint16_t *got)
 int
 traffic_step(struct rchan *c, int *rc)
 {
-	unsigned int burst = 1 + rnd_below(&c->rnd, c->ring / 2), i;
+	unsigned int burst = 1 + plx_test_rnd_below(&c->rnd, c->ring / 2), i;
 	uint16_t n;
 
 	*rc = 0;
 	for (i = 0; i < burst && *rc >= 0; i++)
-		CHECK_OK(op_issue(c, rnd_below(&c->rnd, 4) == 0 ?
+		CHECK_OK(op_issue(c, plx_test_rnd_below(&c->rnd, 4) == 0 ?
 			RTE_DMA_OP_FLAG_SUBMIT : 0, rc));
 	if (*rc == -ENOSPC) {
 		CHECK_MSG(c->handed - c->rep == c->ring,
@@ -289,7 +272,7 @@ traffic_step(struct rchan *c, int *rc)
 			c->addr, c->handed - c->rep, c->ring);
 		*rc = 0;
 	}
-	if (*rc >= 0 && rnd_below(&c->rnd, 2) == 0) {
+	if (*rc >= 0 && plx_test_rnd_below(&c->rnd, 2) == 0) {
 		*rc = rte_dma_submit(c->id, 0);
 		if (*rc == 0)
 			c->sub = c->handed;
@@ -304,14 +287,14 @@ traffic_step(struct rchan *c, int *rc)
 }
 
 int
-traffic_until_removed(struct rchan *c, const uint32_t *abort)
+traffic_until_removed(struct rchan *c, const RTE_ATOMIC(uint32_t) *abort)
 {
 	uint64_t end = plx_test_now_us() + 2 * WAIT_US;
 	int rc = 0;
 
 	while (rc == 0) {
 		CHECK_MSG(abort == NULL ||
-			!__atomic_load_n(abort, __ATOMIC_ACQUIRE),
+			!rte_atomic_load_explicit(abort, rte_memory_order_acquire),
 			"stopped by the main lcore");
 		CHECK_MSG(plx_test_now_us() < end,
 			"copy and submit on %s still succeed %u s on",
@@ -387,10 +370,10 @@ static void
 removal_run(struct removal *rm)
 {
 	spin_ns(rm->spin);
-	__atomic_store_n(&rm->t0, now_ns(), __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&rm->t0, now_ns(), rte_memory_order_release);
 	rm->rc = plx_test_pci_remove(rm->addr, rm->by_name);
-	__atomic_store_n(&rm->t1, now_ns(), __ATOMIC_RELEASE);
-	__atomic_store_n(&rm->done, 1, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&rm->t1, now_ns(), rte_memory_order_release);
+	rte_atomic_store_explicit(&rm->done, 1, rte_memory_order_release);
 }
 
 int
@@ -399,8 +382,8 @@ removal_lcore(void *arg)
 	struct removal *rm = arg;
 
 	/* A short wait, on the CPU: released right after it is ready. */
-	__atomic_store_n(&rm->ready, 1, __ATOMIC_RELEASE);
-	while (!__atomic_load_n(rm->go, __ATOMIC_ACQUIRE))
+	rte_atomic_store_explicit(&rm->ready, 1, rte_memory_order_release);
+	while (!rte_atomic_load_explicit(rm->go, rte_memory_order_acquire))
 		rte_pause();
 	removal_run(rm);
 	return 0;
@@ -416,7 +399,7 @@ removal_alarm(void *arg)
 {
 	struct removal *rm = arg;
 
-	__atomic_store_n(&rm->ready, 1, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&rm->ready, 1, rte_memory_order_release);
 	removal_run(rm);
 }
 
@@ -437,11 +420,11 @@ removal_event(const char *name, enum rte_dev_event_type type, void *arg)
 		pinned = rte_thread_set_affinity(&set) == 0;
 	}
 	if (type != RTE_DEV_EVENT_REMOVE || strcmp(name, rm->addr) != 0 ||
-			__atomic_fetch_add(&rm->events, 1, __ATOMIC_ACQ_REL) != 0)
+			rte_atomic_fetch_add_explicit(&rm->events, 1, rte_memory_order_acq_rel) != 0)
 		return;
 	if (rte_eal_alarm_set(1, removal_alarm, rm) != 0) {
 		rm->rc = -ENOEXEC;
-		__atomic_store_n(&rm->done, 1, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(&rm->done, 1, rte_memory_order_release);
 	}
 }
 
@@ -480,12 +463,12 @@ removal_ready(struct removal *rm)
 {
 	uint64_t end = now_ns() + (uint64_t)WAIT_US * 1000;
 
-	while (!__atomic_load_n(&rm->ready, __ATOMIC_ACQUIRE) &&
-			!__atomic_load_n(&rm->done, __ATOMIC_ACQUIRE)) {
+	while (!rte_atomic_load_explicit(&rm->ready, rte_memory_order_acquire) &&
+			!rte_atomic_load_explicit(&rm->done, rte_memory_order_acquire)) {
 		CHECK_MSG(now_ns() < end,
 			"%s: the removal did not begin within %u s (%u REMOVE events)",
 			rm->addr, WAIT_US / 1000000,
-			__atomic_load_n(&rm->events, __ATOMIC_RELAXED));
+			rte_atomic_load_explicit(&rm->events, rte_memory_order_relaxed));
 		rte_pause();
 	}
 	return 0;
@@ -496,11 +479,11 @@ removal_wait(struct removal *rm)
 {
 	struct plx_wait w = plx_wait_begin(WAIT_US);
 
-	while (!__atomic_load_n(&rm->done, __ATOMIC_ACQUIRE))
+	while (!rte_atomic_load_explicit(&rm->done, rte_memory_order_acquire))
 		CHECK_MSG(plx_waiting(&w, 0),
 			"%s: no removal %u s on (%u REMOVE events)", rm->addr,
 			WAIT_US / 1000000,
-			__atomic_load_n(&rm->events, __ATOMIC_RELAXED));
+			rte_atomic_load_explicit(&rm->events, rte_memory_order_relaxed));
 	return 0;
 }
 

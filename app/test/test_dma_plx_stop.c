@@ -327,6 +327,31 @@ test_stop_reset_stuck(void)
 	return 0;
 }
 
+/*
+ * The engine lost while it had nothing to do: still no new ring, whose
+ * memory the old one's engine might write, and no start.
+ */
+static int
+test_stop_lost_idle(void)
+{
+	struct plx_test_chan d;
+
+	NEED_SIM(sim);
+	CHECK_OK(fast_start(&d, 64));
+	CHECK_EQ(plx_sim_inject(sim, d.fn, PLX_SIM_FAULT_RESET_STUCK, 0), 0);
+	CHECK_EQ(plx_sim_inject(sim, d.fn, PLX_SIM_FAULT_PAUSE_STUCK, 0), 0);
+	CHECK_EQ(plx_sim_inject(sim, d.fn, PLX_SIM_FAULT_ABORT_STUCK, 0), 0);
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	CHECK_OK(plx_test_vchan_is(d.id, RTE_DMA_VCHAN_HALTED_ERROR));
+	CHECK_EQ(vchan_setup(&d, 64), -EBUSY);
+	CHECK_EQ(rte_dma_start(d.id), -ENODEV);
+	CHECK_OK(reprobe(FAST_IDX, FAST_ARGS));
+	CHECK_OK(chan_start(&d, FAST_IDX, 64));
+	CHECK_OK(smoke_copy(&d));
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	return 0;
+}
+
 static int
 test_start_stop_cycles(void)
 {
@@ -486,6 +511,7 @@ const struct plx_test dma_plx_stop_tests[] = {
 	{ "stop_pause_stuck", test_stop_pause_stuck },
 	{ "stop_abort_stuck", test_stop_abort_stuck },
 	{ "stop_reset_stuck", test_stop_reset_stuck },
+	{ "stop_lost_idle", test_stop_lost_idle },
 	{ "start_stop_cycles", test_start_stop_cycles },
 	{ "restart_pending", test_restart_pending },
 	{ "vchan_status", test_vchan_status },

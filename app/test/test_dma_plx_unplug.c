@@ -50,6 +50,7 @@
 static const struct plx_test *const tables[] = {
 	unplug_det_tests,
 	unplug_sg_tests,
+	unplug_guard_tests,
 	unplug_torture_tests,
 };
 
@@ -89,6 +90,7 @@ usage(const char *prog)
 {
 	printf("Usage: %s <EAL args> -- [--cycles N] [--cleanup-cycles N] "
 		"[--seed S] [--filter NAME] [--exclude NAME] [--list] [--times] [--bench-guard]\n"
+		"       [--membarrier-unregistered]\n"
 		"  --cycles N          torture cycles per in-process removal kind (default %u)\n"
 		"  --cleanup-cycles N  child processes of torture_cleanup (default cycles/20)\n"
 		"  --seed S            reproduce a run\n"
@@ -96,7 +98,9 @@ usage(const char *prog)
 		"  --exclude NAME      no test whose name contains NAME\n"
 		"  --list              the names of the tests\n"
 		"  --times             how long each test takes\n"
-		"  --bench-guard       measure the fast path instead (simulator with --null-copy)\n",
+		"  --bench-guard       measure the fast path instead (simulator with --null-copy)\n"
+		"  --membarrier-unregistered  membarrier registration fails at probe:\n"
+		"                      every channel takes the fenced entry points\n",
 		prog, DEFAULT_CYCLES);
 }
 
@@ -121,6 +125,8 @@ parse_app_args(int argc, char **argv, struct app_args *a)
 			continue;
 		if (strcmp(opt, "--bench-guard") == 0) {
 			a->bench = true;
+		} else if (strcmp(opt, "--membarrier-unregistered") == 0) {
+			mb_unregistered = true;
 		} else if (has_val && plx_parse_u64(argv[i + 1], 0, 0, UINT64_MAX, &v) == 0) {
 			i++;
 			if (strcmp(opt, "--seed") == 0)

@@ -44,9 +44,7 @@
 
 extern uint64_t g_seed;
 
-uint64_t rnd_next(uint64_t *s);
 unsigned int min_u(unsigned int a, unsigned int b);
-uint32_t rnd_below(uint64_t *s, uint32_t n);
 /* Seed of cycle `cycle` of test `test`: reproducible from g_seed. */
 uint64_t seed_of(unsigned int test, unsigned int cycle);
 
@@ -89,7 +87,7 @@ struct tchan {
 
 extern struct plx_sim *sim;
 extern struct tchan chans[MAX_FUNCS];
-extern uint32_t g_removing;	/* a removal is about to begin */
+extern RTE_ATOMIC(uint32_t) g_removing;	/* a removal is about to begin */
 extern unsigned int nb_funcs;
 extern unsigned int worker_lcores[MAX_CHANS];
 extern unsigned int nb_workers;
@@ -167,10 +165,10 @@ struct worker {
 	uint32_t submit_odds;	/* 1 in this many copies has SUBMIT */
 	uint64_t rnd;
 	/* shared with the main lcore */
-	uint64_t handed_pub;
-	uint32_t full_seen;
-	uint32_t phase;
-	uint32_t finish;
+	RTE_ATOMIC(uint64_t) handed_pub;
+	RTE_ATOMIC(uint32_t) full_seen;
+	RTE_ATOMIC(uint32_t) phase;
+	RTE_ATOMIC(uint32_t) finish;
 	uint64_t noticed_us;
 	char msg[PLX_TEST_MSG_LEN];
 };
@@ -207,6 +205,10 @@ int cycle_setup(struct cycle *c, unsigned int nfuncs, bool all_victims);
 extern const struct plx_test unplug_det_tests[];	/* _det.c */
 extern const struct plx_test unplug_sg_tests[];	/* _sg.c */
 extern const struct plx_test unplug_torture_tests[];	/* _torture.c */
+extern const struct plx_test unplug_guard_tests[];	/* _guard.c */
+
+/* --membarrier-unregistered: registration fails at probe (_guard.c). */
+extern bool mb_unregistered;
 
 /* torture_cleanup (_cleanup.c): a child process per cycle. */
 enum cleanup_variant {

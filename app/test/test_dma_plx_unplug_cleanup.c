@@ -63,17 +63,17 @@ child_run(enum cleanup_variant v, uint64_t seed)
 	for (i = 0; i < c.nch; i++) {
 		if (v == CV_EAL)
 			c.ws[i].role = ROLE_SURVIVOR;
-		c.ws[i].abandon = rnd_below(&c.rs, 2);
+		c.ws[i].abandon = plx_test_rnd_below(&c.rs, 2);
 	}
 	ret = workers_launch(c.ws, c.nch, &launched);
 	if (ret == 0)
-		ret = wait_trigger(&c.ws[0], rnd_below(&c.rs, TR_MAX), &c.rs);
+		ret = wait_trigger(&c.ws[0], plx_test_rnd_below(&c.rs, TR_MAX), &c.rs);
 	if (ret == 0 && v == CV_BUS) {
-		__atomic_store_n(&g_removing, 1, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(&g_removing, 1, rte_memory_order_release);
 		bret = bus->cleanup();
 	}
 	for (i = 0; i < c.nch; i++)
-		__atomic_store_n(&c.ws[i].finish, 1, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(&c.ws[i].finish, 1, rte_memory_order_release);
 	if (workers_join(c.ws, launched, ret) != 0)
 		return -1;
 	if (v == CV_EAL) {

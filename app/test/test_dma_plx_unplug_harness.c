@@ -30,27 +30,10 @@
 
 uint64_t g_seed;
 
-/* splitmix64 */
-uint64_t
-rnd_next(uint64_t *s)
-{
-	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
 unsigned int
 min_u(unsigned int a, unsigned int b)
 {
 	return a < b ? a : b;
-}
-
-uint32_t
-rnd_below(uint64_t *s, uint32_t n)
-{
-	return n == 0 ? 0 : rnd_next(s) % n;
 }
 
 /* Seed of cycle `cycle` of test `test`: reproducible from g_seed. */
@@ -59,14 +42,14 @@ seed_of(unsigned int test, unsigned int cycle)
 {
 	uint64_t s = g_seed ^ ((uint64_t)test << 56) ^ ((uint64_t)cycle << 20);
 
-	return rnd_next(&s);
+	return plx_test_rnd(&s);
 }
 
 /* --- the channels under test --- */
 
 struct plx_sim *sim;
 struct tchan chans[MAX_FUNCS];
-uint32_t g_removing;
+RTE_ATOMIC(uint32_t) g_removing;
 unsigned int nb_funcs;
 unsigned int worker_lcores[MAX_CHANS];
 unsigned int nb_workers;
@@ -88,8 +71,8 @@ op_place(struct tchan *tc, uint16_t min_len, uint16_t *off, uint16_t *len,
 	uint64_t k = tc->ch.handed;
 	size_t slot = (size_t)(k & (tc->ch.nb_desc - 1)) * SLOT;
 
-	*len = min_len + rnd_below(&tc->rnd, MAX_LEN - min_len + 1);
-	*off = rnd_below(&tc->rnd, SRC_LEN - *len + 1);
+	*len = min_len + plx_test_rnd_below(&tc->rnd, MAX_LEN - min_len + 1);
+	*off = plx_test_rnd_below(&tc->rnd, SRC_LEN - *len + 1);
 	/* A full ring's next slot still belongs to its oldest op. */
 	if (k - tc->ch.rep < tc->ch.nb_desc)
 		memset(tc->dst + slot, GUARD, DST_OFF + *len + 1);
@@ -131,8 +114,8 @@ op_issue_sg(struct tchan *tc, uint64_t flags, int *rc)
 	rte_iova_t dst;
 
 	op_place(tc, 3, &off, &len, &dst);
-	a = 1 + rnd_below(&tc->rnd, len - 1);
-	b = 1 + rnd_below(&tc->rnd, len - 2);
+	a = 1 + plx_test_rnd_below(&tc->rnd, len - 1);
+	b = 1 + plx_test_rnd_below(&tc->rnd, len - 2);
 	b += b >= a;
 	s[0] = (struct rte_dma_sge){ tc->src_iova + off, a };
 	s[1] = (struct rte_dma_sge){ tc->src_iova + off + a, len - a };
@@ -194,8 +177,8 @@ op_check(struct plx_test_chan *ch, uint64_t k, enum rte_dma_status_code st)
 	} else {
 		/* Read after the status: whatever failed the op came after
 		 * the main lcore announced the removal. */
-		uint32_t allowed = tc->allowed | (__atomic_load_n(&g_removing,
-			__ATOMIC_ACQUIRE) ? tc->allowed_removing : 0);
+		uint32_t allowed = tc->allowed | (rte_atomic_load_explicit(&g_removing,
+			rte_memory_order_acquire) ? tc->allowed_removing : 0);
 
 		CHECK_MSG(st < 32 && (allowed & ST_BIT(st)),
 			"submitted op %" PRIu64 " on %s is %s%s", k, tc->ch.addr,
@@ -248,7 +231,7 @@ chans_init(void)
 		tc->dst_iova = tc->dst_mz->iova;
 		tc->rnd = seed_of(0xff, fn);
 		for (i = 0; i < SRC_LEN; i++)
-			tc->src[i] = rnd_next(&tc->rnd) >> 56;
+			tc->src[i] = plx_test_rnd(&tc->rnd) >> 56;
 	}
 	return 0;
 }
@@ -472,8 +455,8 @@ struct unbind_slot {
 	char addr[RTE_DEV_NAME_MAX_LEN];
 	bool by_name;
 	int result;
-	uint32_t events;
-	uint32_t done;
+	RTE_ATOMIC(uint32_t) events;
+	RTE_ATOMIC(uint32_t) done;
 };
 
 static struct unbind_slot unbind_slots[MAX_FUNCS];
@@ -486,7 +469,7 @@ unbind_alarm(void *arg)
 	struct unbind_slot *s = arg;
 
 	s->result = plx_test_pci_remove(s->addr, s->by_name);
-	__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&s->done, 1, rte_memory_order_release);
 }
 
 /* Runs on DPDK's interrupt thread, which must not remove from here. */
@@ -499,11 +482,11 @@ unbind_event(const char *name, enum rte_dev_event_type type, void *arg)
 	if (type != RTE_DEV_EVENT_REMOVE || fn < 0 || fn >= MAX_FUNCS)
 		return;
 	s = &slots[fn];
-	if (__atomic_fetch_add(&s->events, 1, __ATOMIC_ACQ_REL) != 0)
+	if (rte_atomic_fetch_add_explicit(&s->events, 1, rte_memory_order_acq_rel) != 0)
 		return;
 	if (rte_eal_alarm_set(1, unbind_alarm, s) != 0) {
 		s->result = -ENOEXEC;
-		__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(&s->done, 1, rte_memory_order_release);
 	}
 }
 
@@ -520,8 +503,8 @@ unbind_request(struct tchan *tc, bool by_name)
 	snprintf(s->addr, sizeof(s->addr), "%s", tc->ch.addr);
 	s->by_name = by_name;
 	s->result = -EINPROGRESS;
-	__atomic_store_n(&s->events, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->done, 0, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&s->events, 0, rte_memory_order_relaxed);
+	rte_atomic_store_explicit(&s->done, 0, rte_memory_order_release);
 	CHECK_EQ(plx_sim_inject(sim, tc->ch.fn, PLX_SIM_FAULT_UNBIND_REQUEST, 0),
 		0);
 	return 0;
@@ -534,14 +517,14 @@ unbind_wait(const struct tchan *tc)
 	struct unbind_slot *s = &unbind_slots[tc->ch.fn];
 	struct plx_wait w = plx_wait_begin(WAIT_US);
 
-	while (!__atomic_load_n(&s->done, __ATOMIC_ACQUIRE))
+	while (!rte_atomic_load_explicit(&s->done, rte_memory_order_acquire))
 		CHECK_MSG(plx_waiting(&w, 0),
 			"%s: no removal %u s after the unbind request (%u REMOVE events)",
 			tc->ch.addr, WAIT_US / 1000000,
-			__atomic_load_n(&s->events, __ATOMIC_RELAXED));
+			rte_atomic_load_explicit(&s->events, rte_memory_order_relaxed));
 	CHECK_MSG(s->result == 0, "removal of %s from the alarm: %d",
 		tc->ch.addr, s->result);
-	CHECK_EQ(__atomic_load_n(&s->events, __ATOMIC_ACQUIRE), 1);
+	CHECK_EQ(rte_atomic_load_explicit(&s->events, rte_memory_order_acquire), 1);
 	return 0;
 }
 

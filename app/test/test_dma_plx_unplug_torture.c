@@ -36,13 +36,13 @@ static const char *const role_names[] = {
 
 enum phase { PH_START, PH_ISSUE, PH_POLL, PH_DRAIN, PH_DONE };
 
-static uint32_t g_abort;	/* the main lcore gave up */
+static RTE_ATOMIC(uint32_t) g_abort;	/* the main lcore gave up */
 #define ABORTED_MSG	"stopped by the main lcore"
 
 static void
 worker_phase(struct worker *w, enum phase ph)
 {
-	__atomic_store_n(&w->phase, ph, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&w->phase, ph, rte_memory_order_release);
 }
 
 
@@ -51,8 +51,8 @@ static int
 worker_issue(struct worker *w, int *rc, const char **what)
 {
 	struct tchan *tc = w->tc;
-	bool fill = rnd_below(&w->rnd, w->prefer_full ? 2 : 8) == 0;
-	unsigned int burst = 1 + rnd_below(&w->rnd, tc->ch.nb_desc +
+	bool fill = plx_test_rnd_below(&w->rnd, w->prefer_full ? 2 : 8) == 0;
+	unsigned int burst = 1 + plx_test_rnd_below(&w->rnd, tc->ch.nb_desc +
 		tc->ch.nb_desc / 4);
 	unsigned int i;
 
@@ -60,12 +60,12 @@ worker_issue(struct worker *w, int *rc, const char **what)
 	*what = "copy";
 	for (i = 0; fill || i < burst; i++) {
 		uint64_t flags = !fill &&
-			rnd_below(&w->rnd, w->submit_odds) == 0 ?
+			plx_test_rnd_below(&w->rnd, w->submit_odds) == 0 ?
 			RTE_DMA_OP_FLAG_SUBMIT : 0;
 
 		CHECK_OK(op_issue(tc, flags, rc));
-		__atomic_store_n(&w->handed_pub, tc->ch.handed,
-			__ATOMIC_RELEASE);
+		rte_atomic_store_explicit(&w->handed_pub, tc->ch.handed,
+			rte_memory_order_release);
 		if (*rc >= 0)
 			continue;
 		if (*rc != -ENOSPC)
@@ -73,11 +73,11 @@ worker_issue(struct worker *w, int *rc, const char **what)
 		CHECK_MSG(tc->ch.handed - tc->ch.rep == tc->ch.nb_desc,
 			"copy on %s: -ENOSPC with %" PRIu64 " of %u slots in use",
 			tc->ch.addr, tc->ch.handed - tc->ch.rep, tc->ch.nb_desc);
-		__atomic_fetch_add(&w->full_seen, 1, __ATOMIC_RELEASE);
+		rte_atomic_fetch_add_explicit(&w->full_seen, 1, rte_memory_order_release);
 		break;
 	}
 	*rc = 0;
-	if (rnd_below(&w->rnd, 4) != 0) {
+	if (plx_test_rnd_below(&w->rnd, 4) != 0) {
 		*what = "submit";
 		*rc = plx_test_chan_submit(&tc->ch);
 	}
@@ -89,11 +89,11 @@ static int
 worker_poll(struct worker *w, uint16_t *n)
 {
 	struct tchan *tc = w->tc;
-	uint16_t max = 1 + rnd_below(&w->rnd, 2 * tc->ch.nb_desc), more;
+	uint16_t max = 1 + plx_test_rnd_below(&w->rnd, 2 * tc->ch.nb_desc), more;
 	bool err;
 
 	worker_phase(w, PH_POLL);
-	if (rnd_below(&w->rnd, 2) == 0)
+	if (plx_test_rnd_below(&w->rnd, 2) == 0)
 		return plx_test_chan_completed_status(&tc->ch, max, n, NULL);
 	CHECK_OK(plx_test_chan_completed(&tc->ch, max, n, &err));
 	if (err) {
@@ -113,13 +113,13 @@ victim_drain(struct worker *w, int rc, const char *what)
 	CHECK_MSG(w->role == ROLE_VICTIM && rc == -ENODEV,
 		"%s on %s %s returned %d (%s)%s, expected %s", what,
 		role_names[w->role], tc->ch.addr, rc, strerror(-rc),
-		__atomic_load_n(&g_removing, __ATOMIC_ACQUIRE) ?
+		rte_atomic_load_explicit(&g_removing, rte_memory_order_acquire) ?
 			" while a removal was under way" : "",
 		w->role == ROLE_VICTIM ? "-ENODEV" : "success");
 	w->noticed_us = plx_test_now_us();
 	worker_phase(w, PH_DRAIN);
-	CHECK_OK(plx_test_chan_drain(&tc->ch, rnd_below(&w->rnd, 2) == 0,
-		1 + rnd_below(&w->rnd, tc->ch.nb_desc)));
+	CHECK_OK(plx_test_chan_drain(&tc->ch, plx_test_rnd_below(&w->rnd, 2) == 0,
+		1 + plx_test_rnd_below(&w->rnd, tc->ch.nb_desc)));
 	return held_fast_path(tc);
 }
 
@@ -147,7 +147,7 @@ survivor_finish(struct worker *w)
 	if (w->abandon)
 		return 0;
 	CHECK_EQ(plx_test_chan_submit(&tc->ch), 0);
-	return plx_test_chan_drain(&tc->ch, rnd_below(&w->rnd, 2) == 0, tc->ch.nb_desc);
+	return plx_test_chan_drain(&tc->ch, plx_test_rnd_below(&w->rnd, 2) == 0, tc->ch.nb_desc);
 }
 
 static int
@@ -160,13 +160,13 @@ worker_run(struct worker *w)
 	int rc;
 
 	for (;;) {
-		CHECK_MSG(!__atomic_load_n(&g_abort, __ATOMIC_ACQUIRE),
+		CHECK_MSG(!rte_atomic_load_explicit(&g_abort, rte_memory_order_acquire),
 			ABORTED_MSG);
 		if (w->role == ROLE_SURVIVOR &&
-				__atomic_load_n(&w->finish, __ATOMIC_ACQUIRE))
+				rte_atomic_load_explicit(&w->finish, rte_memory_order_acquire))
 			return survivor_finish(w);
 		if (w->role != ROLE_SURVIVOR &&
-				__atomic_load_n(&g_removing, __ATOMIC_ACQUIRE)) {
+				rte_atomic_load_explicit(&g_removing, rte_memory_order_acquire)) {
 			if (w->role == ROLE_STOPPER)
 				return stopper_stop(w);
 			if (end == 0)
@@ -221,10 +221,10 @@ workers_join(struct worker *ws, unsigned int n, int ret)
 	memcpy(main_msg, plx_test_msg, sizeof(main_msg));
 	plx_test_msg[0] = '\0';
 	if (ret != 0)
-		__atomic_store_n(&g_abort, 1, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(&g_abort, 1, rte_memory_order_release);
 	for (i = 0; i < n; i++)
 		rc[i] = rte_eal_wait_lcore(worker_lcores[i]);
-	__atomic_store_n(&g_abort, 0, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&g_abort, 0, rte_memory_order_release);
 	for (i = 0; i < n; i++) {
 		if (rc[i] == 0 || strncmp(ws[i].msg, ABORTED_MSG,
 				strlen(ABORTED_MSG)) == 0)
@@ -248,7 +248,7 @@ worker_wait_done(const struct worker *w)
 {
 	struct plx_wait wt = plx_wait_begin(WAIT_US);
 
-	while (__atomic_load_n(&w->phase, __ATOMIC_ACQUIRE) != PH_DONE)
+	while (rte_atomic_load_explicit(&w->phase, rte_memory_order_acquire) != PH_DONE)
 		CHECK_MSG(plx_waiting(&wt, 0),
 			"the worker on %s did not notice its device vanished within %u s",
 			w->tc->ch.addr, WAIT_US / 1000000);
@@ -265,23 +265,23 @@ wait_trigger(struct worker *w, enum trigger tr, uint64_t *rs)
 		return 0;
 	if (tr == TR_DELAY) {
 		/* A random instant, not a synchronisation. */
-		rte_delay_us_block(rnd_below(rs, 3000));
+		rte_delay_us_block(plx_test_rnd_below(rs, 3000));
 		return 0;
 	}
 	if (tr == TR_OPS)
-		target = 1 + rnd_below(rs, 3 * w->tc->ch.nb_desc);
+		target = 1 + plx_test_rnd_below(rs, 3 * w->tc->ch.nb_desc);
 	for (;;) {
-		if (tr == TR_OPS && __atomic_load_n(&w->handed_pub,
-				__ATOMIC_ACQUIRE) >= target)
+		if (tr == TR_OPS && rte_atomic_load_explicit(&w->handed_pub,
+				rte_memory_order_acquire) >= target)
 			return 0;
-		if (tr == TR_FULL && __atomic_load_n(&w->full_seen,
-				__ATOMIC_ACQUIRE) > 0)
+		if (tr == TR_FULL && rte_atomic_load_explicit(&w->full_seen,
+				rte_memory_order_acquire) > 0)
 			return 0;
-		if (tr == TR_POLL && __atomic_load_n(&w->phase,
-				__ATOMIC_ACQUIRE) == PH_POLL)
+		if (tr == TR_POLL && rte_atomic_load_explicit(&w->phase,
+				rte_memory_order_acquire) == PH_POLL)
 			return 0;
 		/* It failed: joining it tells why. */
-		if (__atomic_load_n(&w->phase, __ATOMIC_ACQUIRE) == PH_DONE)
+		if (rte_atomic_load_explicit(&w->phase, rte_memory_order_acquire) == PH_DONE)
 			return -1;
 		CHECK_MSG(plx_test_now_us() < end,
 			"the worker on %s never reached trigger %d", w->tc->ch.addr,
@@ -316,13 +316,13 @@ cycle_setup(struct cycle *c, unsigned int nfuncs, bool all_victims)
 {
 	unsigned int perm[MAX_FUNCS], i, j, t;
 
-	c->nch = 1 + rnd_below(&c->rs, min_u(min_u(nfuncs, nb_workers),
+	c->nch = 1 + plx_test_rnd_below(&c->rs, min_u(min_u(nfuncs, nb_workers),
 		MAX_CHANS));
-	c->nv = all_victims ? c->nch : 1 + rnd_below(&c->rs, c->nch);
+	c->nv = all_victims ? c->nch : 1 + plx_test_rnd_below(&c->rs, c->nch);
 	for (i = 0; i < nfuncs; i++)
 		perm[i] = i;
 	for (i = 0; i < c->nch; i++) {
-		j = i + rnd_below(&c->rs, nfuncs - i);
+		j = i + plx_test_rnd_below(&c->rs, nfuncs - i);
 		t = perm[i];
 		perm[i] = perm[j];
 		perm[j] = t;
@@ -333,14 +333,14 @@ cycle_setup(struct cycle *c, unsigned int nfuncs, bool all_victims)
 		memset(w, 0, sizeof(*w));
 		w->tc = &chans[perm[i]];
 		w->role = i < c->nv ? ROLE_VICTIM :
-			rnd_below(&c->rs, 2) ? ROLE_STOPPER : ROLE_SURVIVOR;
+			plx_test_rnd_below(&c->rs, 2) ? ROLE_STOPPER : ROLE_SURVIVOR;
 		w->fail_mask = fail_mask_of(c->kind);
-		w->submit_odds = 1u << (2 * rnd_below(&c->rs, 4));
-		w->rnd = rnd_next(&c->rs);
+		w->submit_odds = 1u << (2 * plx_test_rnd_below(&c->rs, 4));
+		w->rnd = plx_test_rnd(&c->rs);
 		CHECK_OK(plx_test_chan_attach(&w->tc->ch));
 		CHECK_OK(tchan_start(w->tc, MIN_RING +
-			rnd_below(&c->rs, MAX_RING - MIN_RING + 1)));
-		w->tc->rnd = rnd_next(&c->rs);
+			plx_test_rnd_below(&c->rs, MAX_RING - MIN_RING + 1)));
+		w->tc->rnd = plx_test_rnd(&c->rs);
 		if (w->role == ROLE_VICTIM)
 			w->tc->allowed_removing = w->fail_mask;
 	}
@@ -351,7 +351,7 @@ cycle_setup(struct cycle *c, unsigned int nfuncs, bool all_victims)
 static int
 cycle_remove(struct cycle *c)
 {
-	bool early = rnd_below(&c->rs, 4) == 0;
+	bool early = plx_test_rnd_below(&c->rs, 4) == 0;
 	unsigned int i;
 
 	c->inject_us = plx_test_now_us();
@@ -361,11 +361,11 @@ cycle_remove(struct cycle *c)
 		switch (c->kind) {
 		case KIND_APP:
 			CHECK_EQ(plx_test_pci_remove(tc->ch.addr,
-				rnd_below(&c->rs, 2)), 0);
+				plx_test_rnd_below(&c->rs, 2)), 0);
 			CHECK_OK(removed_now(tc));
 			break;
 		case KIND_UNBIND:
-			CHECK_OK(unbind_request(tc, rnd_below(&c->rs, 2)));
+			CHECK_OK(unbind_request(tc, plx_test_rnd_below(&c->rs, 2)));
 			break;
 		default:
 			CHECK_EQ(plx_sim_inject(sim, tc->ch.fn,
@@ -389,7 +389,7 @@ cycle_remove(struct cycle *c)
 				RTE_DMA_VCHAN_HALTED_ERROR));
 		}
 		CHECK_EQ(plx_test_pci_remove(w->tc->ch.addr,
-			rnd_below(&c->rs, 2)), 0);
+			plx_test_rnd_below(&c->rs, 2)), 0);
 		CHECK_OK(removed_now(w->tc));
 	}
 	return 0;
@@ -425,7 +425,7 @@ cycle_finish(struct cycle *c)
 					sign - c->inject_us);
 		}
 		CHECK_OK(replug(tc, c->kind == KIND_SURPRISE,
-			rnd_below(&c->rs, 2), FREES_HELD));
+			plx_test_rnd_below(&c->rs, 2), FREES_HELD));
 		CHECK_OK(fresh_device(tc));
 	}
 	return 0;
@@ -439,18 +439,18 @@ torture_cycle(struct cycle *c)
 
 	CHECK_OK(cycle_setup(c, min_u(nb_funcs, MAX_CHANS),
 		false));
-	c->ws[0].prefer_full = rnd_below(&c->rs, 3) == 0;
-	__atomic_store_n(&g_removing, 0, __ATOMIC_RELEASE);
+	c->ws[0].prefer_full = plx_test_rnd_below(&c->rs, 3) == 0;
+	rte_atomic_store_explicit(&g_removing, 0, rte_memory_order_release);
 	ret = workers_launch(c->ws, c->nch, &launched);
 	if (ret == 0)
-		ret = wait_trigger(&c->ws[0], rnd_below(&c->rs, TR_MAX),
+		ret = wait_trigger(&c->ws[0], plx_test_rnd_below(&c->rs, TR_MAX),
 			&c->rs);
 	if (ret == 0) {
-		__atomic_store_n(&g_removing, 1, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(&g_removing, 1, rte_memory_order_release);
 		ret = cycle_remove(c);
 	}
 	for (i = 0; i < c->nch; i++)
-		__atomic_store_n(&c->ws[i].finish, 1, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(&c->ws[i].finish, 1, rte_memory_order_release);
 	if (workers_join(c->ws, launched, ret) != 0)
 		return -1;
 	return cycle_finish(c);

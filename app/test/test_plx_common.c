@@ -247,6 +247,18 @@ static char *log_buf;
 static size_t log_len;
 static size_t log_mark;
 
+/*
+ * Hold the stream and bring log_buf up to date: a thread logging
+ * meanwhile (a removal the test waits on) waits, rather than move the
+ * buffer under a search.
+ */
+static void
+log_lock(void)
+{
+	flockfile(log_f);
+	fflush(log_f);
+}
+
 void
 plx_test_log_start(void)
 {
@@ -272,19 +284,24 @@ plx_test_log_count(const char *s)
 
 	if (log_f == NULL)
 		return 0;
-	fflush(log_f);
+	log_lock();
 	for (p = log_buf + log_mark; (p = strstr(p, s)) != NULL; p++)
 		n++;
+	funlockfile(log_f);
 	return n;
 }
 
 bool
 plx_test_log_has(const char *s)
 {
+	bool found;
+
 	if (log_f == NULL)
 		return true;
-	fflush(log_f);
-	return strstr(log_buf + log_mark, s) != NULL;
+	log_lock();
+	found = strstr(log_buf + log_mark, s) != NULL;
+	funlockfile(log_f);
+	return found;
 }
 
 void

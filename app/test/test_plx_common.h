@@ -24,6 +24,8 @@
 
 /* The simulator, host side included (plx_sim_self(), function names). */
 #include "plx_sim_host.h"
+/* rte_atomic_*_explicit and logging on every DPDK release. */
+#include "plx_dma_compat.h"
 #include "test_plx_core.h"
 
 #define GUARD			0xa5	/* where no copy may write */

@@ -222,6 +222,24 @@ plx_test_summary(const struct plx_test_run *r)
 	fflush(stdout);
 }
 
+/* --- randomness --- */
+
+uint64_t
+plx_test_rnd(uint64_t *s)
+{
+	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+uint32_t
+plx_test_rnd_below(uint64_t *s, uint32_t n)
+{
+	return n == 0 ? 0 : plx_test_rnd(s) % n;
+}
+
 /* --- waiting --- */
 
 uint64_t

@@ -123,6 +123,12 @@ void plx_test_report(struct plx_test_run *r, const char *name, int ret,
 /* "N passed, N failed[, N skipped]". */
 void plx_test_summary(const struct plx_test_run *r);
 
+/* --- randomness: splitmix64, reproducible from a seed --- */
+
+uint64_t plx_test_rnd(uint64_t *s);
+/* Below n (0 if n is 0). */
+uint32_t plx_test_rnd_below(uint64_t *s, uint32_t n);
+
 /* --- waiting --- */
 
 uint64_t plx_test_now_us(void);

@@ -45,6 +45,9 @@
 #include "plx_sim_host.h"
 #include "test_plx_common.h"
 
+/* The PCI command register's memory space enable (no RTE_ name on 22.11). */
+#define PCI_COMMAND_MEM_SPACE	0x2
+
 #define CYCLES		5
 #define COPY_LEN	4096
 #define HUGEPAGES_NEEDED 96	/* 2 MiB pages: -m 16 grows by 48 MiB */
@@ -378,31 +381,38 @@ check_probe(struct plx_sim *sim, unsigned int nb)
 static void
 check_config(unsigned int nb)
 {
-	uint16_t cmd = 0, want;
-	uint32_t id = 0, class = 0;
+	uint16_t vendor = 0, device = 0, cmd = 0, want;
+	uint32_t class = 0;
 	char why[160] = "";
 	bool ok = true;
 	unsigned int fn;
 
 	/* vfio-pci turns memory decoding on; uio leaves it to the BIOS. */
-	want = expected_kdrv == RTE_PCI_KDRV_VFIO ? 0x6 : 0x4;
+	want = RTE_PCI_COMMAND_MASTER |
+		(expected_kdrv == RTE_PCI_KDRV_VFIO ? PCI_COMMAND_MEM_SPACE : 0);
 	for (fn = 0; fn < nb && ok; fn++) {
 		struct rte_pci_device *dev = recs[fn].dev;
 
 		if (dev == NULL ||
-				rte_pci_read_config(dev, &id, 4, 0) != 4 ||
-				rte_pci_read_config(dev, &class, 4, 8) != 4 ||
-				rte_pci_read_config(dev, &cmd, 2, 4) != 2) {
+				rte_pci_read_config(dev, &vendor, 2,
+					RTE_PCI_VENDOR_ID) != 2 ||
+				rte_pci_read_config(dev, &device, 2,
+					RTE_PCI_DEVICE_ID) != 2 ||
+				rte_pci_read_config(dev, &class, 4,
+					PLX_PCI_CFG_CLASS_REV) != 4 ||
+				rte_pci_read_config(dev, &cmd, 2,
+					RTE_PCI_COMMAND) != 2) {
 			snprintf(why, sizeof(why), "%s: config read failed",
 				plx_sim_func_addr(fn));
 			ok = false;
-		} else if (id != ((uint32_t)PLX_PCI_DEVICE_ID_DMA << 16 |
-				PLX_PCI_VENDOR_ID) ||
-				class >> 8 != PLX_PCI_CLASS_DMA ||
+		} else if (vendor != PLX_PCI_VENDOR_ID ||
+				device != PLX_PCI_DEVICE_ID_DMA ||
+				class >> PLX_PCI_CLASS_SHIFT != PLX_PCI_CLASS_DMA ||
 				(cmd & want) != want) {
 			snprintf(why, sizeof(why),
-				"%s: id 0x%08x class 0x%06x command 0x%04x",
-				plx_sim_func_addr(fn), id, class >> 8, cmd);
+				"%s: id %04x:%04x class 0x%06x command 0x%04x",
+				plx_sim_func_addr(fn), vendor, device,
+				class >> PLX_PCI_CLASS_SHIFT, cmd);
 			ok = false;
 		}
 	}
@@ -504,7 +514,7 @@ check_dynamic_memory(unsigned int fn)
 
 /* --- the unbind request (vfio only) --- */
 
-static volatile int req_events;
+static RTE_ATOMIC(int) req_events;
 static char req_dev[RTE_DEV_NAME_MAX_LEN];
 
 static void
@@ -513,7 +523,7 @@ on_dev_event(const char *name, enum rte_dev_event_type type, void *arg)
 	if (type != RTE_DEV_EVENT_REMOVE)
 		return;
 	snprintf(req_dev, sizeof(req_dev), "%s", name);
-	__atomic_add_fetch(&req_events, 1, __ATOMIC_RELEASE);
+	rte_atomic_fetch_add_explicit(&req_events, 1, rte_memory_order_release);
 }
 
 static void
@@ -536,13 +546,15 @@ check_unbind_request(struct plx_sim *sim, unsigned int fn)
 	rte_dev_event_callback_register(NULL, on_dev_event, NULL);
 	ret = plx_sim_inject(sim, fn, PLX_SIM_FAULT_UNBIND_REQUEST, 0);
 	end = rte_get_timer_cycles() + 2 * rte_get_timer_hz();
-	while (__atomic_load_n(&req_events, __ATOMIC_ACQUIRE) == 0 &&
+	while (rte_atomic_load_explicit(&req_events, rte_memory_order_acquire) == 0 &&
 			rte_get_timer_cycles() < end)
 		rte_delay_ms(1);
-	ok = ret == 0 && req_events == 1 && strcmp(req_dev, addr) == 0;
+	ok = ret == 0 && rte_atomic_load_explicit(&req_events,
+		rte_memory_order_acquire) == 1 && strcmp(req_dev, addr) == 0;
 	if (!ok)
 		snprintf(why, sizeof(why), "inject %d, %d event(s), device "
-			"'%s'", ret, req_events, req_dev);
+			"'%s'", ret, rte_atomic_load_explicit(&req_events,
+			rte_memory_order_relaxed), req_dev);
 	/* What an application does with the event: let the device go. */
 	if (ok && rte_dev_remove(&recs[fn].dev->device) != 0) {
 		snprintf(why, sizeof(why), "rte_dev_remove after the request "

@@ -19,6 +19,7 @@
 
 #include "plx_dma_hw.h"
 #include "plx_sim.h"
+#include "plx_sim_atomic.h"
 #include "test_plx_core.h"
 
 #define DSZ		((uint32_t)sizeof(struct plx_dma_hw_desc))
@@ -122,7 +123,7 @@ doorbell(const struct env *e)
 static inline uint32_t
 flags(const struct env *e, uint32_t i)
 {
-	return __atomic_load_n(&e->ring[i].flags_and_size, __ATOMIC_ACQUIRE);
+	return plx_sim_load(&e->ring[i].flags_and_size, memory_order_acquire);
 }
 
 static inline uint64_t

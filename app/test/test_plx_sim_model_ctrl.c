@@ -85,23 +85,23 @@ test_ctrl_w1c(struct env *e)
 static int
 test_ctrl2(struct env *e)
 {
-	CHECK_EQ(ctrl_write(e, (uint32_t)PLX_CTRL2_MAX_TXFR_1KB << 16, 0), 0);
+	CHECK_EQ(ctrl_write(e, PLX_CTRL32_OF_CTRL2(PLX_CTRL2_MAX_TXFR_1KB), 0), 0);
 	CHECK_EQ(r16(e, PLX_REG_CTRL2), PLX_CTRL2_MAX_TXFR_1KB);
 	CHECK_EQ(r16(e, PLX_REG_CTRL), 0);
 	CHECK_EQ(ctrl_write(e, PLX_CTRL_IN_PROGRESS |
-		((uint32_t)PLX_CTRL2_MAX_TXFR_2KB << 16), 0), 0);
-	CHECK_EQ(ctrl32(e), (uint32_t)PLX_CTRL2_MAX_TXFR_2KB << 16);
+		PLX_CTRL32_OF_CTRL2(PLX_CTRL2_MAX_TXFR_2KB), 0), 0);
+	CHECK_EQ(ctrl32(e), PLX_CTRL32_OF_CTRL2(PLX_CTRL2_MAX_TXFR_2KB));
 	/* A 16-bit write leaves CTRL2 as it was. */
 	desc_set(e, 0, 0, 0, 8);
 	desc_set(e, 1, 0, 8, 8);
 	ring_program(e, 0, PLX_PREF_LIMIT_4_DESC);
-	w32(e, PLX_REG_CTRL, ((uint32_t)PLX_CTRL2_MAX_TXFR_512B << 16) |
+	w32(e, PLX_REG_CTRL, PLX_CTRL32_OF_CTRL2(PLX_CTRL2_MAX_TXFR_512B) |
 		PLX_CTRL_RESET_VAL);
 	CHECK_EQ(kick(e, 1), 1);
 	CHECK_EQ(ctrl32(e), PLX_CTRL_IN_PROGRESS |
-		((uint32_t)PLX_CTRL2_MAX_TXFR_512B << 16) |
+		PLX_CTRL32_OF_CTRL2(PLX_CTRL2_MAX_TXFR_512B) |
 		PLX_CTRL_WRITE_BACK_EN | PLX_CTRL_DESC_MODE_OFF_CHIP);
-	CHECK_EQ(r16(e, PLX_REG_CTRL2), (PLX_CTRL_IN_PROGRESS >> 16) |
+	CHECK_EQ(r16(e, PLX_REG_CTRL2), PLX_CTRL32_CTRL2(PLX_CTRL_IN_PROGRESS) |
 		PLX_CTRL2_MAX_TXFR_512B);
 	/* The Linux pause: 32-bit, CTRL2 = 0. */
 	CHECK_EQ(ctrl_write(e, PLX_CTRL_GRACEFUL_PAUSE, 10), 0);
@@ -131,7 +131,7 @@ test_intr_status(struct env *e)
 	CHECK_EQ(r16(e, PLX_REG_INTR_STATUS),
 		PLX_INTR_DESC_DONE | PLX_INTR_INV_DESC);
 	/* Taken even when the engine has nothing to raise. */
-	w16(e, PLX_REG_INTR_STATUS, 0xffff);
+	w16(e, PLX_REG_INTR_STATUS, UINT16_MAX);
 	CHECK_EQ(step(e, 0), 0);
 	CHECK_EQ(r16(e, PLX_REG_INTR_STATUS), 0);
 	w16(e, PLX_REG_CTRL, PLX_CTRL_RESET_VAL | PLX_CTRL_ABORT);
@@ -417,7 +417,7 @@ test_replug(struct env *e)
 {
 	desc_fill(e, 0, 4, 64);
 	ring_program(e, 0, PLX_PREF_LIMIT_4_DESC);
-	w32(e, PLX_REG_CTRL, (uint32_t)PLX_CTRL2_MAX_TXFR_1KB << 16);
+	w32(e, PLX_REG_CTRL, PLX_CTRL32_OF_CTRL2(PLX_CTRL2_MAX_TXFR_1KB));
 	w16(e, PLX_REG_INTR_CTRL, 3);
 	CHECK_EQ(kick(e, 2), 2);
 	CHECK(plx_sim_inject(e->sim, 0, PLX_SIM_FAULT_READ_FAIL, 0) == 0);

@@ -53,13 +53,13 @@ void
 desc_put(struct plx_dma_hw_desc *d, uint64_t src, uint64_t dst,
 		uint32_t size, bool valid)
 {
-	__atomic_store_n(&d->flags_and_size, size, __ATOMIC_RELAXED);
+	plx_sim_store(&d->flags_and_size, size, memory_order_relaxed);
 	d->dst_addr_hi = (uint16_t)(dst >> 32);
 	d->src_addr_hi = (uint16_t)(src >> 32);
 	d->dst_addr_lo = (uint32_t)dst;
 	d->src_addr_lo = (uint32_t)src;
-	__atomic_store_n(&d->flags_and_size,
-		size | (valid ? PLX_DESC_VALID : 0), __ATOMIC_RELEASE);
+	plx_sim_store(&d->flags_and_size,
+		size | (valid ? PLX_DESC_VALID : 0), memory_order_release);
 }
 
 void
@@ -81,8 +81,8 @@ desc_fill(struct env *e, uint32_t from, uint32_t to, uint32_t size)
 void
 set_valid(struct env *e, uint32_t i)
 {
-	__atomic_fetch_or(&e->ring[i].flags_and_size, PLX_DESC_VALID,
-		__ATOMIC_RELEASE);
+	plx_sim_fetch_or(&e->ring[i].flags_and_size, PLX_DESC_VALID,
+		memory_order_release);
 }
 
 /* Contract step 1. */

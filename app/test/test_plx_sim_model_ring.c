@@ -456,9 +456,9 @@ test_iova_not_vaddr(struct env *e)
 	e->ring_iova = rio;
 	e->ring_n = 8;
 	CHECK_EQ(ring_run(e, 0, 100), 2);
-	CHECK_EQ(__atomic_load_n(&r[0].flags_and_size, __ATOMIC_ACQUIRE),
+	CHECK_EQ(plx_sim_load(&r[0].flags_and_size, memory_order_acquire),
 		PLX_DESC_WB_SUCCESS | 1000);
-	CHECK_EQ(__atomic_load_n(&r[1].flags_and_size, __ATOMIC_ACQUIRE),
+	CHECK_EQ(plx_sim_load(&r[1].flags_and_size, memory_order_acquire),
 		PLX_DESC_WB_READ_FAIL);
 	CHECK(memcmp(b + 20, a + 10, 1000) == 0);
 	CHECK_EQ(r32(e, PLX_REG_DESC_RING_LAST_ADDR), (uint32_t)rio + DSZ);
@@ -535,8 +535,8 @@ test_ring_remapped(struct env *e)
 	CHECK_EQ(step(e, 100), 5);
 	for (uint32_t i = 1; i < 6; i++) {
 		CHECK_EQ(flags(e, i), PLX_DESC_VALID | 16);
-		CHECK_EQ(__atomic_load_n(&moved[i].flags_and_size,
-			__ATOMIC_ACQUIRE), PLX_DESC_WB_SUCCESS | 16);
+		CHECK_EQ(plx_sim_load(&moved[i].flags_and_size,
+			memory_order_acquire), PLX_DESC_WB_SUCCESS | 16);
 		CHECK(memcmp(e->dst + i * 100, e->src + i * 100, 16) == 0);
 	}
 	/* Unmapped with snapshots queued: they run, their write-backs go
@@ -546,11 +546,11 @@ test_ring_remapped(struct env *e)
 	CHECK_EQ(kick(e, 1), 1);	/* 6 done, 7 and 8 queued */
 	CHECK(plx_sim_iommu_unmap(e->sim, e->ring_iova, e->ring_alloc) == 0);
 	CHECK_EQ(step(e, 100), 2);
-	CHECK_EQ(__atomic_load_n(&moved[6].flags_and_size, __ATOMIC_ACQUIRE),
+	CHECK_EQ(plx_sim_load(&moved[6].flags_and_size, memory_order_acquire),
 		PLX_DESC_WB_SUCCESS | 16);
 	for (uint32_t i = 7; i < 9; i++) {
-		CHECK_EQ(__atomic_load_n(&moved[i].flags_and_size,
-			__ATOMIC_ACQUIRE), PLX_DESC_VALID | 16);
+		CHECK_EQ(plx_sim_load(&moved[i].flags_and_size,
+			memory_order_acquire), PLX_DESC_VALID | 16);
 		CHECK(memcmp(e->dst + i * 100, e->src + i * 100, 16) == 0);
 	}
 	CHECK_EQ(run_bits(e), PLX_CTRL_DESC_INVALID);
@@ -580,15 +580,15 @@ test_ring_4g_cross(struct env *e)
 	ring_program(e, 0, PLX_PREF_LIMIT_4_DESC);
 	CHECK_EQ(r32(e, PLX_REG_DESC_RING_ADDR_HI), 1);
 	CHECK_EQ(kick(e, 100), 3);
-	CHECK_EQ(__atomic_load_n(&ring[0].flags_and_size, __ATOMIC_ACQUIRE),
+	CHECK_EQ(plx_sim_load(&ring[0].flags_and_size, memory_order_acquire),
 		PLX_DESC_WB_SUCCESS | 10);
-	CHECK_EQ(__atomic_load_n(&ring[1].flags_and_size, __ATOMIC_ACQUIRE),
+	CHECK_EQ(plx_sim_load(&ring[1].flags_and_size, memory_order_acquire),
 		PLX_DESC_WB_SUCCESS | 10);
-	CHECK_EQ(__atomic_load_n(&wrong[0].flags_and_size, __ATOMIC_ACQUIRE),
+	CHECK_EQ(plx_sim_load(&wrong[0].flags_and_size, memory_order_acquire),
 		PLX_DESC_WB_SUCCESS | 10);
 	CHECK(memcmp(e->dst + 1000, e->src + 1000, 10) == 0);
 	/* The real descriptors 2 and 3 were never touched. */
-	CHECK_EQ(__atomic_load_n(&ring[2].flags_and_size, __ATOMIC_ACQUIRE),
+	CHECK_EQ(plx_sim_load(&ring[2].flags_and_size, memory_order_acquire),
 		PLX_DESC_VALID | 10);
 	CHECK(mem_is(e->dst + 200, 0, 10));
 	CHECK_EQ(r32(e, PLX_REG_DESC_RING_LAST_ADDR), 0);

@@ -312,7 +312,7 @@ iommu_driver(void *arg)
 	uint32_t head = 0, tail = 0, inflight = 0;
 	uint64_t t0 = plx_test_now_us();
 
-	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
+	while (!plx_sim_load(&c->stop, memory_order_acquire)) {
 		uint32_t fl;
 
 		while (inflight < e->ring_n) {
@@ -383,7 +383,7 @@ test_threaded_iommu(struct env *e)
 	ring_program(e, 0, PLX_PREF_LIMIT_4_DESC);
 	CHECK(pthread_create(&th, NULL, iommu_driver, &c) == 0);
 	rc = iommu_rounds(e, &c, other);
-	__atomic_store_n(&c.stop, true, __ATOMIC_RELEASE);
+	plx_sim_store(&c.stop, true, memory_order_release);
 	pthread_join(th, NULL);
 	if (rc != 0)
 		return rc;

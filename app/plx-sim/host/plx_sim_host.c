@@ -591,22 +591,22 @@ out:
 }
 
 static pthread_mutex_t self_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct plx_sim *self;
+static struct plx_sim *_Atomic self;
 static bool self_tried;
 
 struct plx_sim *
 plx_sim_self(void)
 {
-	struct plx_sim *sim = __atomic_load_n(&self, __ATOMIC_ACQUIRE);
+	struct plx_sim *sim = plx_sim_load(&self, memory_order_acquire);
 
 	if (sim != NULL)
 		return sim;
 	pthread_mutex_lock(&self_lock);
 	if (!self_tried) {
 		self_tried = true;
-		__atomic_store_n(&self, host_create(), __ATOMIC_RELEASE);
+		plx_sim_store(&self, host_create(), memory_order_release);
 	}
-	sim = self;
+	sim = plx_sim_load(&self, memory_order_relaxed);
 	pthread_mutex_unlock(&self_lock);
 	return sim;
 }

@@ -30,6 +30,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "plx_sim_atomic.h"
 #include "plx_sim_host.h"
 
 #define PLX_SIM_ENV_ROOT	"PLX_SIM_ROOT"

@@ -162,7 +162,8 @@ tree_config(const char *dir, unsigned int fn,
 	memset(cfg, 0, sizeof(cfg));
 	tree_put16(cfg, 0x00, PLX_PCI_VENDOR_ID);
 	tree_put16(cfg, 0x02, PLX_PCI_DEVICE_ID_DMA);
-	tree_put32(cfg, 0x08, (PLX_PCI_CLASS_DMA << 8) | SIM_PCI_REVISION);
+	tree_put32(cfg, PLX_PCI_CFG_CLASS_REV,
+		(PLX_PCI_CLASS_DMA << PLX_PCI_CLASS_SHIFT) | SIM_PCI_REVISION);
 	cfg[0x0e] = 0x80; /* multi-function: function 0 is the port */
 	tree_put32(cfg, 0x10, (uint32_t)tree_bar0_phys(fn, o));
 	tree_put16(cfg, 0x2c, PLX_PCI_VENDOR_ID);

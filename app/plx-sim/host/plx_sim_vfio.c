@@ -51,7 +51,7 @@ struct sim_group {
 	struct sim_container *container;
 };
 
-struct sim_file *sim_files[SIM_FD_MAX];
+struct sim_file *_Atomic sim_files[SIM_FD_MAX];
 static pthread_mutex_t sim_lock = PTHREAD_MUTEX_INITIALIZER;
 /* The kernel lets one process at a time hold a group open. */
 static struct sim_group *sim_groups[PLX_SIM_MAX_FUNCS];
@@ -68,7 +68,7 @@ sim_file_add(int fd, enum sim_file_kind kind, void *obj)
 		return -ENOMEM;
 	f->kind = kind;
 	f->container = obj;
-	__atomic_store_n(&sim_files[fd], f, __ATOMIC_RELEASE);
+	plx_sim_store(&sim_files[fd], f, memory_order_release);
 	return 0;
 }
 
@@ -154,7 +154,7 @@ sim_file_close(int fd)
 	pthread_mutex_lock(&sim_lock);
 	f = sim_file(fd);
 	if (f != NULL) {
-		__atomic_store_n(&sim_files[fd], NULL, __ATOMIC_RELEASE);
+		plx_sim_store(&sim_files[fd], NULL, memory_order_release);
 		plx_sim_log(2, "close emulated fd %d", fd);
 		sim_file_release(f);
 	}

@@ -35,14 +35,14 @@ struct sim_file {
 };
 
 /* Indexed by fd; read without the lock on every close, ioctl, mmap. */
-PLX_SIM_INTERNAL extern struct sim_file *sim_files[SIM_FD_MAX];
+PLX_SIM_INTERNAL extern struct sim_file *_Atomic sim_files[SIM_FD_MAX];
 
 static inline struct sim_file *
 sim_file(int fd)
 {
 	if ((unsigned int)fd >= SIM_FD_MAX)
 		return NULL;
-	return __atomic_load_n(&sim_files[fd], __ATOMIC_ACQUIRE);
+	return plx_sim_load(&sim_files[fd], memory_order_acquire);
 }
 
 static inline struct sim_device *

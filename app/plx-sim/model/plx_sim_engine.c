@@ -31,7 +31,7 @@
 #define PLX_CTRL_CFG_MASK	(PLX_CTRL_WRITE_BACK_EN | PLX_CTRL_DESC_MODE_MASK | \
 				 PLX_CTRL_RING_STOP_MODE | \
 				 PLX_CTRL_GRACEFUL_PAUSE | PLX_CTRL_ABORT)
-#define PLX_CTRL2_IN_PROGRESS	(PLX_CTRL_IN_PROGRESS >> 16)
+#define PLX_CTRL2_IN_PROGRESS	PLX_CTRL32_CTRL2(PLX_CTRL_IN_PROGRESS)
 #define PLX_INTR_STATUS_MASK	(PLX_INTR_ERROR | PLX_INTR_INV_DESC | \
 				 PLX_INTR_DESC_DONE | PLX_INTR_ABORT_DONE)
 
@@ -61,13 +61,13 @@ reg16(const struct plx_func *f, uint32_t off)
 static inline uint32_t
 rd32(const struct plx_func *f, uint32_t off)
 {
-	return __atomic_load_n(reg32(f, off), __ATOMIC_ACQUIRE);
+	return plx_sim_load(reg32(f, off), memory_order_acquire);
 }
 
 static inline void
 wr32(const struct plx_func *f, uint32_t off, uint32_t v)
 {
-	__atomic_store_n(reg32(f, off), v, __ATOMIC_RELEASE);
+	plx_sim_store(reg32(f, off), v, memory_order_release);
 }
 
 /* --- IOMMU: a function's last-hit translations --- */
@@ -106,7 +106,7 @@ xlate(struct plx_func *f, enum plx_xlate_kind kind, uint64_t iova,
 static uint32_t
 ctrl_compose(const struct plx_func *f)
 {
-	return f->cfg | f->status | (f->ctrl2 << 16) |
+	return f->cfg | f->status | PLX_CTRL32_OF_CTRL2(f->ctrl2) |
 		(f->running ? PLX_CTRL_IN_PROGRESS : 0);
 }
 
@@ -122,7 +122,7 @@ engine_start(struct plx_func *f)
 		return;
 	}
 	f->ring_lo = rd32(f, PLX_REG_DESC_RING_ADDR);
-	f->ring_hi = rd32(f, PLX_REG_DESC_RING_ADDR_HI) & 0xffff;
+	f->ring_hi = rd32(f, PLX_REG_DESC_RING_ADDR_HI) & PLX_RING_ADDR_HI_MASK;
 	f->ring_bytes = (uint64_t)count * sizeof(struct plx_dma_hw_desc);
 	f->next_lo = rd32(f, PLX_REG_DESC_RING_NEXT_ADDR);
 	f->fetch_lo = f->next_lo;
@@ -144,12 +144,12 @@ engine_start(struct plx_func *f)
 static void
 ctrl_interpret(struct plx_func *f, uint32_t w)
 {
-	uint32_t c = w & 0xffff;
+	uint32_t c = PLX_CTRL32_CTRL(w);
 
 	plx_log(f, 2, "CTRL write %08x", w);
 	f->status &= ~(c & PLX_CTRL_STATUS_MASK);
 	f->cfg = c & PLX_CTRL_CFG_MASK;
-	f->ctrl2 = (w >> 16) & ~PLX_CTRL2_IN_PROGRESS;
+	f->ctrl2 = PLX_CTRL32_CTRL2(w) & ~PLX_CTRL2_IN_PROGRESS;
 	/* GRACEFUL_PAUSE is a level: writing it (again) asks for a pause,
 	 * writing it 0 withdraws one that has not completed yet. */
 	f->pause_req = (c & PLX_CTRL_GRACEFUL_PAUSE) != 0;
@@ -212,8 +212,7 @@ ctrl_take(struct plx_func *f, uint32_t cur)
 	for (;;) {
 		ctrl_interpret(f, cur);
 		next = ctrl_compose(f);
-		if (__atomic_compare_exchange_n(reg, &cur, next, false,
-				__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		if (plx_sim_cas(reg, &cur, next))
 			break;
 	}
 	f->ctrl_pub = next;
@@ -224,7 +223,7 @@ ctrl_take(struct plx_func *f, uint32_t cur)
 static inline bool
 ctrl_poll(struct plx_func *f)
 {
-	uint32_t cur = __atomic_load_n(reg32(f, PLX_REG_CTRL), __ATOMIC_ACQUIRE);
+	uint32_t cur = plx_sim_load(reg32(f, PLX_REG_CTRL), memory_order_acquire);
 
 	if (likely(cur == f->ctrl_pub))
 		return false;
@@ -309,8 +308,7 @@ ctrl_commit(struct plx_func *f, enum plx_transition tr, uint64_t snap_seq)
 		transition_apply(f, tr);
 		next = ctrl_compose(f);
 		expect = f->ctrl_pub;
-		if (__atomic_compare_exchange_n(reg, &expect, next, false,
-				__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		if (plx_sim_cas(reg, &expect, next))
 			break;
 		f->status = saved.status;
 		f->running = saved.running;
@@ -348,8 +346,7 @@ intr_update(struct plx_func *f, uint16_t set, uint16_t cur)
 		if (cur != f->intr_pub)
 			st &= ~cur;
 		next = st | set;
-		if (__atomic_compare_exchange_n(reg, &cur, next, false,
-				__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		if (plx_sim_cas(reg, &cur, next)) {
 			f->intr_pub = next;
 			return;
 		}
@@ -359,8 +356,8 @@ intr_update(struct plx_func *f, uint16_t set, uint16_t cur)
 static inline void
 intr_raise(struct plx_func *f, uint16_t set)
 {
-	uint16_t cur = __atomic_load_n(reg16(f, PLX_REG_INTR_STATUS),
-		__ATOMIC_ACQUIRE);
+	uint16_t cur = plx_sim_load(reg16(f, PLX_REG_INTR_STATUS),
+		memory_order_acquire);
 
 	if (likely(cur == f->intr_pub && (cur & set) == set))
 		return;
@@ -488,8 +485,8 @@ desc_fetch(struct plx_func *f, uint32_t lo, struct plx_pf_slot *s)
 
 	if (unlikely(p == NULL))
 		return false;
-	s->d.flags_and_size = __atomic_load_n((const uint32_t *)(const void *)p,
-			__ATOMIC_ACQUIRE);
+	s->d.flags_and_size = plx_sim_load((const uint32_t *)(const void *)p,
+			memory_order_acquire);
 	memcpy((uint8_t *)&s->d + 4, p + 4, sizeof(s->d) - 4);
 	s->addr_lo = lo;
 	s->start_seq = f->start_seq;
@@ -545,7 +542,7 @@ desc_transfer(struct plx_func *f, const struct plx_dma_hw_desc *d,
 	dp = xlate(f, PLX_XL_DST, dst, size);
 	if (unlikely(dp == NULL))
 		return PLX_DESC_WB_WRITE_FAIL;
-	if (!__atomic_load_n(&f->sim->conf.null_copy, __ATOMIC_RELAXED))
+	if (!plx_sim_load(&f->sim->conf.null_copy, memory_order_relaxed))
 		memmove(dp, sp, size);
 	return PLX_DESC_WB_SUCCESS | size;
 }
@@ -571,7 +568,7 @@ desc_run(struct plx_func *f)
 	if (f->cfg & PLX_CTRL_WRITE_BACK_EN) {
 		/* Release: whoever sees the write-back sees the data. */
 		if (likely(s->host != NULL))
-			__atomic_store_n(s->host, wb, __ATOMIC_RELEASE);
+			plx_sim_store(s->host, wb, memory_order_release);
 	}
 	if (unlikely(f->faults_armed)) {
 		/* One-shot faults are spent on their descriptor. */
@@ -583,7 +580,7 @@ desc_run(struct plx_func *f)
 	}
 	intr_raise(f, PLX_INTR_DESC_DONE |
 		   ((wb & PLX_DESC_WB_SUCCESS) ? 0 : PLX_INTR_ERROR));
-	__atomic_store_n(&f->desc_count, n + 1, __ATOMIC_RELEASE);
+	plx_sim_store(&f->desc_count, n + 1, memory_order_release);
 	f->pf_head = (f->pf_head + 1) % PLX_PF_MAX;
 	f->pf_n--;
 	plx_log(f, 2, "desc %08x size %u -> %08x", s->addr_lo, size, wb);

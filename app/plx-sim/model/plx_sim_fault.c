@@ -18,7 +18,7 @@
 static int
 fault_unbind(struct plx_func *f)
 {
-	int fd = __atomic_load_n(&f->req_fd, __ATOMIC_ACQUIRE);
+	int fd = plx_sim_load(&f->req_fd, memory_order_acquire);
 
 	if (fd < 0)
 		return -ENOTCONN;
@@ -126,7 +126,7 @@ plx_sim_set_req_eventfd(struct plx_sim *sim, unsigned int fn, int fd)
 {
 	if (sim == NULL || fn >= sim->nb_funcs)
 		return;
-	__atomic_store_n(&sim->funcs[fn].req_fd, fd, __ATOMIC_RELEASE);
+	plx_sim_store(&sim->funcs[fn].req_fd, fd, memory_order_release);
 }
 
 static const char * const fault_names[PLX_SIM_FAULT_MAX] = {

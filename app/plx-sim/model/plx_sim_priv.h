@@ -23,6 +23,7 @@
 
 #include "plx_dma_hw.h"
 #include "plx_sim.h"
+#include "plx_sim_atomic.h"
 
 #define PLX_SIM_INTERNAL	__attribute__((visibility("hidden")))
 

@@ -96,7 +96,7 @@ engine_thread(void *arg)
 
 	/* Let the short sleeps of the back-off be short. */
 	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
-	while (!__atomic_load_n(&sim->stop, __ATOMIC_ACQUIRE)) {
+	while (!plx_sim_load(&sim->stop, memory_order_acquire)) {
 		struct plx_svc svc = { false, false };
 
 		engine_pass(sim, &svc);
@@ -223,7 +223,7 @@ plx_sim_destroy(struct plx_sim *sim)
 	if (sim == NULL)
 		return;
 	if (sim->has_thread) {
-		__atomic_store_n(&sim->stop, true, __ATOMIC_RELEASE);
+		plx_sim_store(&sim->stop, true, memory_order_release);
 		pthread_join(sim->thread, NULL);
 	}
 	for (fn = 0; fn < sim->nb_funcs; fn++)
@@ -345,14 +345,14 @@ plx_sim_func_present(struct plx_sim *sim, unsigned int fn)
 {
 	if (sim == NULL || fn >= sim->nb_funcs)
 		return false;
-	return !__atomic_load_n(&sim->funcs[fn].removed, __ATOMIC_ACQUIRE);
+	return !plx_sim_load(&sim->funcs[fn].removed, memory_order_acquire);
 }
 
 void
 plx_sim_set_null_copy(struct plx_sim *sim, bool on)
 {
 	if (sim != NULL)
-		__atomic_store_n(&sim->conf.null_copy, on, __ATOMIC_RELAXED);
+		plx_sim_store(&sim->conf.null_copy, on, memory_order_relaxed);
 }
 
 uint64_t
@@ -360,5 +360,5 @@ plx_sim_desc_count(struct plx_sim *sim, unsigned int fn)
 {
 	if (sim == NULL || fn >= sim->nb_funcs)
 		return 0;
-	return __atomic_load_n(&sim->funcs[fn].desc_count, __ATOMIC_ACQUIRE);
+	return plx_sim_load(&sim->funcs[fn].desc_count, memory_order_acquire);
 }

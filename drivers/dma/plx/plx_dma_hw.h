@@ -23,13 +23,15 @@
  * from its own copy, made when the device was opened.)
  */
 #define PLX_PCI_CFG_CLASS_REV		0x08
+/* In it, the class code above the 8-bit revision. */
+#define PLX_PCI_CLASS_SHIFT		8
 
 /* BAR0 must at least reach the end of the per-channel register block. */
 #define PLX_BAR0_MIN_LEN		0x240
 
 /* Per-channel registers, byte offsets into BAR0. */
 #define PLX_REG_DESC_RING_ADDR		0x214
-#define PLX_REG_DESC_RING_ADDR_HI	0x218
+#define PLX_REG_DESC_RING_ADDR_HI	0x218 /* bits 32-47 used, see below */
 #define PLX_REG_DESC_RING_NEXT_ADDR	0x21c
 #define PLX_REG_DESC_RING_COUNT		0x220
 #define PLX_REG_DESC_RING_LAST_ADDR	0x224
@@ -70,8 +72,15 @@
 					 PLX_CTRL_DESC_MODE_OFF_CHIP | \
 					 PLX_CTRL_START | PLX_CTRL_RESET_VAL)
 
-/* CTRL2 sits in bits 16-31 of a 32-bit access at PLX_REG_CTRL. */
+/*
+ * CTRL2 sits in bits 16-31 of a 32-bit access at PLX_REG_CTRL, CTRL in
+ * bits 0-15: each half of that 32-bit word, and a CTRL2 value placed in it.
+ */
 #define PLX_CTRL2_SHIFT			16
+#define PLX_CTRL_MASK			0xffffu
+#define PLX_CTRL32_CTRL(w)		((uint32_t)(w) & PLX_CTRL_MASK)
+#define PLX_CTRL32_CTRL2(w)		((uint32_t)(w) >> PLX_CTRL2_SHIFT)
+#define PLX_CTRL32_OF_CTRL2(v)		((uint32_t)(v) << PLX_CTRL2_SHIFT)
 /* CTRL2 bits 0-2: maximum transfer size code. */
 #define PLX_CTRL2_MAX_TXFR_MASK		0x7u
 #define PLX_CTRL2_MAX_TXFR_64B		0
@@ -100,6 +109,8 @@
 #define PLX_IOVA_BITS			48
 #define PLX_IOVA_MASK			((UINT64_C(1) << PLX_IOVA_BITS) - 1)
 #define PLX_RING_WINDOW			(UINT64_C(1) << 32)
+/* What the engine takes of DESC_RING_ADDR_HI: IOVA bits 32-47. */
+#define PLX_RING_ADDR_HI_MASK		((1u << (PLX_IOVA_BITS - 32)) - 1)
 
 /* Descriptor in host memory, 16 bytes, little-endian. */
 struct plx_dma_hw_desc {

@@ -69,6 +69,11 @@ plx_dma_check_vchan_conf(struct plx_dma_chan *ch, uint16_t vchan,
 			PLX_DMA_MIN_DESC, PLX_DMA_MAX_DESC);
 		return -EINVAL;
 	}
+	/* The old ring's engine might still write into a new one. */
+	if (ch->hw_lost) {
+		PLX_CH_LOG(ch, ERR, "engine lost: no new ring until it is probed again");
+		return -EBUSY;
+	}
 	/* A new ring would lose their positions, and their reports. */
 	if (plx_dma_uncollected(ch) != 0) {
 		PLX_CH_LOG(ch, ERR, "collect the %u outstanding completions first",

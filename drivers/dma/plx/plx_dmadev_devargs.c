@@ -71,7 +71,9 @@ plx_dma_arg_value(int i, const char *value, uint32_t *out)
 		return -EINVAL;
 	}
 	errno = 0;
-	v = strtoull(value, &end, 0);
+	/* Decimal, or hexadecimal after 0x: never octal (plx.rst). */
+	v = strtoull(value, &end,
+		value[0] == '0' && (value[1] == 'x' || value[1] == 'X') ? 16 : 10);
 	if (value[0] < '0' || value[0] > '9' || errno != 0 || *end != '\0') {
 		PLX_DMA_LOG(ERR, "devarg %s: '%s' is not a number", key, value);
 		return -EINVAL;

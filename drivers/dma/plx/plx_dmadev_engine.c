@@ -27,7 +27,7 @@
 static uint32_t
 plx_dma_ctrl2(const struct plx_dma_chan *ch)
 {
-	return (uint32_t)ch->args.max_txfr_code << PLX_CTRL2_SHIFT;
+	return PLX_CTRL32_OF_CTRL2(ch->args.max_txfr_code);
 }
 
 void

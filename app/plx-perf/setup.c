@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The plx-dma authors
+ */
+
+/* dpdk-test-plx-perf: the channels, their worker lcores and buffers, and
+ * the devices of each engine. */
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+#include <rte_dev.h>
+#include <rte_dmadev.h>
+#include <rte_lcore.h>
+#include <rte_memzone.h>
+
+#include "plx_perf.h"
+
+/* The skeleton devices, one per channel, their copy threads on the main
+ * lcore's CPUs (where dpdk-plx-sim --cpu should put the simulated engine). */
+void
+skeleton_create(unsigned int n)
+{
+	char args[64];
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(args, sizeof(args), SKELETON_NAME "%u,lcore=%u", i,
+			rte_get_main_lcore());
+		if (rte_dev_probe(args) != 0) {
+			fprintf(stderr, "cannot create %s (is the dma_skeleton "
+				"driver loaded?)\n", args);
+			return;
+		}
+	}
+}
+
+static bool
+is_skeleton(const char *name)
+{
+	return strncmp(name, SKELETON_NAME, strlen(SKELETON_NAME)) == 0;
+}
+
+void
+devices_find(void)
+{
+	struct rte_dma_info info;
+	unsigned int i, k;
+	int16_t id;
+
+	for (i = 0; i < MAX_CHANNELS; i++)
+		for (k = 0; k < ENG_MAX; k++) {
+			chans[i].dev[k] = -1;
+			chans[i].sim_fn[k] = -1;
+		}
+	RTE_DMA_FOREACH_DEV(id) {
+		enum engine e;
+
+		if (rte_dma_info_get(id, &info) != 0)
+			continue;
+		e = is_skeleton(info.dev_name) ? ENG_SKELETON : ENG_PLX;
+		if (nb_devs[e] == MAX_CHANNELS)
+			continue;
+		i = nb_devs[e]++;
+		chans[i].dev[e] = id;
+		if (e == ENG_PLX && sim != NULL) {
+			chans[i].sim_fn[e] = plx_sim_func_of_addr(info.dev_name);
+			chans[i].dev[ENG_PLX_NULL] = id;
+			chans[i].sim_fn[ENG_PLX_NULL] = chans[i].sim_fn[e];
+			nb_devs[ENG_PLX_NULL]++;
+		}
+	}
+	nb_devs[ENG_CPU] = MAX_CHANNELS;
+}
+
+int
+chans_init(void)
+{
+	unsigned int lcore;
+	char name[RTE_MEMZONE_NAMESIZE];
+
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		struct chan *ch = &chans[nb_chans];
+
+		if (nb_chans == MAX_CHANNELS)
+			break;
+		ch->lcore = lcore;
+		snprintf(name, sizeof(name), "perf_src%u", nb_chans);
+		ch->src_mz = rte_memzone_reserve_aligned(name, opt.mem,
+			rte_lcore_to_socket_id(lcore), RTE_MEMZONE_IOVA_CONTIG,
+			4096);
+		snprintf(name, sizeof(name), "perf_dst%u", nb_chans);
+		ch->dst_mz = rte_memzone_reserve_aligned(name, opt.mem,
+			rte_lcore_to_socket_id(lcore), RTE_MEMZONE_IOVA_CONTIG,
+			4096);
+		ch->lat = calloc(opt.lat_samples + 1, sizeof(*ch->lat));
+		if (ch->src_mz == NULL || ch->dst_mz == NULL || ch->lat == NULL) {
+			fprintf(stderr, "cannot allocate %" PRIu64 " bytes "
+				"twice for channel %u\n", opt.mem, nb_chans);
+			return -ENOMEM;
+		}
+		nb_chans++;
+	}
+	if (nb_chans == 0) {
+		fprintf(stderr, "no worker lcore: give EAL at least two "
+			"lcores\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool dev_started[RTE_DMADEV_DEFAULT_MAX];
+
+void
+dev_stop(int16_t dev)
+{
+	if (dev >= 0 && dev < RTE_DMADEV_DEFAULT_MAX && dev_started[dev]) {
+		rte_dma_stop(dev);
+		dev_started[dev] = false;
+	}
+}
+
+int
+dev_setup(int16_t dev, uint16_t ring, uint16_t *cap)
+{
+	const struct rte_dma_conf conf = { .nb_vchans = 1 };
+	struct rte_dma_vchan_conf qconf = {
+		.direction = RTE_DMA_DIR_MEM_TO_MEM,
+	};
+	struct rte_dma_info info;
+
+	if (rte_dma_info_get(dev, &info) != 0)
+		return -ENODEV;
+	qconf.nb_desc = RTE_MIN(ring, info.max_desc);
+	qconf.nb_desc = RTE_MAX(qconf.nb_desc, info.min_desc);
+	if (dev >= RTE_DMADEV_DEFAULT_MAX)
+		return -ENODEV;
+	dev_stop(dev);
+	if (rte_dma_configure(dev, &conf) != 0 ||
+			rte_dma_vchan_setup(dev, 0, &qconf) != 0 ||
+			rte_dma_start(dev) != 0) {
+		fprintf(stderr, "%s: cannot set up a ring of %u\n",
+			info.dev_name, qconf.nb_desc);
+		return -EIO;
+	}
+	dev_started[dev] = true;
+	*cap = qconf.nb_desc;
+	return 0;
+}
