@@ -60,7 +60,7 @@ st_rd16(const struct st_dev *d, uint32_t off)
 static void
 st_ctrl_write32(struct st_dev *d, uint32_t v)
 {
-	d->last_ctrl = (uint16_t)v;
+	d->last_ctrl = PLX_CTRL32_CTRL(v);
 	st_wr32(d, PLX_REG_CTRL, v);
 }
 
@@ -190,7 +190,7 @@ st_save(struct st_dev *d)
 	s->ring_count = st_rd32(d, PLX_REG_DESC_RING_COUNT);
 	s->pref_limit = st_rd32(d, PLX_REG_PREF_LIMIT);
 	s->ctrl2 = st_rd16(d, PLX_REG_CTRL2) &
-		(uint16_t)~(PLX_CTRL_IN_PROGRESS >> PLX_CTRL2_SHIFT);
+		(uint16_t)~PLX_CTRL32_CTRL2(PLX_CTRL_IN_PROGRESS);
 	s->intr_ctrl = st_rd16(d, PLX_REG_INTR_CTRL);
 	s->intr_status = st_rd16(d, PLX_REG_INTR_STATUS);
 	d->saved_valid = true;
@@ -207,8 +207,7 @@ st_restore(struct st_dev *d)
 	const struct st_saved *s = &d->saved;
 	uint16_t raised;
 
-	st_ctrl_write32(d, PLX_CTRL_RESET_VAL |
-		((uint32_t)s->ctrl2 << PLX_CTRL2_SHIFT));
+	st_ctrl_write32(d, PLX_CTRL_RESET_VAL | PLX_CTRL32_OF_CTRL2(s->ctrl2));
 	st_wr32(d, PLX_REG_DESC_RING_ADDR, s->ring_addr);
 	st_wr32(d, PLX_REG_DESC_RING_ADDR_HI, s->ring_addr_hi);
 	st_wr32(d, PLX_REG_DESC_RING_NEXT_ADDR, s->ring_next);
@@ -300,7 +299,7 @@ st_ring_program(struct st_dev *d, uint32_t ctrl2_code)
 	rte_wmb();
 	d->ctrl2_code = ctrl2_code;
 	st_ctrl_write32(d, PLX_CTRL_RESET_VAL |
-		(ctrl2_code << PLX_CTRL2_SHIFT));
+		PLX_CTRL32_OF_CTRL2(ctrl2_code));
 	st_wr32(d, PLX_REG_DESC_RING_ADDR, (uint32_t)d->ring_iova);
 	st_wr32(d, PLX_REG_DESC_RING_ADDR_HI, (uint32_t)(d->ring_iova >> 32));
 	st_wr32(d, PLX_REG_DESC_RING_NEXT_ADDR, (uint32_t)d->ring_iova);
@@ -365,7 +364,7 @@ st_ctrl_settled(struct st_dev *d, uint32_t *ctrl)
 
 	for (;;) {
 		v = st_rd32(d, PLX_REG_CTRL);
-		if ((uint16_t)v != d->last_ctrl || v == PLX_GONE_U32)
+		if (PLX_CTRL32_CTRL(v) != d->last_ctrl || v == PLX_GONE_U32)
 			break;
 		if (st_now_us() > end) {
 			*ctrl = v;
@@ -413,7 +412,7 @@ st_command(struct st_dev *d, uint32_t cmd, uint32_t done, uint32_t *ctrl)
 	int ret;
 
 	st_ctrl_write32(d, PLX_CTRL_RESET_VAL | cmd |
-		(d->ctrl2_code << PLX_CTRL2_SHIFT));
+		PLX_CTRL32_OF_CTRL2(d->ctrl2_code));
 	for (;;) {
 		ret = st_ctrl_settled(d, ctrl);
 		if (ret != 0 || (*ctrl & done))
@@ -446,7 +445,7 @@ st_stop(struct st_dev *d)
 	}
 	/* The same command again clears its done bit. */
 	st_ctrl_write32(d, PLX_CTRL_RESET_VAL | cmd |
-		(d->ctrl2_code << PLX_CTRL2_SHIFT));
+		PLX_CTRL32_OF_CTRL2(d->ctrl2_code));
 	st_wr32(d, PLX_REG_DESC_RING_COUNT, 0);
 	st_wr32(d, PLX_REG_DESC_RING_ADDR, 0);
 	st_wr32(d, PLX_REG_DESC_RING_ADDR_HI, 0);

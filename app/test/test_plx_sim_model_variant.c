@@ -206,7 +206,7 @@ test_variant_txfr_64_only(struct env *e)
 		bool ok = codes[i] == PLX_CTRL2_MAX_TXFR_64B ||
 			codes[i] == PLX_CTRL2_MAX_TXFR_4B;
 
-		CHECK_EQ(ctrl_write(e, codes[i] << PLX_CTRL2_SHIFT, 0), 0);
+		CHECK_EQ(ctrl_write(e, PLX_CTRL32_OF_CTRL2(codes[i]), 0), 0);
 		desc_set(e, i, i * 100, i * 100, 100);
 		CHECK_EQ(kick(e, 4), 1);
 		CHECK_EQ(flags(e, i), ok ? PLX_DESC_WB_SUCCESS | 100 :

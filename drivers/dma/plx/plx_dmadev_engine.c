@@ -108,8 +108,8 @@ plx_dma_wait_ctrl(struct plx_dma_chan *ch, uint32_t cmd, uint32_t bits)
 		val = plx_dma_read32(ch, PLX_REG_CTRL);
 		if (val == PLX_GONE_U32 && plx_dma_device_gone(ch, val))
 			return -ENODEV;
-		if ((val & bits) && (uint16_t)val != (uint16_t)cmd &&
-				val != PLX_GONE_U32)
+		if ((val & bits) && val != PLX_GONE_U32 &&
+				PLX_CTRL32_CTRL(val) != PLX_CTRL32_CTRL(cmd))
 			return 0;
 		rte_delay_us_sleep(10);
 	} while (rte_get_timer_cycles() < end);
