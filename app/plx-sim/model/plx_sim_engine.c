@@ -139,13 +139,24 @@ engine_start(struct plx_func *f)
 		f->ring_hi, f->ring_lo, count, f->next_lo, f->pf_depth);
 }
 
-/* Apply one software write of the 32-bit word at CTRL to the engine. */
+/*
+ * Apply one software write of the 32-bit word at CTRL to the engine. A
+ * word whose CTRL half is the published one is a 16-bit write of CTRL2
+ * alone: CTRL must not take it, or it would clear the DONE bits that half
+ * shows. (A 32-bit write repeating CTRL as read looks the same; it clears
+ * nothing here, which a write following the contract, always carrying
+ * RESET_VAL, never relies on.)
+ */
 static void
 ctrl_interpret(struct plx_func *f, uint32_t w)
 {
 	uint32_t c = w & 0xffff;
 
 	plx_log(f, 2, "CTRL write %08x", w);
+	if (c == (f->ctrl_pub & 0xffff)) {
+		f->ctrl2 = (w >> 16) & ~PLX_CTRL2_IN_PROGRESS;
+		return;
+	}
 	f->status &= ~(c & PLX_CTRL_STATUS_MASK);
 	f->cfg = c & PLX_CTRL_CFG_MASK;
 	f->ctrl2 = (w >> 16) & ~PLX_CTRL2_IN_PROGRESS;
