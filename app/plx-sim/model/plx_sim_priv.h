@@ -7,9 +7,9 @@
 
 /*
  * Inside the device model: the state of the switch and of its functions,
- * shared by the engine (plx_sim_engine.c), the IOMMU (plx_sim_iommu.c),
- * fault injection (plx_sim_fault.c) and the switch's life cycle
- * (plx_sim_switch.c). Not for users of the model: they use plx_sim.h.
+ * shared by the engine (plx_sim_engine.c, its registers plx_sim_ctrl.c),
+ * the IOMMU (plx_sim_iommu.c), fault injection (plx_sim_fault.c) and the
+ * switch's life cycle (plx_sim_switch.c). Not for users of the model: they use plx_sim.h.
  *
  * What the engine's hot loop calls from here is static inline, so that
  * splitting the model into files costs it no call; what crosses files is
@@ -25,6 +25,9 @@
 #include "plx_sim.h"
 
 #define PLX_SIM_INTERNAL	__attribute__((visibility("hidden")))
+
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
 
 /* Deepest prefetch the engine does (PREF_LIMIT 8). */
 #define PLX_PF_MAX		4
@@ -210,6 +213,83 @@ iommu_find(const struct plx_sim *sim, uint64_t iova, uint64_t len,
 	}
 	*out = e;
 	return true;
+}
+
+/* CTRL bits software sets and reads back unchanged. */
+#define PLX_CTRL_CFG_MASK	(PLX_CTRL_WRITE_BACK_EN | PLX_CTRL_DESC_MODE_MASK | \
+				 PLX_CTRL_RING_STOP_MODE | \
+				 PLX_CTRL_GRACEFUL_PAUSE | PLX_CTRL_ABORT)
+#define PLX_CTRL2_IN_PROGRESS	(PLX_CTRL_IN_PROGRESS >> 16)
+#define PLX_INTR_STATUS_MASK	(PLX_INTR_ERROR | PLX_INTR_INV_DESC | \
+				 PLX_INTR_DESC_DONE | PLX_INTR_ABORT_DONE)
+
+/* Register-visible state changes the engine makes through ctrl_commit(). */
+enum plx_transition {
+	PLX_TR_STOP_INVALID,	/* fetched a descriptor with VALID clear */
+	PLX_TR_STOP_FETCH_FAIL,	/* the ring itself is not mapped */
+	PLX_TR_PAUSE_DONE,
+	PLX_TR_ABORT_DONE,
+};
+
+/* --- BAR0 access: software may touch it concurrently, so always atomic --- */
+
+static inline uint32_t *
+reg32(const struct plx_func *f, uint32_t off)
+{
+	return (uint32_t *)(void *)(f->bar + off);
+}
+
+static inline uint16_t *
+reg16(const struct plx_func *f, uint32_t off)
+{
+	return (uint16_t *)(void *)(f->bar + off);
+}
+
+static inline uint32_t
+rd32(const struct plx_func *f, uint32_t off)
+{
+	return __atomic_load_n(reg32(f, off), __ATOMIC_ACQUIRE);
+}
+
+static inline void
+wr32(const struct plx_func *f, uint32_t off, uint32_t v)
+{
+	__atomic_store_n(reg32(f, off), v, __ATOMIC_RELEASE);
+}
+
+/* --- CTRL and INTR_STATUS (plx_sim_ctrl.c): the inline halves --- */
+
+/* Take software writes of CTRL from cur on; caller holds f->lock. */
+PLX_SIM_INTERNAL bool ctrl_take(struct plx_func *f, uint32_t cur);
+/*
+ * Publish transition tr unless a software write seen first makes it moot;
+ * snap_seq is the START epoch the decision was based on.
+ */
+PLX_SIM_INTERNAL bool ctrl_commit(struct plx_func *f, enum plx_transition tr,
+		uint64_t snap_seq);
+PLX_SIM_INTERNAL void intr_update(struct plx_func *f, uint16_t set,
+		uint16_t cur);
+
+/* Checked before every descriptor: the common case stays inline. */
+static inline bool
+ctrl_poll(struct plx_func *f)
+{
+	uint32_t cur = __atomic_load_n(reg32(f, PLX_REG_CTRL), __ATOMIC_ACQUIRE);
+
+	if (likely(cur == f->ctrl_pub))
+		return false;
+	return ctrl_take(f, cur);
+}
+
+static inline void
+intr_raise(struct plx_func *f, uint16_t set)
+{
+	uint16_t cur = __atomic_load_n(reg16(f, PLX_REG_INTR_STATUS),
+		__ATOMIC_ACQUIRE);
+
+	if (likely(cur == f->intr_pub && (cur & set) == set))
+		return;
+	intr_update(f, set, cur);
 }
 
 /* --- fault and prefetch bookkeeping the engine and the faults share --- */
