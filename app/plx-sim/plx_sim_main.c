@@ -52,11 +52,15 @@ usage(FILE *f)
 "      --latency-ns NS    added to every descriptor (default 0)\n"
 "      --cpu N            pin the engine thread to CPU N\n"
 "      --null-copy        complete descriptors without moving data\n"
+"      --burst-prefetch   fetch descriptors four at a time whatever their\n"
+"                         VALID bit; a START latched while running\n"
+"                         re-reads one descriptor only\n"
 "      --fault FN:KIND[:AFTER]\n"
 "                         arm a fault on function FN (0-based: function\n"
 "                         FN is 0000:03:00.FN+1) after AFTER descriptors;\n"
 "                         KIND: read-fail write-fail stall pause-stuck\n"
 "                         abort-stuck surprise-removal unbind-request\n"
+"                         reset-stuck lost-start\n"
 "                         (AFTER > 0 for unbind-request; repeatable)\n"
 "  -v, --verbose          more messages from the simulator (repeatable)\n"
 "      --keep             keep the temporary tree and print its path\n"
@@ -125,6 +129,7 @@ enum {
 	OPT_LATENCY,
 	OPT_CPU,
 	OPT_NULL_COPY,
+	OPT_BURST,
 	OPT_FAULT,
 	OPT_KEEP,
 };
@@ -136,6 +141,7 @@ static const struct option long_opts[] = {
 	{ "latency-ns", required_argument, NULL, OPT_LATENCY },
 	{ "cpu", required_argument, NULL, OPT_CPU },
 	{ "null-copy", no_argument, NULL, OPT_NULL_COPY },
+	{ "burst-prefetch", no_argument, NULL, OPT_BURST },
 	{ "fault", required_argument, NULL, OPT_FAULT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "keep", no_argument, NULL, OPT_KEEP },
@@ -194,6 +200,9 @@ parse_args(int argc, char **argv, struct plx_sim_host_opts *o, bool *keep)
 			break;
 		case OPT_NULL_COPY:
 			o->null_copy = true;
+			break;
+		case OPT_BURST:
+			o->burst_prefetch = true;
 			break;
 		case OPT_FAULT:
 			add_fault(o, optarg);

@@ -24,6 +24,7 @@ static const struct model_test *const tables[] = {
 	model_ring_tests,
 	model_ctrl_tests,
 	model_threaded_tests,
+	model_hostile_tests,
 };
 
 /* Named on the command line, or no test is. */

@@ -292,6 +292,10 @@ plx_sim_host_opts_from_env(struct plx_sim_host_opts *opts)
 		return -1;
 	opts->null_copy = v != 0;
 	v = 0;
+	if (sim_env_u64(PLX_SIM_ENV_BURST, 1, &v) < 0)
+		return -1;
+	opts->burst_prefetch = v != 0;
+	v = 0;
 	if (sim_env_u64(PLX_SIM_ENV_VERBOSE, 16, &v) < 0)
 		return -1;
 	opts->verbose = v;
@@ -337,6 +341,8 @@ plx_sim_host_opts_to_env(const struct plx_sim_host_opts *opts,
 			setenv(PLX_SIM_ENV_CPU, cpu, 1) < 0 ||
 			sim_setenv_u64(PLX_SIM_ENV_NULL_COPY,
 				opts->null_copy) < 0 ||
+			sim_setenv_u64(PLX_SIM_ENV_BURST,
+				opts->burst_prefetch) < 0 ||
 			sim_setenv_u64(PLX_SIM_ENV_VERBOSE, opts->verbose) < 0 ||
 			setenv(PLX_SIM_ENV_FAULTS, faults, 1) < 0)
 		return -1;
@@ -508,6 +514,7 @@ host_create(void)
 	conf.desc_latency_ns = opts->latency_ns;
 	conf.cpu = opts->cpu;
 	conf.null_copy = opts->null_copy;
+	conf.burst_prefetch = opts->burst_prefetch;
 	conf.verbose = opts->verbose;
 	conf.bar_fds = fds;
 	/*

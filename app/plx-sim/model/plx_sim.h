@@ -51,6 +51,11 @@ enum plx_sim_fault {
 	/* A function reset (VFIO_DEVICE_RESET) takes no effect from now on:
 	 * the engine goes on as it was. */
 	PLX_SIM_FAULT_RESET_STUCK,
+	/* The START of the next write of CTRL carrying one is lost, as a
+	 * posted write can be: the engine does not start (nor latch); the
+	 * write's other bits, which an earlier write may have left in the
+	 * same word, take effect. */
+	PLX_SIM_FAULT_LOST_START,
 	PLX_SIM_FAULT_MAX
 };
 
@@ -60,6 +65,13 @@ struct plx_sim_conf {
 	uint32_t desc_latency_ns;	/* added per descriptor, 0 = none */
 	int cpu;			/* pin the engine thread, -1 = no */
 	bool null_copy;			/* write back without moving data */
+	/*
+	 * Burst prefetch, the weakest reading of the contract: the engine
+	 * fetches PREF_LIMIT / 2 descriptors at once whatever their VALID
+	 * bit, once its queue is empty, and a latched START re-reads only
+	 * the descriptor it would stop at, once.
+	 */
+	bool burst_prefetch;
 	bool manual;			/* no engine thread: use plx_sim_step() */
 	int verbose;			/* 0 quiet, 1 events, 2 every descriptor */
 	/* Optional: file descriptors backing each BAR0 (4 KiB, shared);
@@ -124,6 +136,13 @@ int plx_sim_replug(struct plx_sim *sim, unsigned int fn);
  * a running switch; descriptors processed from then on follow it.
  */
 void plx_sim_set_null_copy(struct plx_sim *sim, bool on);
+
+/*
+ * Switch burst prefetch (plx_sim_conf.burst_prefetch) on a running
+ * switch; a function follows it from its next START from idle. Returns
+ * the setting it replaces.
+ */
+bool plx_sim_set_burst_prefetch(struct plx_sim *sim, bool on);
 
 /* Descriptors function fn has processed (written back or failed). */
 uint64_t plx_sim_desc_count(struct plx_sim *sim, unsigned int fn);

@@ -47,10 +47,17 @@ engine_start(struct plx_func *f)
 		f->pf_depth = 1;
 	if (f->pf_depth > PLX_PF_MAX)
 		f->pf_depth = PLX_PF_MAX;
+	/* Deeper than the ring, a snapshot would alias the head's slot. */
+	if (count != 0 && f->pf_depth > count)
+		f->pf_depth = count;
+	f->burst = __atomic_load_n(&f->sim->conf.burst_prefetch,
+		__ATOMIC_RELAXED);
+	f->start_latch = false;
 	pf_drop(f);
 	f->running = true;
-	plx_log(f, 1, "start: ring %#x:%08x count %u next %08x prefetch %u",
-		f->ring_hi, f->ring_lo, count, f->next_lo, f->pf_depth);
+	plx_log(f, 1, "start: ring %#x:%08x count %u next %08x prefetch %u%s",
+		f->ring_hi, f->ring_lo, count, f->next_lo, f->pf_depth,
+		f->burst ? " (burst)" : "");
 }
 
 /*
@@ -71,6 +78,11 @@ ctrl_interpret(struct plx_func *f, uint32_t w)
 		f->ctrl2 = (w >> 16) & ~PLX_CTRL2_IN_PROGRESS;
 		return;
 	}
+	if ((c & PLX_CTRL_START) && f->lost_starts != 0) {
+		f->lost_starts--;
+		c &= ~PLX_CTRL_START;
+		plx_log(f, 1, "START of CTRL write %08x lost (lost-start)", w);
+	}
 	f->status &= ~(c & PLX_CTRL_STATUS_MASK);
 	f->cfg = c & PLX_CTRL_CFG_MASK;
 	f->ctrl2 = (w >> 16) & ~PLX_CTRL2_IN_PROGRESS;
@@ -83,6 +95,8 @@ ctrl_interpret(struct plx_func *f, uint32_t w)
 		f->start_seq++;
 		if (!f->running)
 			engine_start(f);
+		else
+			f->start_latch = true;
 	}
 }
 

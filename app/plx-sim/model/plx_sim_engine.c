@@ -184,13 +184,22 @@ desc_fetch(struct plx_func *f, uint32_t lo, struct plx_pf_slot *s)
 	return true;
 }
 
-/* Fill the prefetch queue; never fetch past an invalid snapshot. */
+/*
+ * Fill the prefetch queue; never fetch past an invalid snapshot. A burst
+ * prefetch waits for the queue to empty, then fetches a whole burst,
+ * past invalid snapshots too.
+ */
 static bool
 pf_fill(struct plx_func *f)
 {
+	bool burst = f->burst;
+
+	if (unlikely(burst) && f->pf_n > 0)
+		return true;
 	while (f->pf_n < f->pf_depth) {
-		if (f->pf_n > 0 && !(pf_at(f, f->pf_n - 1)->d.flags_and_size &
-				PLX_DESC_VALID))
+		if (!burst && f->pf_n > 0 &&
+				!(pf_at(f, f->pf_n - 1)->d.flags_and_size &
+					PLX_DESC_VALID))
 			break;
 		if (!desc_fetch(f, f->fetch_lo, pf_at(f, f->pf_n)))
 			return f->pf_n > 0;
@@ -294,6 +303,29 @@ enum plx_head {
 	PLX_HEAD_WAIT,
 };
 
+/*
+ * Burst prefetch at an invalid head: a latched START (taken before or
+ * while trying to stop) buys one re-read of the head alone; the snapshots
+ * behind it stay as they were fetched.
+ */
+static enum plx_head
+head_invalid_burst(struct plx_func *f, struct plx_pf_slot *s)
+{
+	if (!f->start_latch &&
+			ctrl_commit(f, PLX_TR_STOP_INVALID, f->start_seq)) {
+		plx_log(f, 1, "stopped at invalid descriptor %08x (burst)",
+			s->addr_lo);
+		intr_raise(f, PLX_INTR_INV_DESC);
+		return PLX_HEAD_STOP;
+	}
+	f->start_latch = false;
+	if (!desc_fetch(f, s->addr_lo, s)) {
+		f->fetch_lo = f->next_lo;
+		pf_drop(f);
+	}
+	return PLX_HEAD_REFETCH;
+}
+
 static enum plx_head
 head_check(struct plx_func *f)
 {
@@ -310,6 +342,8 @@ head_check(struct plx_func *f)
 	}
 	s = pf_at(f, 0);
 	if (!(s->d.flags_and_size & PLX_DESC_VALID)) {
+		if (unlikely(f->burst))
+			return head_invalid_burst(f, s);
 		if (ctrl_commit(f, PLX_TR_STOP_INVALID, s->start_seq)) {
 			plx_log(f, 1, "stopped at invalid descriptor %08x",
 				s->addr_lo);

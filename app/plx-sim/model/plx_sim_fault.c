@@ -49,6 +49,9 @@ fault_apply(struct plx_func *f, enum plx_sim_fault fault)
 		break;
 	case PLX_SIM_FAULT_UNBIND_REQUEST:
 		return fault_unbind(f);
+	case PLX_SIM_FAULT_LOST_START:
+		f->lost_starts++;
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -139,6 +142,7 @@ static const char * const fault_names[PLX_SIM_FAULT_MAX] = {
 	[PLX_SIM_FAULT_SURPRISE_REMOVAL] = "surprise-removal",
 	[PLX_SIM_FAULT_UNBIND_REQUEST] = "unbind-request",
 	[PLX_SIM_FAULT_RESET_STUCK] = "reset-stuck",
+	[PLX_SIM_FAULT_LOST_START] = "lost-start",
 };
 
 const char *

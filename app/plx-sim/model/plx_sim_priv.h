@@ -76,6 +76,8 @@ struct plx_func {
 	bool pause_req;
 	bool abort_req;
 	uint64_t start_seq;	/* STARTs seen */
+	bool burst;		/* burst prefetch, taken at START from idle */
+	bool start_latch;	/* burst prefetch: a START seen while running */
 
 	/* Ring walk, latched at START from idle. */
 	uint32_t ring_lo;
@@ -107,6 +109,7 @@ struct plx_func {
 	bool abort_stuck;
 	bool reset_stuck;
 	bool removed;
+	unsigned int lost_starts;	/* START writes still to drop */
 
 	/* Pacing, model time in ns. */
 	uint64_t pace_due;
@@ -327,6 +330,7 @@ faults_disarm(struct plx_func *f)
 	f->pause_stuck = false;
 	f->abort_stuck = false;
 	f->reset_stuck = false;
+	f->lost_starts = 0;
 }
 
 static inline void

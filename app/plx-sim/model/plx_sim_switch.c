@@ -147,6 +147,7 @@ func_regs_reset(struct plx_func *f)
 	f->running = false;
 	f->pause_req = false;
 	f->abort_req = false;
+	f->start_latch = false;
 	pf_drop(f);
 }
 
@@ -351,6 +352,15 @@ plx_sim_set_null_copy(struct plx_sim *sim, bool on)
 {
 	if (sim != NULL)
 		__atomic_store_n(&sim->conf.null_copy, on, __ATOMIC_RELAXED);
+}
+
+bool
+plx_sim_set_burst_prefetch(struct plx_sim *sim, bool on)
+{
+	if (sim == NULL)
+		return false;
+	return __atomic_exchange_n(&sim->conf.burst_prefetch, on,
+		__ATOMIC_RELAXED);
 }
 
 uint64_t

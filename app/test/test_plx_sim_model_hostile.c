@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The plx-dma authors
+ */
+
+/*
+ * Model tests: a model as hostile as silicon may be within the contract
+ * (issue 13): burst prefetch and its weak START latch, lost START writes.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "test_plx_sim_model.h"
+
+static const struct plx_sim_conf burst_conf = {
+	.nb_funcs = 1, .cpu = -1, .manual = true, .burst_prefetch = true,
+};
+
+/* A latched START re-reads the head only, once: the rest stay stranded. */
+static int
+test_burst_latch(struct env *e)
+{
+	desc_set(e, 0, 0, 0, 32);
+	/* One burst: 0 valid, 1..3 fetched invalid. */
+	CHECK_EQ(ring_run(e, 0, 1), 1);
+	desc_fill(e, 1, 4, 32);
+	CHECK_EQ(kick(e, 100), 1);
+	CHECK_EQ(flags(e, 1), PLX_DESC_WB_SUCCESS | 32);
+	CHECK_EQ(run_bits(e), PLX_CTRL_DESC_INVALID);
+	CHECK_EQ(flags(e, 2), PLX_DESC_VALID | 32);
+	CHECK_EQ(flags(e, 3), PLX_DESC_VALID | 32);
+	CHECK_EQ(r32(e, PLX_REG_DESC_RING_NEXT_ADDR),
+		(uint32_t)desc_iova(e, 2));
+	/* START from idle fetches a fresh burst at NEXT_ADDR. */
+	CHECK_EQ(kick(e, 100), 2);
+	CHECK_EQ(flags(e, 3), PLX_DESC_WB_SUCCESS | 32);
+	CHECK_EQ(run_bits(e), PLX_CTRL_DESC_INVALID);
+	for (uint32_t i = 0; i < 4; i++)
+		CHECK(memcmp(e->dst + i * 100, e->src + i * 100, 32) == 0);
+	return 0;
+}
+
+/* No fetch until the queue is empty: a burst is taken in one go. */
+static int
+test_burst_when_empty(struct env *e)
+{
+	desc_fill(e, 0, 8, 32);
+	CHECK_EQ(ring_run(e, 0, 1), 1);		/* burst 0..3 */
+	CHECK_EQ(step(e, 3), 3);
+	/* Rewritten before the next burst: the engine runs what it is now. */
+	desc_set(e, 4, 400, 10400, 32);
+	CHECK_EQ(step(e, 100), 4);
+	CHECK(memcmp(e->dst + 10400, e->src + 400, 32) == 0);
+	CHECK(mem_is(e->dst + 400, 0, 32));
+	/* The burst after 4..7 finds 8 invalid: stop there. */
+	CHECK_EQ(run_bits(e), PLX_CTRL_DESC_INVALID);
+	CHECK_EQ(plx_sim_desc_count(e->sim, 0), 8);
+	return 0;
+}
+
+/* Turned on at run time, from the next START from idle. */
+static int
+test_burst_switch(struct env *e)
+{
+	desc_set(e, 0, 0, 0, 32);
+	plx_sim_set_burst_prefetch(e->sim, true);
+	CHECK_EQ(ring_run(e, 0, 1), 1);
+	desc_fill(e, 1, 4, 32);
+	CHECK_EQ(kick(e, 100), 1);
+	plx_sim_set_burst_prefetch(e->sim, false);
+	/* Still the burst engine until it stops... */
+	CHECK_EQ(run_bits(e), PLX_CTRL_DESC_INVALID);
+	/* ...then the contract's: re-read everything on a latch. */
+	desc_fill(e, 4, 8, 32);
+	CHECK_EQ(kick(e, 1), 1);
+	desc_fill(e, 8, 12, 32);
+	CHECK_EQ(kick(e, 100), 9);
+	CHECK_EQ(flags(e, 11), PLX_DESC_WB_SUCCESS | 32);
+	return 0;
+}
+
+/* START is lost, the rest of the write is taken: the engine stays idle. */
+static int
+test_lost_start_idle(struct env *e)
+{
+	desc_fill(e, 0, 2, 64);
+	ring_program(e, 0, PLX_PREF_LIMIT_4_DESC);
+	CHECK_EQ(step(e, 0), 0);
+	CHECK(plx_sim_inject(e->sim, 0, PLX_SIM_FAULT_LOST_START, 0) == 0);
+	CHECK_EQ(kick(e, 100), 0);
+	CHECK_EQ(ctrl_settled(e), PLX_CTRL_WRITE_BACK_EN |
+		PLX_CTRL_DESC_MODE_OFF_CHIP);
+	CHECK_EQ(flags(e, 0), PLX_DESC_VALID | 64);
+	/* One write only: the next START is taken. */
+	CHECK_EQ(kick(e, 100), 2);
+	CHECK_EQ(flags(e, 1), PLX_DESC_WB_SUCCESS | 64);
+	CHECK_EQ(run_bits(e), PLX_CTRL_DESC_INVALID);
+	return 0;
+}
+
+/* Lost while running: no latch, the engine stops at a stale snapshot. */
+static int
+test_lost_start_running(struct env *e)
+{
+	desc_set(e, 0, 0, 0, 32);
+	CHECK_EQ(ring_run(e, 0, 1), 1);		/* 1 fetched invalid */
+	desc_fill(e, 1, 3, 32);
+	CHECK(plx_sim_inject(e->sim, 0, PLX_SIM_FAULT_LOST_START, 0) == 0);
+	CHECK_EQ(kick(e, 100), 0);
+	CHECK_EQ(run_bits(e), PLX_CTRL_DESC_INVALID);
+	CHECK_EQ(flags(e, 1), PLX_DESC_VALID | 32);
+	CHECK_EQ(kick(e, 100), 2);
+	/* Armed for later, it waits for its descriptor count. */
+	desc_fill(e, 3, 6, 32);
+	CHECK(plx_sim_inject(e->sim, 0, PLX_SIM_FAULT_LOST_START, 1) == 0);
+	CHECK_EQ(kick(e, 1), 1);		/* 4, 5 and 6 (invalid) fetched */
+	desc_set(e, 6, 600, 600, 32);
+	CHECK_EQ(kick(e, 100), 2);		/* this latch is lost */
+	CHECK_EQ(run_bits(e), PLX_CTRL_DESC_INVALID);
+	CHECK_EQ(flags(e, 6), PLX_DESC_VALID | 32);
+	/* Cleared with the other faults. */
+	CHECK(plx_sim_inject(e->sim, 0, PLX_SIM_FAULT_LOST_START, 0) == 0);
+	plx_sim_clear_faults(e->sim, 0);
+	CHECK_EQ(kick(e, 100), 1);
+	CHECK_EQ(flags(e, 6), PLX_DESC_WB_SUCCESS | 32);
+	return 0;
+}
+
+const struct model_test model_hostile_tests[] = {
+	ENV_TEST(burst_latch, &burst_conf, 16, 64 * 1024),
+	ENV_TEST(burst_when_empty, &burst_conf, 16, 64 * 1024),
+	MANUAL(burst_switch, 16, 64 * 1024),
+	MANUAL(lost_start_idle, 16, 64 * 1024),
+	MANUAL(lost_start_running, 16, 64 * 1024),
+	MODEL_TEST_END
+};
