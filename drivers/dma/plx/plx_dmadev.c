@@ -262,11 +262,14 @@ plx_dma_dump(const struct rte_dma_dev *dev, FILE *f)
 		ch->write_pos, ch->ring != NULL ?
 			plx_dma_burst_capacity(ch, 0) : 0);
 	fprintf(f, "  takes work: %s, halt: %s, references: %u, "
-		"all-ones reads not confirmed: %" PRIu64 "\n",
+		"all-ones reads not confirmed: %" PRIu64 ", "
+		"START rewrites: %" PRIu64 "\n",
 		plx_dma_takes_work(ch) ? "yes" : "no",
 		plx_dma_halt_name(ch->halt),
 		rte_atomic_load_explicit(&ch->refcnt, rte_memory_order_relaxed),
 		rte_atomic_load_explicit(&ch->false_gone,
+			rte_memory_order_relaxed),
+		rte_atomic_load_explicit(&ch->restarts,
 			rte_memory_order_relaxed));
 	fprintf(f, "  stats: submitted %" PRIu64 ", completed %" PRIu64
 		", errors %" PRIu64 "\n", ch->submitted, ch->completed,

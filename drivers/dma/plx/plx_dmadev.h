@@ -194,6 +194,8 @@ struct plx_dma_chan {
 	bool hw_lost;	/* engine ignored every stop: keep the ring */
 	/* CTRL read all ones while config space answered. */
 	RTE_ATOMIC(uint64_t) false_gone;
+	/* START written again to an engine idle with work submitted. */
+	RTE_ATOMIC(uint64_t) restarts;
 	struct plx_dma_devargs args;
 	/*
 	 * What dev->device points at for the dmadev's whole life, so that no
@@ -259,8 +261,15 @@ void plx_dma_dump_regs(const struct plx_dma_chan *ch, FILE *f);
 int plx_dma_ring_alloc(struct plx_dma_chan *ch, uint16_t nb_desc);
 void plx_dma_ring_free(struct plx_dma_chan *ch);
 
-/* Control-path helpers the fast path calls on its slow branches. */
-void plx_dma_check_gone(struct plx_dma_chan *ch);
+/*
+ * Control-path helpers the fast path calls on its slow branches. The op
+ * at slot pos, submitted, waits for the engine: is the device still
+ * there, is the engine still running?
+ */
+void plx_dma_check_engine(struct plx_dma_chan *ch, uint16_t pos);
+/* START again if CTRL (read before slot pos) shows the engine idle. */
+void plx_dma_kick_stranded(struct plx_dma_chan *ch, uint32_t ctrl,
+		uint16_t pos);
 
 /* --- fast path (plx_dmadev_fastpath.c) --- */
 

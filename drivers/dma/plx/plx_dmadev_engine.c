@@ -7,7 +7,7 @@
  * sequence and surprise removal (plx_hw.rst: :ref:`plx_hw_ring_setup`,
  * :ref:`plx_hw_stop`, :ref:`plx_hw_removal`), and the ring memory the
  * engine reads. Callers hold the channel lock, except
- * plx_dma_check_gone(), which runs on the fast-path thread.
+ * plx_dma_check_engine(), which runs on the fast-path thread.
  */
 
 #include <errno.h>
@@ -67,9 +67,35 @@ plx_dma_device_gone(struct plx_dma_chan *ch, uint32_t ctrl)
 	return true;
 }
 
+/*
+ * Submitted descriptors wait, slot pos VALID, while the engine stands
+ * still: a START was lost on its way, or the engine stopped at a snapshot
+ * it fetched before the descriptor turned valid and did not re-read it (a
+ * weaker prefetch latch than the contract's). START is idempotent, so it
+ * is written again. ctrl was read before slot pos is looked at, so an
+ * engine that finished pos and stopped past it is left alone. A value
+ * with IMM_PAUSE_DONE is a START not yet taken (:ref:`plx_hw_imm_pause_done`);
+ * all ones has IN_PROGRESS set.
+ */
 void
-plx_dma_check_gone(struct plx_dma_chan *ch)
+plx_dma_kick_stranded(struct plx_dma_chan *ch, uint32_t ctrl, uint16_t pos)
 {
+	if (ctrl & (PLX_CTRL_IN_PROGRESS | PLX_CTRL_IMM_PAUSE_DONE |
+			PLX_CTRL_GRACEFUL_PAUSE | PLX_CTRL_ABORT))
+		return;
+	if (!(plx_dma_desc_flags(ch, pos) & PLX_DESC_VALID))
+		return;
+	rte_write16(PLX_CTRL_START_VAL, ch->doorbell);
+	if (rte_atomic_fetch_add_explicit(&ch->restarts, 1,
+			rte_memory_order_relaxed) == 0)
+		PLX_CH_LOG(ch, NOTICE,
+			"engine idle with submitted descriptors: START written again");
+}
+
+void
+plx_dma_check_engine(struct plx_dma_chan *ch, uint16_t pos)
+{
+	uint32_t ctrl;
 	bool gone;
 
 	ch->next_gone_check = rte_get_tsc_cycles() + ch->gone_check_cycles;
@@ -78,7 +104,10 @@ plx_dma_check_gone(struct plx_dma_chan *ch)
 		return;
 	}
 	/* Inside the window, remove() waits: ch->pci stays valid. */
-	gone = plx_dma_device_gone(ch, rte_read16(ch->doorbell));
+	ctrl = plx_dma_read32(ch, PLX_REG_CTRL);
+	gone = plx_dma_device_gone(ch, ctrl);
+	if (!gone)
+		plx_dma_kick_stranded(ch, ctrl, pos);
 	plx_dma_bar_leave(ch);
 	if (gone) {
 		PLX_CH_LOG(ch, ERR, "device vanished (registers read all ones)");
@@ -283,17 +312,21 @@ plx_dma_engine_status(struct plx_dma_chan *ch, bool running)
 		rte_memory_order_relaxed);
 	uint16_t read_pos = rte_atomic_load_explicit(&ch->read_pos,
 		rte_memory_order_relaxed);
+	uint32_t ctrl = plx_dma_read32(ch, PLX_REG_CTRL);
 	uint32_t last;
 
-	if (plx_dma_device_gone(ch, plx_dma_read32(ch, PLX_REG_CTRL))) {
+	if (plx_dma_device_gone(ch, ctrl)) {
 		plx_dma_set_halt(ch, PLX_DMA_HALT_GONE);
 		return RTE_DMA_VCHAN_HALTED_ERROR;
 	}
 	if (!running || submit_pos == read_pos)
 		return RTE_DMA_VCHAN_IDLE;
 	last = plx_dma_slot_flags(&ch->ring[(submit_pos - 1) & ch->ring_mask]);
-	return (last & PLX_DESC_VALID) ?
-		RTE_DMA_VCHAN_ACTIVE : RTE_DMA_VCHAN_IDLE;
+	if (!(last & PLX_DESC_VALID))
+		return RTE_DMA_VCHAN_IDLE;
+	/* An application may wait on this alone: do not let it wait forever. */
+	plx_dma_kick_stranded(ch, ctrl, submit_pos - 1);
+	return RTE_DMA_VCHAN_ACTIVE;
 }
 
 void

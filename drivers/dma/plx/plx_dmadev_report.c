@@ -88,7 +88,8 @@ plx_dma_op_state(const struct plx_dma_chan *ch, uint16_t pos, uint16_t n,
 
 /*
  * The op at pos waits for the engine: now and then, see whether the
- * device is still there. The halt to go on with.
+ * device is still there and the engine still running. The halt to go on
+ * with.
  */
 static uint8_t
 plx_dma_wait_halt(struct plx_dma_chan *ch, uint16_t pos, uint8_t halt)
@@ -96,7 +97,7 @@ plx_dma_wait_halt(struct plx_dma_chan *ch, uint16_t pos, uint8_t halt)
 	if (halt != PLX_DMA_HALT_NONE || pos == ch->submit_pos ||
 			rte_get_tsc_cycles() < ch->next_gone_check)
 		return halt;
-	plx_dma_check_gone(ch);
+	plx_dma_check_engine(ch, pos);
 	return rte_atomic_load_explicit(&ch->halt, rte_memory_order_acquire);
 }
 
