@@ -4,7 +4,8 @@
 
 /*
  * Model tests: a model as hostile as silicon may be within the contract
- * (issue 13): burst prefetch and its weak START latch, lost START writes.
+ * (issue 13): burst prefetch and its weak START latch, lost START writes,
+ * unclean write-backs, an all-ones glitch, an engine halting on a failure.
  */
 
 #include <stdbool.h>
@@ -127,11 +128,104 @@ test_lost_start_running(struct env *e)
 	return 0;
 }
 
+/* Write-backs a clean engine never makes. */
+static int
+test_wb_faults(struct env *e)
+{
+	desc_fill(e, 0, 5, 50);
+	CHECK(plx_sim_inject(e->sim, 0, PLX_SIM_FAULT_WB_NO_STATUS, 1) == 0);
+	CHECK(plx_sim_inject(e->sim, 0, PLX_SIM_FAULT_WB_BOTH_FAIL, 2) == 0);
+	CHECK(plx_sim_inject(e->sim, 0, PLX_SIM_FAULT_WB_SHORT, 3) == 0);
+	CHECK_EQ(ring_run(e, 0, 100), 5);
+	CHECK_EQ(flags(e, 0), PLX_DESC_WB_SUCCESS | 50);
+	CHECK_EQ(flags(e, 1), 50);
+	CHECK(memcmp(e->dst + 100, e->src + 100, 50) == 0);
+	CHECK_EQ(flags(e, 2), PLX_DESC_WB_READ_FAIL | PLX_DESC_WB_WRITE_FAIL);
+	CHECK(mem_is(e->dst + 200, 0, 50));
+	CHECK_EQ(flags(e, 3), PLX_DESC_WB_SUCCESS | 25);
+	CHECK(memcmp(e->dst + 300, e->src + 300, 25) == 0);
+	CHECK(mem_is(e->dst + 325, 0, 25));
+	CHECK_EQ(flags(e, 4), PLX_DESC_WB_SUCCESS | 50);
+	CHECK_EQ(r16(e, PLX_REG_INTR_STATUS),
+		PLX_INTR_ERROR | PLX_INTR_DESC_DONE | PLX_INTR_INV_DESC);
+	/* One-shot: the next lap is clean. */
+	desc_fill(e, 5, 9, 50);
+	CHECK_EQ(kick(e, 100), 4);
+	for (uint32_t i = 5; i < 9; i++)
+		CHECK_EQ(flags(e, i), PLX_DESC_WB_SUCCESS | 50);
+	return 0;
+}
+
+/* CTRL reads all ones for a moment; config space says present. */
+static int
+test_glitch(struct env *e)
+{
+	desc_fill(e, 0, 2, 64);
+	CHECK_EQ(ring_run(e, 0, 1), 1);
+	CHECK(plx_sim_inject(e->sim, 0, PLX_SIM_FAULT_GLITCH, 0) == 0);
+	CHECK_EQ(ctrl32(e), PLX_GONE_U32);
+	CHECK_EQ(r16(e, PLX_REG_CTRL2), PLX_GONE_U16);
+	CHECK_EQ(r32(e, PLX_REG_DESC_RING_COUNT), e->ring_n);
+	CHECK(plx_sim_func_present(e->sim, 0));
+	/* Over at the next step, the engine goes on where it was. */
+	CHECK_EQ(step(e, 100), 1);
+	CHECK_EQ(ctrl32(e), PLX_CTRL_WRITE_BACK_EN |
+		PLX_CTRL_DESC_MODE_OFF_CHIP | PLX_CTRL_DESC_INVALID);
+	/* A START written during one is taken after it. */
+	CHECK(plx_sim_inject(e->sim, 0, PLX_SIM_FAULT_GLITCH, 0) == 0);
+	desc_set(e, 2, 200, 200, 64);
+	CHECK_EQ(kick(e, 100), 1);
+	CHECK_EQ(flags(e, 2), PLX_DESC_WB_SUCCESS | 64);
+	CHECK_EQ(ctrl32(e), PLX_CTRL_WRITE_BACK_EN |
+		PLX_CTRL_DESC_MODE_OFF_CHIP | PLX_CTRL_DESC_INVALID);
+	/* Armed for later: it strikes after its descriptor, mid-batch. */
+	desc_fill(e, 3, 6, 64);
+	CHECK(plx_sim_inject(e->sim, 0, PLX_SIM_FAULT_GLITCH, 1) == 0);
+	CHECK_EQ(kick(e, 100), 1);
+	CHECK_EQ(ctrl32(e), PLX_GONE_U32);
+	CHECK_EQ(step(e, 100), 2);
+	CHECK_EQ(flags(e, 5), PLX_DESC_WB_SUCCESS | 64);
+	return 0;
+}
+
+/* halt-on-fail: the engine stops after a failure and ignores START. */
+static int
+test_halt_on_fail(struct env *e)
+{
+	desc_fill(e, 0, 6, 64);
+	CHECK(plx_sim_inject(e->sim, 0, PLX_SIM_FAULT_HALT_ON_FAIL, 0) == 0);
+	CHECK(plx_sim_inject(e->sim, 0, PLX_SIM_FAULT_READ_FAIL, 2) == 0);
+	CHECK_EQ(ring_run(e, 0, 100), 3);
+	CHECK_EQ(flags(e, 2), PLX_DESC_WB_READ_FAIL);
+	CHECK_EQ(ctrl32(e), PLX_CTRL_WRITE_BACK_EN |
+		PLX_CTRL_DESC_MODE_OFF_CHIP);
+	CHECK_EQ(flags(e, 3), PLX_DESC_VALID | 64);
+	CHECK_EQ(kick(e, 100), 0);
+	CHECK_EQ(run_bits(e), 0);
+	/* An abort completes and un-halts it; START resumes at NEXT_ADDR. */
+	CHECK_EQ(ctrl_write(e, PLX_CTRL_ABORT, 100), 0);
+	CHECK_EQ(ctrl32(e), PLX_CTRL_ABORT | PLX_CTRL_ABORT_DONE);
+	CHECK_EQ(kick(e, 100), 3);
+	CHECK_EQ(flags(e, 5), PLX_DESC_WB_SUCCESS | 64);
+	/* Still armed: a size-0 descriptor halts it too; clearing cures. */
+	desc_set(e, 6, 0, 0, 0);
+	desc_set(e, 7, 700, 700, 64);
+	CHECK_EQ(kick(e, 100), 1);
+	CHECK_EQ(run_bits(e), 0);
+	plx_sim_clear_faults(e->sim, 0);
+	CHECK_EQ(kick(e, 100), 1);
+	CHECK_EQ(flags(e, 7), PLX_DESC_WB_SUCCESS | 64);
+	return 0;
+}
+
 const struct model_test model_hostile_tests[] = {
 	ENV_TEST(burst_latch, &burst_conf, 16, 64 * 1024),
 	ENV_TEST(burst_when_empty, &burst_conf, 16, 64 * 1024),
 	MANUAL(burst_switch, 16, 64 * 1024),
 	MANUAL(lost_start_idle, 16, 64 * 1024),
 	MANUAL(lost_start_running, 16, 64 * 1024),
+	MANUAL(wb_faults, 16, 64 * 1024),
+	MANUAL(glitch, 16, 64 * 1024),
+	MANUAL(halt_on_fail, 16, 64 * 1024),
 	MODEL_TEST_END
 };

@@ -26,6 +26,8 @@ extern "C" {
 #define PLX_SIM_MAX_FUNCS	8
 /* The BAR0 the model exposes: 4 KiB, an assumption of the contract. */
 #define PLX_BAR0_SIM_LEN	0x1000
+/* How long an all-ones glitch (PLX_SIM_FAULT_GLITCH) lasts when threaded. */
+#define PLX_SIM_GLITCH_US	2000
 
 /* Faults a function can be told to suffer. */
 enum plx_sim_fault {
@@ -56,6 +58,25 @@ enum plx_sim_fault {
 	 * write's other bits, which an earlier write may have left in the
 	 * same word, take effect. */
 	PLX_SIM_FAULT_LOST_START,
+	/* The target descriptor is copied and written back with no status
+	 * bit: neither SUCCESS nor a failure. */
+	PLX_SIM_FAULT_WB_NO_STATUS,
+	/* The target descriptor is written back with READ_FAIL and
+	 * WRITE_FAIL both, 0 bytes. */
+	PLX_SIM_FAULT_WB_BOTH_FAIL,
+	/* The target descriptor moves half its bytes (rounded down) and is
+	 * written back SUCCESS with that count. */
+	PLX_SIM_FAULT_WB_SHORT,
+	/* CTRL (the 32-bit word with CTRL2) reads all ones for a moment
+	 * while config space still answers, as during a link retrain: for
+	 * PLX_SIM_GLITCH_US, or until the next plx_sim_step() in manual
+	 * mode. The engine stands still meanwhile. */
+	PLX_SIM_FAULT_GLITCH,
+	/* From now on the engine halts after a failed descriptor (written
+	 * back with any status but SUCCESS alone): IN_PROGRESS clears, no
+	 * status bit is set and START is ignored until a pause or abort
+	 * completes, a reset or faults are cleared. */
+	PLX_SIM_FAULT_HALT_ON_FAIL,
 	PLX_SIM_FAULT_MAX
 };
 

@@ -93,10 +93,12 @@ ctrl_interpret(struct plx_func *f, uint32_t w)
 		f->abort_req = true;
 	if (c & PLX_CTRL_START) {
 		f->start_seq++;
-		if (!f->running)
+		if (f->running)
+			f->start_latch = true;
+		else if (!f->halted)
 			engine_start(f);
 		else
-			f->start_latch = true;
+			plx_log(f, 1, "START ignored: halted after a failure");
 	}
 }
 
@@ -166,6 +168,7 @@ transition_ok(const struct plx_func *f, enum plx_transition tr,
 		/* A START since the snapshot: re-read instead of stopping. */
 		return f->running && f->start_seq == snap_seq;
 	case PLX_TR_STOP_FETCH_FAIL:
+	case PLX_TR_HALT:
 		return f->running;
 	case PLX_TR_PAUSE_DONE:
 		return f->pause_req && !f->pause_stuck && !f->stalled;
@@ -181,6 +184,7 @@ struct plx_ctrl_state {
 	bool running;
 	bool pause_req;
 	bool abort_req;
+	bool halted;
 };
 
 static void
@@ -195,11 +199,16 @@ transition_apply(struct plx_func *f, enum plx_transition tr)
 	case PLX_TR_PAUSE_DONE:
 		f->status |= PLX_CTRL_GRACEFUL_PAUSE_DONE;
 		f->pause_req = false;
+		f->halted = false;
 		break;
 	case PLX_TR_ABORT_DONE:
 		f->status |= PLX_CTRL_ABORT_DONE;
 		f->abort_req = false;
 		f->pause_req = false;
+		f->halted = false;
+		break;
+	case PLX_TR_HALT:
+		f->halted = true;
 		break;
 	}
 }
@@ -223,7 +232,7 @@ ctrl_commit(struct plx_func *f, enum plx_transition tr, uint64_t snap_seq)
 		if (!transition_ok(f, tr, snap_seq))
 			return false;
 		saved = (struct plx_ctrl_state){ f->status, f->running,
-			f->pause_req, f->abort_req };
+			f->pause_req, f->abort_req, f->halted };
 		transition_apply(f, tr);
 		next = ctrl_compose(f);
 		expect = f->ctrl_pub;
@@ -234,6 +243,7 @@ ctrl_commit(struct plx_func *f, enum plx_transition tr, uint64_t snap_seq)
 		f->running = saved.running;
 		f->pause_req = saved.pause_req;
 		f->abort_req = saved.abort_req;
+		f->halted = saved.halted;
 	}
 	f->ctrl_pub = ctrl_compose(f);
 	pf_drop(f);
@@ -243,6 +253,53 @@ ctrl_commit(struct plx_func *f, enum plx_transition tr, uint64_t snap_seq)
 		f->stall_at = PLX_NEVER;
 		faults_rearm(f);
 	}
+	return true;
+}
+
+/* --- all-ones glitch: CTRL reads all ones while the engine stands still --- */
+
+/* Take pending writes first, so that the glitch does not eat one. */
+void
+glitch_begin(struct plx_func *f)
+{
+	uint32_t *reg = reg32(f, PLX_REG_CTRL);
+	uint32_t expect;
+
+	do {
+		ctrl_poll(f);
+		expect = f->ctrl_pub;
+	} while (!__atomic_compare_exchange_n(reg, &expect, PLX_GONE_U32,
+			false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	f->glitch = true;
+	f->glitch_end = now_ns() + PLX_SIM_GLITCH_US * UINT64_C(1000);
+}
+
+/*
+ * Put back the published value. A half that software wrote during the
+ * glitch stays, to be taken as a write; a half still all ones is the
+ * glitch's (software never writes CTRL or CTRL2 as 0xffff).
+ */
+bool
+glitch_over(struct plx_func *f)
+{
+	uint32_t *reg = reg32(f, PLX_REG_CTRL);
+	uint32_t cur = __atomic_load_n(reg, __ATOMIC_ACQUIRE);
+
+	if (!f->sim->conf.manual && now_ns() < f->glitch_end)
+		return false;
+	for (;;) {
+		uint32_t next = cur;
+
+		if ((cur & 0xffff) == 0xffff)
+			next = (next & 0xffff0000) | (f->ctrl_pub & 0xffff);
+		if ((cur >> 16) == 0xffff)
+			next = (next & 0xffff) | (f->ctrl_pub & 0xffff0000);
+		if (__atomic_compare_exchange_n(reg, &cur, next, false,
+				__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			break;
+	}
+	f->glitch = false;
+	plx_log(f, 1, "all-ones glitch over");
 	return true;
 }
 

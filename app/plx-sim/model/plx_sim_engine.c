@@ -209,24 +209,47 @@ pf_fill(struct plx_func *f)
 	return true;
 }
 
+/* The one-shot descriptor fault due on this descriptor, or PLX_DF_MAX. */
+static enum plx_desc_fault
+desc_fault_due(const struct plx_func *f)
+{
+	unsigned int k;
+
+	for (k = 0; k < PLX_DF_MAX; k++)
+		if (f->desc_fault_at[k] == f->desc_count)
+			break;
+	return (enum plx_desc_fault)k;
+}
+
 static uint32_t
 desc_transfer(struct plx_func *f, const struct plx_dma_hw_desc *d,
 		uint32_t size)
 {
 	uint64_t src = iova_of(d->src_addr_hi, d->src_addr_lo);
 	uint64_t dst = iova_of(d->dst_addr_hi, d->dst_addr_lo);
+	uint32_t status = PLX_DESC_WB_SUCCESS;
 	const uint8_t *sp;
 	uint8_t *dp;
 
 	if (unlikely(size == 0))
 		return PLX_DESC_WB_READ_FAIL;
 	if (unlikely(f->faults_armed)) {
-		uint64_t n = f->desc_count;
-
-		if (n == f->read_fail_at)
+		switch (desc_fault_due(f)) {
+		case PLX_DF_READ_FAIL:
 			return PLX_DESC_WB_READ_FAIL;
-		if (n == f->write_fail_at)
+		case PLX_DF_WRITE_FAIL:
 			return PLX_DESC_WB_WRITE_FAIL;
+		case PLX_DF_BOTH_FAIL:
+			return PLX_DESC_WB_READ_FAIL | PLX_DESC_WB_WRITE_FAIL;
+		case PLX_DF_NO_STATUS:
+			status = 0;
+			break;
+		case PLX_DF_SHORT:
+			size /= 2;
+			break;
+		default:
+			break;
+		}
 	}
 	sp = xlate(f, PLX_XL_SRC, src, size);
 	if (unlikely(sp == NULL))
@@ -236,7 +259,7 @@ desc_transfer(struct plx_func *f, const struct plx_dma_hw_desc *d,
 		return PLX_DESC_WB_WRITE_FAIL;
 	if (!__atomic_load_n(&f->sim->conf.null_copy, __ATOMIC_RELAXED))
 		memmove(dp, sp, size);
-	return PLX_DESC_WB_SUCCESS | size;
+	return status | size;
 }
 
 /* Process the descriptor at the head of the queue (known valid). */
@@ -258,11 +281,14 @@ desc_run(struct plx_func *f)
 			__atomic_store_n(s->host, wb, __ATOMIC_RELEASE);
 	}
 	if (unlikely(f->faults_armed)) {
+		enum plx_desc_fault k = desc_fault_due(f);
+
 		/* One-shot faults are spent on their descriptor. */
-		if (n == f->read_fail_at)
-			f->read_fail_at = PLX_NEVER;
-		if (n == f->write_fail_at)
-			f->write_fail_at = PLX_NEVER;
+		if (k != PLX_DF_MAX)
+			f->desc_fault_at[k] = PLX_NEVER;
+		f->halt_due = f->halt_on_fail &&
+			(wb & (PLX_DESC_WB_SUCCESS | PLX_DESC_WB_READ_FAIL |
+				PLX_DESC_WB_WRITE_FAIL)) != PLX_DESC_WB_SUCCESS;
 		faults_rearm(f);
 	}
 	intr_raise(f, PLX_INTR_DESC_DONE |
@@ -386,6 +412,18 @@ requests_check(struct plx_func *f)
 	return false;
 }
 
+/* halt-on-fail: stop after the failed descriptor just written back. */
+static bool
+engine_halt(struct plx_func *f)
+{
+	f->halt_due = false;
+	if (!ctrl_commit(f, PLX_TR_HALT, 0))
+		return false;
+	plx_log(f, 1, "halted after failed descriptor %08x",
+		rd32(f, PLX_REG_DESC_RING_LAST_ADDR));
+	return true;
+}
+
 /* Faults of state whose descriptor count has come. */
 static void
 events_due(struct plx_func *f)
@@ -419,6 +457,10 @@ func_service(struct plx_func *f, unsigned int max_desc, uint64_t max_bytes,
 		memset(f->bar, 0xff, PLX_BAR0_SIM_LEN);
 		return 0;
 	}
+	if (unlikely(f->glitch) && !glitch_over(f)) {
+		svc->wait = true;
+		return 0;
+	}
 	svc->active |= ctrl_poll(f);
 	svc->active |= requests_check(f);
 	intr_raise(f, 0);
@@ -450,8 +492,10 @@ func_service(struct plx_func *f, unsigned int max_desc, uint64_t max_bytes,
 		n++;
 		if (unlikely(f->faults_armed)) {
 			events_due(f);
-			/* Gone: its BAR0 must not be read as a CTRL write. */
-			if (f->removed)
+			/* Gone, or CTRL all ones: not to be read as a write. */
+			if (f->removed || f->glitch)
+				break;
+			if (f->halt_due && engine_halt(f))
 				break;
 		}
 	}

@@ -52,6 +52,14 @@ fault_apply(struct plx_func *f, enum plx_sim_fault fault)
 	case PLX_SIM_FAULT_LOST_START:
 		f->lost_starts++;
 		break;
+	case PLX_SIM_FAULT_GLITCH:
+		if (!f->glitch)
+			glitch_begin(f);
+		break;
+	case PLX_SIM_FAULT_HALT_ON_FAIL:
+		f->halt_on_fail = true;
+		faults_rearm(f);
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -59,17 +67,32 @@ fault_apply(struct plx_func *f, enum plx_sim_fault fault)
 	return 0;
 }
 
+/* The one-shot descriptor fault of a kind, or PLX_DF_MAX. */
+static enum plx_desc_fault
+desc_fault_of(enum plx_sim_fault fault)
+{
+	switch (fault) {
+	case PLX_SIM_FAULT_READ_FAIL: return PLX_DF_READ_FAIL;
+	case PLX_SIM_FAULT_WRITE_FAIL: return PLX_DF_WRITE_FAIL;
+	case PLX_SIM_FAULT_WB_BOTH_FAIL: return PLX_DF_BOTH_FAIL;
+	case PLX_SIM_FAULT_WB_NO_STATUS: return PLX_DF_NO_STATUS;
+	case PLX_SIM_FAULT_WB_SHORT: return PLX_DF_SHORT;
+	default: return PLX_DF_MAX;
+	}
+}
+
 /* Arm fault on f for descriptor number at; caller holds f->lock. */
 static int
 fault_arm(struct plx_func *f, enum plx_sim_fault fault, uint64_t at)
 {
+	enum plx_desc_fault df = desc_fault_of(fault);
+
+	if (df != PLX_DF_MAX) {
+		f->desc_fault_at[df] = at;
+		faults_rearm(f);
+		return 0;
+	}
 	switch (fault) {
-	case PLX_SIM_FAULT_READ_FAIL:
-		f->read_fail_at = at;
-		break;
-	case PLX_SIM_FAULT_WRITE_FAIL:
-		f->write_fail_at = at;
-		break;
 	case PLX_SIM_FAULT_STALL:
 		/* Moving a stall releases one in effect. */
 		f->stall_at = at;
@@ -143,6 +166,11 @@ static const char * const fault_names[PLX_SIM_FAULT_MAX] = {
 	[PLX_SIM_FAULT_UNBIND_REQUEST] = "unbind-request",
 	[PLX_SIM_FAULT_RESET_STUCK] = "reset-stuck",
 	[PLX_SIM_FAULT_LOST_START] = "lost-start",
+	[PLX_SIM_FAULT_WB_NO_STATUS] = "wb-no-status",
+	[PLX_SIM_FAULT_WB_BOTH_FAIL] = "wb-both-fail",
+	[PLX_SIM_FAULT_WB_SHORT] = "wb-short",
+	[PLX_SIM_FAULT_GLITCH] = "all-ones-glitch",
+	[PLX_SIM_FAULT_HALT_ON_FAIL] = "halt-on-fail",
 };
 
 const char *

@@ -48,6 +48,16 @@ enum plx_xlate_kind {
 	PLX_XL_MAX
 };
 
+/* Faults that change the outcome of one descriptor, in priority order. */
+enum plx_desc_fault {
+	PLX_DF_READ_FAIL,
+	PLX_DF_WRITE_FAIL,
+	PLX_DF_BOTH_FAIL,
+	PLX_DF_NO_STATUS,
+	PLX_DF_SHORT,
+	PLX_DF_MAX
+};
+
 /* A prefetched descriptor: a snapshot plus the START epoch it was taken in. */
 struct plx_pf_slot {
 	struct plx_dma_hw_desc d;
@@ -98,8 +108,7 @@ struct plx_func {
 	uint64_t xl_gen;
 
 	/* Faults (descriptor numbers compare with desc_count). */
-	uint64_t read_fail_at;
-	uint64_t write_fail_at;
+	uint64_t desc_fault_at[PLX_DF_MAX];
 	uint64_t stall_at;
 	/* Faults of the other kinds, taking effect after descriptor N. */
 	uint64_t event_at[PLX_SIM_FAULT_MAX];
@@ -110,6 +119,11 @@ struct plx_func {
 	bool reset_stuck;
 	bool removed;
 	unsigned int lost_starts;	/* START writes still to drop */
+	bool halt_on_fail;
+	bool halt_due;		/* a descriptor failed under halt_on_fail */
+	bool halted;		/* stopped by it: START is ignored */
+	bool glitch;		/* CTRL reads all ones for now */
+	uint64_t glitch_end;	/* when it ends, threaded (ns) */
 
 	/* Pacing, model time in ns. */
 	uint64_t pace_due;
@@ -232,6 +246,7 @@ enum plx_transition {
 	PLX_TR_STOP_FETCH_FAIL,	/* the ring itself is not mapped */
 	PLX_TR_PAUSE_DONE,
 	PLX_TR_ABORT_DONE,
+	PLX_TR_HALT,		/* halt-on-fail: stopped after a failure */
 };
 
 /* --- BAR0 access: software may touch it concurrently, so always atomic --- */
@@ -302,8 +317,9 @@ faults_rearm(struct plx_func *f)
 {
 	unsigned int k;
 
-	f->faults_armed = f->read_fail_at != PLX_NEVER ||
-		f->write_fail_at != PLX_NEVER || f->stall_at != PLX_NEVER;
+	f->faults_armed = f->stall_at != PLX_NEVER || f->halt_on_fail;
+	for (k = 0; k < PLX_DF_MAX; k++)
+		f->faults_armed |= f->desc_fault_at[k] != PLX_NEVER;
 	for (k = 0; k < PLX_SIM_FAULT_MAX; k++)
 		f->faults_armed |= f->event_at[k] != PLX_NEVER;
 }
@@ -321,8 +337,10 @@ events_disarm(struct plx_func *f)
 static inline void
 faults_disarm(struct plx_func *f)
 {
-	f->read_fail_at = PLX_NEVER;
-	f->write_fail_at = PLX_NEVER;
+	unsigned int k;
+
+	for (k = 0; k < PLX_DF_MAX; k++)
+		f->desc_fault_at[k] = PLX_NEVER;
 	f->stall_at = PLX_NEVER;
 	events_disarm(f);
 	f->faults_armed = false;
@@ -331,6 +349,9 @@ faults_disarm(struct plx_func *f)
 	f->abort_stuck = false;
 	f->reset_stuck = false;
 	f->lost_starts = 0;
+	f->halt_on_fail = false;
+	f->halt_due = false;
+	f->halted = false;
 }
 
 static inline void
@@ -351,5 +372,9 @@ struct plx_svc {
 PLX_SIM_INTERNAL void engine_pass(struct plx_sim *sim, struct plx_svc *svc);
 /* Apply a fault of state now (plx_sim_fault.c); caller holds f->lock. */
 PLX_SIM_INTERNAL int fault_apply(struct plx_func *f, enum plx_sim_fault fault);
+/* CTRL reads all ones from now (plx_sim_ctrl.c); caller holds f->lock. */
+PLX_SIM_INTERNAL void glitch_begin(struct plx_func *f);
+/* Whether an all-ones glitch is over, restoring CTRL if so (f->lock). */
+PLX_SIM_INTERNAL bool glitch_over(struct plx_func *f);
 
 #endif /* PLX_SIM_PRIV_H */

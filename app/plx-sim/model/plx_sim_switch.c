@@ -148,6 +148,9 @@ func_regs_reset(struct plx_func *f)
 	f->pause_req = false;
 	f->abort_req = false;
 	f->start_latch = false;
+	f->halted = false;
+	f->halt_due = false;
+	f->glitch = false;
 	pf_drop(f);
 }
 
