@@ -8,6 +8,7 @@
  * unclean write-backs, an all-ones glitch, an engine halting on a failure.
  */
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -185,6 +186,33 @@ test_glitch(struct env *e)
 	CHECK_EQ(ctrl32(e), PLX_GONE_U32);
 	CHECK_EQ(step(e, 100), 2);
 	CHECK_EQ(flags(e, 5), PLX_DESC_WB_SUCCESS | 64);
+	/* Held until cleared, steps or not. */
+	CHECK_EQ(plx_sim_glitch(e->sim, 0, 0), 0);
+	desc_set(e, 6, 600, 600, 64);
+	CHECK_EQ(kick(e, 100), 0);
+	CHECK_EQ(step(e, 100), 0);
+	CHECK_EQ(ctrl32(e), PLX_GONE_U32);
+	plx_sim_clear_faults(e->sim, 0);
+	CHECK_EQ(step(e, 100), 1);
+	CHECK_EQ(flags(e, 6), PLX_DESC_WB_SUCCESS | 64);
+	CHECK_EQ(plx_sim_glitch(e->sim, 1, 0), (uint64_t)-EINVAL);
+	return 0;
+}
+
+/* Threaded: writes during the glitch read back all ones, then land. */
+static int
+test_glitch_threaded(struct env *e)
+{
+	desc_fill(e, 0, 2, 64);
+	ring_program(e, 0, PLX_PREF_LIMIT_4_DESC);
+	/* Held until cleared: the test sees it whatever the scheduling. */
+	CHECK(plx_sim_glitch(e->sim, 0, 0) == 0);
+	doorbell(e);
+	WAIT_FOR(ctrl32(e) == PLX_GONE_U32);
+	CHECK_EQ(flags(e, 0), PLX_DESC_VALID | 64);
+	plx_sim_clear_faults(e->sim, 0);
+	WAIT_FOR(flags(e, 1) == (PLX_DESC_WB_SUCCESS | 64));
+	WAIT_FOR(run_bits(e) == PLX_CTRL_DESC_INVALID);
 	return 0;
 }
 
@@ -226,6 +254,7 @@ const struct model_test model_hostile_tests[] = {
 	MANUAL(lost_start_running, 16, 64 * 1024),
 	MANUAL(wb_faults, 16, 64 * 1024),
 	MANUAL(glitch, 16, 64 * 1024),
+	THREADED(glitch_threaded, 16, 64 * 1024),
 	MANUAL(halt_on_fail, 16, 64 * 1024),
 	MODEL_TEST_END
 };

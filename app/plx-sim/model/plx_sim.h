@@ -134,6 +134,12 @@ unsigned int plx_sim_step(struct plx_sim *sim, unsigned int fn,
  */
 int plx_sim_inject(struct plx_sim *sim, unsigned int fn,
 		enum plx_sim_fault fault, uint64_t after);
+/*
+ * An all-ones glitch of CTRL on function fn (PLX_SIM_FAULT_GLITCH) now,
+ * lasting us microseconds, or, us 0, until plx_sim_clear_faults(): for a
+ * test that must see it, whatever the scheduling.
+ */
+int plx_sim_glitch(struct plx_sim *sim, unsigned int fn, uint64_t us);
 /* Disarm faults (a stall is released; removal is undone by replug). */
 void plx_sim_clear_faults(struct plx_sim *sim, unsigned int fn);
 /*

@@ -258,9 +258,13 @@ ctrl_commit(struct plx_func *f, enum plx_transition tr, uint64_t snap_seq)
 
 /* --- all-ones glitch: CTRL reads all ones while the engine stands still --- */
 
-/* Take pending writes first, so that the glitch does not eat one. */
+/*
+ * Take pending writes first, so that the glitch does not eat one. It ends
+ * us microseconds from now (0: once cleared), or at the next step of a
+ * manual switch if us is given.
+ */
 void
-glitch_begin(struct plx_func *f)
+glitch_begin(struct plx_func *f, uint64_t us)
 {
 	uint32_t *reg = reg32(f, PLX_REG_CTRL);
 	uint32_t expect;
@@ -271,33 +275,53 @@ glitch_begin(struct plx_func *f)
 	} while (!__atomic_compare_exchange_n(reg, &expect, PLX_GONE_U32,
 			false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 	f->glitch = true;
-	f->glitch_end = now_ns() + PLX_SIM_GLITCH_US * UINT64_C(1000);
+	f->glitch_val = 0;
+	f->glitch_mask = 0;
+	f->glitch_end = us != 0 ? now_ns() + us * 1000 : PLX_NEVER;
 }
 
 /*
- * Put back the published value. A half that software wrote during the
- * glitch stays, to be taken as a write; a half still all ones is the
- * glitch's (software never writes CTRL or CTRL2 as 0xffff).
+ * Halves of CTRL that software wrote during the glitch (a half still all
+ * ones is the glitch's: software never writes CTRL or CTRL2 as 0xffff)
+ * are held, as a link in retrain holds posted writes, and all ones put
+ * back; the rest of the word stays as it was published.
+ */
+static uint32_t
+glitch_merge(struct plx_func *f, uint32_t cur)
+{
+	if ((cur & 0xffff) != 0xffff) {
+		f->glitch_val = (f->glitch_val & 0xffff0000) | (cur & 0xffff);
+		f->glitch_mask |= 0xffff;
+	}
+	if ((cur >> 16) != 0xffff) {
+		f->glitch_val = (f->glitch_val & 0xffff) | (cur & 0xffff0000);
+		f->glitch_mask |= 0xffff0000;
+	}
+	return (f->ctrl_pub & ~f->glitch_mask) |
+		(f->glitch_val & f->glitch_mask);
+}
+
+/*
+ * While the glitch lasts, keep CTRL all ones; once it is over, publish
+ * it again with the writes held delivered, to be taken as writes.
  */
 bool
 glitch_over(struct plx_func *f)
 {
 	uint32_t *reg = reg32(f, PLX_REG_CTRL);
 	uint32_t cur = __atomic_load_n(reg, __ATOMIC_ACQUIRE);
+	bool over = (f->sim->conf.manual && f->glitch_end != PLX_NEVER) ||
+		now_ns() >= f->glitch_end;
+	uint32_t next;
 
-	if (!f->sim->conf.manual && now_ns() < f->glitch_end)
+	do {
+		next = glitch_merge(f, cur);
+		if (!over)
+			next = PLX_GONE_U32;
+	} while (!__atomic_compare_exchange_n(reg, &cur, next, false,
+			__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
+	if (!over)
 		return false;
-	for (;;) {
-		uint32_t next = cur;
-
-		if ((cur & 0xffff) == 0xffff)
-			next = (next & 0xffff0000) | (f->ctrl_pub & 0xffff);
-		if ((cur >> 16) == 0xffff)
-			next = (next & 0xffff) | (f->ctrl_pub & 0xffff0000);
-		if (__atomic_compare_exchange_n(reg, &cur, next, false,
-				__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-			break;
-	}
 	f->glitch = false;
 	plx_log(f, 1, "all-ones glitch over");
 	return true;

@@ -54,7 +54,7 @@ fault_apply(struct plx_func *f, enum plx_sim_fault fault)
 		break;
 	case PLX_SIM_FAULT_GLITCH:
 		if (!f->glitch)
-			glitch_begin(f);
+			glitch_begin(f, PLX_SIM_GLITCH_US);
 		break;
 	case PLX_SIM_FAULT_HALT_ON_FAIL:
 		f->halt_on_fail = true;
@@ -130,6 +130,25 @@ plx_sim_inject(struct plx_sim *sim, unsigned int fn,
 	if (ret == 0)
 		plx_log(f, 1, "fault %s armed (descriptor #%llu)",
 			plx_sim_fault_name(fault), (unsigned long long)at);
+	return ret;
+}
+
+int
+plx_sim_glitch(struct plx_sim *sim, unsigned int fn, uint64_t us)
+{
+	struct plx_func *f;
+	int ret = 0;
+
+	if (sim == NULL || fn >= sim->nb_funcs)
+		return -EINVAL;
+	f = &sim->funcs[fn];
+	pthread_mutex_lock(&f->lock);
+	if (f->removed)
+		ret = -ENODEV;
+	else if (!f->glitch)
+		glitch_begin(f, us);
+	pthread_mutex_unlock(&f->lock);
+	plx_log(f, 1, "all-ones glitch for %llu us", (unsigned long long)us);
 	return ret;
 }
 

@@ -124,6 +124,8 @@ struct plx_func {
 	bool halted;		/* stopped by it: START is ignored */
 	bool glitch;		/* CTRL reads all ones for now */
 	uint64_t glitch_end;	/* when it ends, threaded (ns) */
+	uint32_t glitch_val;	/* CTRL writes held meanwhile... */
+	uint32_t glitch_mask;	/* ...in these bits */
 
 	/* Pacing, model time in ns. */
 	uint64_t pace_due;
@@ -352,6 +354,7 @@ faults_disarm(struct plx_func *f)
 	f->halt_on_fail = false;
 	f->halt_due = false;
 	f->halted = false;
+	f->glitch_end = 0;	/* a glitch in effect ends at the next look */
 }
 
 static inline void
@@ -373,7 +376,7 @@ PLX_SIM_INTERNAL void engine_pass(struct plx_sim *sim, struct plx_svc *svc);
 /* Apply a fault of state now (plx_sim_fault.c); caller holds f->lock. */
 PLX_SIM_INTERNAL int fault_apply(struct plx_func *f, enum plx_sim_fault fault);
 /* CTRL reads all ones from now (plx_sim_ctrl.c); caller holds f->lock. */
-PLX_SIM_INTERNAL void glitch_begin(struct plx_func *f);
+PLX_SIM_INTERNAL void glitch_begin(struct plx_func *f, uint64_t us);
 /* Whether an all-ones glitch is over, restoring CTRL if so (f->lock). */
 PLX_SIM_INTERNAL bool glitch_over(struct plx_func *f);
 

@@ -45,6 +45,11 @@ plx_dma_refusal(struct plx_dma_chan *ch)
 			PLX_CH_LOG(ch, ERR, "device removed: no more work taken");
 		return -ENODEV;
 	}
+	if (ch->halt == PLX_DMA_HALT_ENGINE) {
+		if (plx_dma_first_refusal(ch, PLX_DMA_REFUSE_HALTED))
+			PLX_CH_LOG(ch, ERR, "engine halted: stop and start the channel");
+		return -EIO;
+	}
 	if (plx_dma_first_refusal(ch, PLX_DMA_REFUSE_NOT_STARTED))
 		PLX_CH_LOG(ch, ERR, "channel not started");
 	return -EINVAL;

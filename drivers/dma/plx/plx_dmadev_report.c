@@ -25,9 +25,13 @@ enum plx_dma_op_state {
 static enum rte_dma_status_code
 plx_dma_wb_status(uint32_t flags)
 {
-	if ((flags & (PLX_DESC_WB_SUCCESS | PLX_DESC_WB_READ_FAIL |
-			PLX_DESC_WB_WRITE_FAIL)) == PLX_DESC_WB_SUCCESS)
+	uint32_t fail = PLX_DESC_WB_READ_FAIL | PLX_DESC_WB_WRITE_FAIL;
+
+	if ((flags & (PLX_DESC_WB_SUCCESS | fail)) == PLX_DESC_WB_SUCCESS)
 		return RTE_DMA_STATUS_SUCCESSFUL;
+	/* Both: the engine cannot say which side failed. */
+	if ((flags & fail) == fail)
+		return RTE_DMA_STATUS_BUS_ERROR;
 	if (flags & PLX_DESC_WB_READ_FAIL)
 		return RTE_DMA_STATUS_BUS_READ_ERROR;
 	if (flags & PLX_DESC_WB_WRITE_FAIL)
@@ -82,6 +86,8 @@ plx_dma_op_state(const struct plx_dma_chan *ch, uint16_t pos, uint16_t n,
 	if (*st == RTE_DMA_STATUS_SUCCESSFUL)
 		*st = halt == PLX_DMA_HALT_GONE ?
 			RTE_DMA_STATUS_DEV_LINK_ERROR :
+			halt == PLX_DMA_HALT_ENGINE ?
+			RTE_DMA_STATUS_NOT_ATTEMPTED :
 			RTE_DMA_STATUS_USER_ABORT;
 	return PLX_DMA_OP_REPORT;
 }
@@ -97,7 +103,7 @@ plx_dma_wait_halt(struct plx_dma_chan *ch, uint16_t pos, uint8_t halt)
 	if (halt != PLX_DMA_HALT_NONE || pos == ch->submit_pos ||
 			rte_get_tsc_cycles() < ch->next_gone_check)
 		return halt;
-	plx_dma_check_engine(ch, pos);
+	plx_dma_check_engine(ch);
 	return rte_atomic_load_explicit(&ch->halt, rte_memory_order_acquire);
 }
 
