@@ -37,6 +37,7 @@ static const struct plx_test *const tables[] = {
 	dma_plx_input_tests,
 	dma_plx_sg_tests,
 	dma_plx_hostile_tests,
+	plx_test_ownership,
 };
 
 /* The PMD's log is shown only for a test that failed. */

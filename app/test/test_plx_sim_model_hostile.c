@@ -246,6 +246,27 @@ test_halt_on_fail(struct env *e)
 	return 0;
 }
 
+/*
+ * The ownership checker: a slot rewritten after the engine fetched it
+ * VALID is counted; one it fetched invalid is software's to rewrite.
+ */
+static int
+test_ownership(struct env *e)
+{
+	desc_fill(e, 0, 3, 32);
+	CHECK_EQ(ring_run(e, 0, 1), 1);	/* 1, 2 and 3 (invalid) fetched */
+	desc_set(e, 3, 300, 300, 32);
+	desc_set(e, 1, 100, 5000, 32);
+	CHECK_EQ(plx_sim_ownership_errors(e->sim, 0), 0);
+	CHECK_EQ(kick(e, 100), 3);
+	CHECK_EQ(plx_sim_ownership_errors(e->sim, 0), 1);
+	/* The write-back still lands; the data went where the engine read. */
+	CHECK_EQ(flags(e, 1), PLX_DESC_WB_SUCCESS | 32);
+	CHECK(memcmp(e->dst + 100, e->src + 100, 32) == 0);
+	CHECK_EQ(plx_sim_ownership_errors(e->sim, 1), 0);
+	return 0;
+}
+
 const struct model_test model_hostile_tests[] = {
 	ENV_TEST(burst_latch, &burst_conf, 16, 64 * 1024),
 	ENV_TEST(burst_when_empty, &burst_conf, 16, 64 * 1024),
@@ -256,5 +277,6 @@ const struct model_test model_hostile_tests[] = {
 	MANUAL(glitch, 16, 64 * 1024),
 	THREADED(glitch_threaded, 16, 64 * 1024),
 	MANUAL(halt_on_fail, 16, 64 * 1024),
+	MANUAL(ownership, 16, 64 * 1024),
 	MODEL_TEST_END
 };

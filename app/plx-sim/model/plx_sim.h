@@ -171,6 +171,15 @@ void plx_sim_set_null_copy(struct plx_sim *sim, bool on);
  */
 bool plx_sim_set_burst_prefetch(struct plx_sim *sim, bool on);
 
+/*
+ * Descriptor-ownership errors of function fn since the switch was made:
+ * descriptors whose slot in host memory, just before the engine wrote
+ * them back, differed from the snapshot it ran (software rewrote a
+ * descriptor the engine had already fetched VALID). Each is also logged.
+ * Silicon would corrupt silently; a driver's tests expect 0.
+ */
+uint64_t plx_sim_ownership_errors(struct plx_sim *sim, unsigned int fn);
+
 /* Descriptors function fn has processed (written back or failed). */
 uint64_t plx_sim_desc_count(struct plx_sim *sim, unsigned int fn);
 

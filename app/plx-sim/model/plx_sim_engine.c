@@ -262,6 +262,40 @@ desc_transfer(struct plx_func *f, const struct plx_dma_hw_desc *d,
 	return status | size;
 }
 
+/* Loud, whatever the verbosity: silicon would corrupt in silence. */
+static __attribute__((noinline, cold)) void
+owner_error(struct plx_func *f, const struct plx_pf_slot *s,
+		const uint64_t now[2])
+{
+	uint64_t was[2];
+
+	memcpy(was, &s->d, sizeof(was));
+	__atomic_fetch_add(&f->owner_errors, 1, __ATOMIC_RELAXED);
+	plx_log_print(f, "ownership error: descriptor %08x rewritten while "
+		"the engine owned it (ran %016llx %016llx, now %016llx %016llx)",
+		s->addr_lo, (unsigned long long)was[0],
+		(unsigned long long)was[1], (unsigned long long)now[0],
+		(unsigned long long)now[1]);
+}
+
+/*
+ * Just before the write-back: the slot must still hold what the engine
+ * ran. Software may write it concurrently (that is the error looked
+ * for), hence atomic loads; a slot is 16-byte aligned.
+ */
+static inline void
+owner_check(struct plx_func *f, const struct plx_pf_slot *s)
+{
+	const uint64_t *p = (const uint64_t *)(const void *)s->host;
+	uint64_t now[2], ran[2];
+
+	now[0] = __atomic_load_n(&p[0], __ATOMIC_RELAXED);
+	now[1] = __atomic_load_n(&p[1], __ATOMIC_RELAXED);
+	memcpy(ran, &s->d, sizeof(ran));
+	if (unlikely(now[0] != ran[0] || now[1] != ran[1]))
+		owner_error(f, s, now);
+}
+
 /* Process the descriptor at the head of the queue (known valid). */
 static uint32_t
 desc_run(struct plx_func *f)
@@ -277,8 +311,10 @@ desc_run(struct plx_func *f)
 	wr32(f, PLX_REG_DESC_RING_NEXT_ADDR, f->next_lo);
 	if (f->cfg & PLX_CTRL_WRITE_BACK_EN) {
 		/* Release: whoever sees the write-back sees the data. */
-		if (likely(s->host != NULL))
+		if (likely(s->host != NULL)) {
+			owner_check(f, s);
 			__atomic_store_n(s->host, wb, __ATOMIC_RELEASE);
+		}
 	}
 	if (unlikely(f->faults_armed)) {
 		enum plx_desc_fault k = desc_fault_due(f);

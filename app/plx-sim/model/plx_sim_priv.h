@@ -132,6 +132,7 @@ struct plx_func {
 	uint64_t pace_last;
 
 	uint64_t desc_count;	/* atomic: read from any thread */
+	uint64_t owner_errors;	/* atomic: read from any thread */
 	int req_fd;		/* atomic */
 };
 

@@ -367,6 +367,14 @@ plx_sim_set_burst_prefetch(struct plx_sim *sim, bool on)
 }
 
 uint64_t
+plx_sim_ownership_errors(struct plx_sim *sim, unsigned int fn)
+{
+	if (sim == NULL || fn >= sim->nb_funcs)
+		return 0;
+	return __atomic_load_n(&sim->funcs[fn].owner_errors, __ATOMIC_RELAXED);
+}
+
+uint64_t
 plx_sim_desc_count(struct plx_sim *sim, unsigned int fn)
 {
 	if (sim == NULL || fn >= sim->nb_funcs)
