@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "plx_parse.h"
@@ -52,6 +53,10 @@ usage(FILE *f)
 "      --latency-ns NS    added to every descriptor (default 0)\n"
 "      --cpu N            pin the engine thread to CPU N\n"
 "      --null-copy        complete descriptors without moving data\n"
+"      --chaos SEED       seeded timing chaos within the contract (random\n"
+"                         latencies, held snapshots, deferred CTRL polls,\n"
+"                         batch sizes, pauses); SEED a number, or 'date'\n"
+"                         for today's YYYYMMDD (UTC); the seed is printed\n"
 "      --burst-prefetch   fetch descriptors four at a time whatever their\n"
 "                         VALID bit; a START latched while running\n"
 "                         re-reads one descriptor only\n"
@@ -125,12 +130,29 @@ parse_rate(const char *s)
 	usage_error("bad bandwidth '%s'", s);
 }
 
+/* A chaos seed: a number, or "date", today's YYYYMMDD in UTC. */
+static uint64_t
+parse_seed(const char *s)
+{
+	struct tm tm;
+	time_t now;
+
+	if (strcmp(s, "date") != 0)
+		return parse_uint(s, "chaos seed", UINT64_MAX);
+	now = time(NULL);
+	if (gmtime_r(&now, &tm) == NULL)
+		usage_error("cannot read the date for the chaos seed");
+	return (uint64_t)(tm.tm_year + 1900) * 10000 +
+		(uint64_t)(tm.tm_mon + 1) * 100 + (uint64_t)tm.tm_mday;
+}
+
 enum {
 	OPT_BANDWIDTH = 256,
 	OPT_LATENCY,
 	OPT_CPU,
 	OPT_NULL_COPY,
 	OPT_BURST,
+	OPT_CHAOS,
 	OPT_FAULT,
 	OPT_KEEP,
 };
@@ -143,6 +165,7 @@ static const struct option long_opts[] = {
 	{ "cpu", required_argument, NULL, OPT_CPU },
 	{ "null-copy", no_argument, NULL, OPT_NULL_COPY },
 	{ "burst-prefetch", no_argument, NULL, OPT_BURST },
+	{ "chaos", required_argument, NULL, OPT_CHAOS },
 	{ "fault", required_argument, NULL, OPT_FAULT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "keep", no_argument, NULL, OPT_KEEP },
@@ -204,6 +227,10 @@ parse_args(int argc, char **argv, struct plx_sim_host_opts *o, bool *keep)
 			break;
 		case OPT_BURST:
 			o->burst_prefetch = true;
+			break;
+		case OPT_CHAOS:
+			o->chaos = true;
+			o->chaos_seed = parse_seed(optarg);
 			break;
 		case OPT_FAULT:
 			add_fault(o, optarg);

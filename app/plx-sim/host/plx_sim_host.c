@@ -295,6 +295,13 @@ plx_sim_host_opts_from_env(struct plx_sim_host_opts *opts)
 	if (sim_env_u64(PLX_SIM_ENV_BURST, 1, &v) < 0)
 		return -1;
 	opts->burst_prefetch = v != 0;
+	s = getenv(PLX_SIM_ENV_CHAOS);
+	if (s != NULL && *s != '\0') {
+		if (sim_env_u64(PLX_SIM_ENV_CHAOS, UINT64_MAX,
+				&opts->chaos_seed) < 0)
+			return -1;
+		opts->chaos = true;
+	}
 	v = 0;
 	if (sim_env_u64(PLX_SIM_ENV_VERBOSE, 16, &v) < 0)
 		return -1;
@@ -316,7 +323,7 @@ plx_sim_host_opts_to_env(const struct plx_sim_host_opts *opts,
 		const char *root)
 {
 	char faults[PLX_SIM_MAX_FAULTS * 40] = "";
-	char cpu[16];
+	char cpu[16], chaos[24] = "";
 	unsigned int i;
 	size_t n = 0;
 
@@ -330,6 +337,8 @@ plx_sim_host_opts_to_env(const struct plx_sim_host_opts *opts,
 			return -1;
 	}
 	snprintf(cpu, sizeof(cpu), "%d", opts->cpu);
+	if (opts->chaos)
+		snprintf(chaos, sizeof(chaos), "%" PRIu64, opts->chaos_seed);
 	if (setenv(PLX_SIM_ENV_ROOT, root, 1) < 0 ||
 			sim_setenv_u64(PLX_SIM_ENV_FUNCS, opts->nb_funcs) < 0 ||
 			setenv(PLX_SIM_ENV_KDRV, plx_sim_kdrv_name(opts->kdrv),
@@ -343,6 +352,7 @@ plx_sim_host_opts_to_env(const struct plx_sim_host_opts *opts,
 				opts->null_copy) < 0 ||
 			sim_setenv_u64(PLX_SIM_ENV_BURST,
 				opts->burst_prefetch) < 0 ||
+			setenv(PLX_SIM_ENV_CHAOS, chaos, 1) < 0 ||
 			sim_setenv_u64(PLX_SIM_ENV_VERBOSE, opts->verbose) < 0 ||
 			setenv(PLX_SIM_ENV_FAULTS, faults, 1) < 0)
 		return -1;
@@ -515,6 +525,8 @@ host_create(void)
 	conf.cpu = opts->cpu;
 	conf.null_copy = opts->null_copy;
 	conf.burst_prefetch = opts->burst_prefetch;
+	conf.chaos = opts->chaos;
+	conf.chaos_seed = opts->chaos_seed;
 	conf.verbose = opts->verbose;
 	conf.bar_fds = fds;
 	/*

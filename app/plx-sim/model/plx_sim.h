@@ -93,6 +93,15 @@ struct plx_sim_conf {
 	 * the descriptor it would stop at, once.
 	 */
 	bool burst_prefetch;
+	/*
+	 * Seeded timing chaos, within the contract, on the engine thread
+	 * (a manual switch ignores it): a random latency per descriptor,
+	 * 0 included, during which the fetched snapshots are held; random
+	 * pauses between descriptors; CTRL polls deferred at random; random
+	 * batch sizes. The seed is printed when the switch is made.
+	 */
+	bool chaos;
+	uint64_t chaos_seed;
 	bool manual;			/* no engine thread: use plx_sim_step() */
 	int verbose;			/* 0 quiet, 1 events, 2 every descriptor */
 	/* Optional: file descriptors backing each BAR0 (4 KiB, shared);
@@ -179,6 +188,12 @@ bool plx_sim_set_burst_prefetch(struct plx_sim *sim, bool on);
  * Silicon would corrupt silently; a driver's tests expect 0.
  */
 uint64_t plx_sim_ownership_errors(struct plx_sim *sim, unsigned int fn);
+
+/*
+ * A hash of the chaos decisions function fn drew per descriptor: two
+ * switches with the same seed that ran the same descriptors agree.
+ */
+uint64_t plx_sim_chaos_digest(struct plx_sim *sim, unsigned int fn);
 
 /* Descriptors function fn has processed (written back or failed). */
 uint64_t plx_sim_desc_count(struct plx_sim *sim, unsigned int fn);

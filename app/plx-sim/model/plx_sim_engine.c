@@ -348,6 +348,8 @@ pace_ready(struct plx_func *f, uint32_t size)
 
 		if (c->bandwidth != 0)
 			t += (uint64_t)size * 1000000000u / c->bandwidth;
+		if (unlikely(f->chaos))
+			t += chaos_desc_ns(f);
 		f->pace_due = (now > f->pace_last ? now : f->pace_last) + t;
 	}
 	if (now < f->pace_due)
@@ -355,6 +357,15 @@ pace_ready(struct plx_func *f, uint32_t size)
 	f->pace_last = f->pace_due;
 	f->pace_due = 0;
 	return true;
+}
+
+/* A poll of CTRL between descriptors, which chaos may put off. */
+static inline bool
+svc_ctrl_poll(struct plx_func *f)
+{
+	if (unlikely(f->chaos) && chaos_ctrl_deferred(f))
+		return false;
+	return ctrl_poll(f);
 }
 
 /* Outcome of looking at the head of the queue. */
@@ -497,7 +508,7 @@ func_service(struct plx_func *f, unsigned int max_desc, uint64_t max_bytes,
 		svc->wait = true;
 		return 0;
 	}
-	svc->active |= ctrl_poll(f);
+	svc->active |= svc_ctrl_poll(f);
 	svc->active |= requests_check(f);
 	intr_raise(f, 0);
 	if (!f->running)
@@ -507,7 +518,7 @@ func_service(struct plx_func *f, unsigned int max_desc, uint64_t max_bytes,
 	while (n < max_desc && bytes < max_bytes) {
 		enum plx_head h;
 
-		if (ctrl_poll(f))
+		if (svc_ctrl_poll(f))
 			active = true;
 		if (requests_check(f))
 			active = true;
@@ -570,7 +581,8 @@ engine_pass(struct plx_sim *sim, struct plx_svc *svc)
 		struct plx_func *f = &sim->funcs[fn];
 
 		pthread_mutex_lock(&f->lock);
-		func_service(f, PLX_BATCH_DESC, PLX_BATCH_BYTES, svc);
+		func_service(f, f->chaos ? chaos_batch(f, PLX_BATCH_DESC) :
+			PLX_BATCH_DESC, PLX_BATCH_BYTES, svc);
 		pthread_mutex_unlock(&f->lock);
 	}
 }

@@ -127,6 +127,13 @@ struct plx_func {
 	uint32_t glitch_val;	/* CTRL writes held meanwhile... */
 	uint32_t glitch_mask;	/* ...in these bits */
 
+	/* Chaos (plx_sim_chaos.c). */
+	bool chaos;
+	uint64_t chaos_desc_rng;
+	uint64_t chaos_svc_rng;
+	uint64_t chaos_digest;	/* atomic: read from any thread */
+	uint64_t ctrl_defer_until;
+
 	/* Pacing, model time in ns. */
 	uint64_t pace_due;
 	uint64_t pace_last;
@@ -371,6 +378,14 @@ struct plx_svc {
 	bool active;	/* took a write or moved the engine */
 	bool wait;	/* running, held back by pacing only */
 };
+
+/* --- chaos (plx_sim_chaos.c); caller holds f->lock --- */
+
+PLX_SIM_INTERNAL void chaos_init(struct plx_func *f, uint64_t seed);
+/* The time the next descriptor takes, a pause after it included. */
+PLX_SIM_INTERNAL uint64_t chaos_desc_ns(struct plx_func *f);
+PLX_SIM_INTERNAL unsigned int chaos_batch(struct plx_func *f, unsigned int max);
+PLX_SIM_INTERNAL bool chaos_ctrl_deferred(struct plx_func *f);
 
 /* One pass of the engine thread over every function (plx_sim_engine.c). */
 PLX_SIM_INTERNAL void engine_pass(struct plx_sim *sim, struct plx_svc *svc);

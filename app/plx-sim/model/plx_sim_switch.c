@@ -254,7 +254,8 @@ plx_sim_create(const struct plx_sim_conf *conf)
 		return NULL;
 	sim->conf = *conf;
 	sim->conf.bar_fds = NULL;	/* not ours to keep */
-	sim->paced = conf->bandwidth != 0 || conf->desc_latency_ns != 0;
+	sim->paced = conf->bandwidth != 0 || conf->desc_latency_ns != 0 ||
+		(conf->chaos && !conf->manual);
 	/* The engine re-takes the read lock batch after batch: let a waiting
 	 * map/unmap in first. */
 	pthread_rwlockattr_init(&attr);
@@ -266,6 +267,15 @@ plx_sim_create(const struct plx_sim_conf *conf)
 		ret = func_init(sim, fn,
 			conf->bar_fds != NULL ? conf->bar_fds[fn] : -1);
 		sim->nb_funcs = fn + 1;
+	}
+	if (ret == 0 && conf->chaos && !conf->manual) {
+		for (fn = 0; fn < sim->nb_funcs; fn++) {
+			sim->funcs[fn].chaos = true;
+			chaos_init(&sim->funcs[fn], conf->chaos_seed);
+		}
+		fprintf(stderr, "plx-sim: chaos seed %llu (replay: --chaos %llu)\n",
+			(unsigned long long)conf->chaos_seed,
+			(unsigned long long)conf->chaos_seed);
 	}
 	if (ret == 0 && !conf->manual)
 		ret = thread_start(sim);
@@ -372,6 +382,14 @@ plx_sim_ownership_errors(struct plx_sim *sim, unsigned int fn)
 	if (sim == NULL || fn >= sim->nb_funcs)
 		return 0;
 	return __atomic_load_n(&sim->funcs[fn].owner_errors, __ATOMIC_RELAXED);
+}
+
+uint64_t
+plx_sim_chaos_digest(struct plx_sim *sim, unsigned int fn)
+{
+	if (sim == NULL || fn >= sim->nb_funcs)
+		return 0;
+	return __atomic_load_n(&sim->funcs[fn].chaos_digest, __ATOMIC_RELAXED);
 }
 
 uint64_t
