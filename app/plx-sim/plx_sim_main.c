@@ -57,6 +57,9 @@ usage(FILE *f)
 "                         latencies, held snapshots, deferred CTRL polls,\n"
 "                         batch sizes, pauses); SEED a number, or 'date'\n"
 "                         for today's YYYYMMDD (UTC); the seed is printed\n"
+"      --chunked          non-atomic transfers: chunks of the CTRL2 size,\n"
+"                         the IOMMU per chunk, aborts and removals served\n"
+"                         mid-descriptor (partial data, no write-back)\n"
 "      --burst-prefetch   fetch descriptors four at a time whatever their\n"
 "                         VALID bit; a START latched while running\n"
 "                         re-reads one descriptor only\n"
@@ -153,6 +156,7 @@ enum {
 	OPT_NULL_COPY,
 	OPT_BURST,
 	OPT_CHAOS,
+	OPT_CHUNKED,
 	OPT_FAULT,
 	OPT_KEEP,
 };
@@ -166,6 +170,7 @@ static const struct option long_opts[] = {
 	{ "null-copy", no_argument, NULL, OPT_NULL_COPY },
 	{ "burst-prefetch", no_argument, NULL, OPT_BURST },
 	{ "chaos", required_argument, NULL, OPT_CHAOS },
+	{ "chunked", no_argument, NULL, OPT_CHUNKED },
 	{ "fault", required_argument, NULL, OPT_FAULT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "keep", no_argument, NULL, OPT_KEEP },
@@ -227,6 +232,9 @@ parse_args(int argc, char **argv, struct plx_sim_host_opts *o, bool *keep)
 			break;
 		case OPT_BURST:
 			o->burst_prefetch = true;
+			break;
+		case OPT_CHUNKED:
+			o->chunked = true;
 			break;
 		case OPT_CHAOS:
 			o->chaos = true;

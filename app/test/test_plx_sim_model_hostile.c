@@ -5,7 +5,8 @@
 /*
  * Model tests: a model as hostile as silicon may be within the contract
  * (issue 13): burst prefetch and its weak START latch, lost START writes,
- * unclean write-backs, an all-ones glitch, an engine halting on a failure.
+ * unclean write-backs, an all-ones glitch, an engine halting on a failure,
+ * the ownership checker, seeded timing chaos, non-atomic transfers.
  */
 
 #include <errno.h>
@@ -353,6 +354,130 @@ test_chaos_replay(void)
 	return 0;
 }
 
+static const struct plx_sim_conf chunked_conf = {
+	.nb_funcs = 1, .cpu = -1, .manual = true, .chunked = true,
+};
+
+#define BIG	(64 * 1024)
+
+/* An abort mid-descriptor: the chunks moved stay, nothing written back. */
+static int
+test_chunked_abort(struct env *e)
+{
+	desc_set(e, 0, 0, 0, BIG);
+	ring_start(e, 0);
+	CHECK_EQ(plx_sim_step_bytes(e->sim, 0, 100, 16384), 0);
+	CHECK_EQ(plx_sim_step_bytes(e->sim, 0, 100, 16384), 0);
+	CHECK(memcmp(e->dst, e->src, 32768) == 0);
+	CHECK(mem_is(e->dst + 32768, 0, BIG - 32768));
+	CHECK_EQ(flags(e, 0), PLX_DESC_VALID | BIG);
+	CHECK_EQ(ctrl_write(e, PLX_CTRL_ABORT, 100), 0);
+	CHECK_EQ(ctrl32(e), PLX_CTRL_ABORT | PLX_CTRL_ABORT_DONE);
+	CHECK_EQ(flags(e, 0), PLX_DESC_VALID | BIG);
+	CHECK(mem_is(e->dst + 32768, 0, BIG - 32768));
+	CHECK_EQ(r32(e, PLX_REG_DESC_RING_NEXT_ADDR),
+		(uint32_t)desc_iova(e, 0));
+	/* Started again, the descriptor runs from its start. */
+	CHECK_EQ(kick(e, 100), 1);
+	CHECK_EQ(flags(e, 0), PLX_DESC_WB_SUCCESS | BIG);
+	CHECK(memcmp(e->dst, e->src, BIG) == 0);
+	return 0;
+}
+
+/* A graceful pause waits for the descriptor in progress. */
+static int
+test_chunked_pause(struct env *e)
+{
+	desc_set(e, 0, 0, 0, BIG);
+	desc_set(e, 1, 0, BIG, 64);
+	ring_start(e, 0);
+	CHECK_EQ(plx_sim_step_bytes(e->sim, 0, 100, 16384), 0);
+	w32(e, PLX_REG_CTRL, PLX_CTRL_RESET_VAL | PLX_CTRL_GRACEFUL_PAUSE);
+	CHECK_EQ(plx_sim_step_bytes(e->sim, 0, 100, 16384), 0);
+	CHECK(!(ctrl32(e) & PLX_CTRL_GRACEFUL_PAUSE_DONE));
+	CHECK_EQ(step(e, 100), 1);
+	CHECK_EQ(ctrl32(e), PLX_CTRL_GRACEFUL_PAUSE |
+		PLX_CTRL_GRACEFUL_PAUSE_DONE);
+	/* Finished (the pause's CTRL write cleared WRITE_BACK_EN). */
+	CHECK_EQ(plx_sim_desc_count(e->sim, 0), 1);
+	CHECK(memcmp(e->dst, e->src, BIG) == 0);
+	CHECK_EQ(flags(e, 1), PLX_DESC_VALID | 64);
+	CHECK(mem_is(e->dst + BIG, 0, 64));
+	return 0;
+}
+
+/* A removal mid-descriptor: partial data, no write-back, ever. */
+static int
+test_chunked_removal(struct env *e)
+{
+	desc_set(e, 0, 0, 0, BIG);
+	ring_start(e, 0);
+	CHECK_EQ(plx_sim_step_bytes(e->sim, 0, 100, 16384), 0);
+	CHECK(plx_sim_inject(e->sim, 0, PLX_SIM_FAULT_SURPRISE_REMOVAL,
+		0) == 0);
+	CHECK_EQ(step(e, 100), 0);
+	CHECK(memcmp(e->dst, e->src, 16384) == 0);
+	CHECK(mem_is(e->dst + 16384, 0, BIG - 16384));
+	CHECK_EQ(flags(e, 0), PLX_DESC_VALID | BIG);
+	return 0;
+}
+
+/*
+ * The IOMMU per chunk: a hole in the destination fails the descriptor
+ * there, the page before it written, the bytes moved written back; the
+ * atomic transfer fails it whole, before any byte moves.
+ */
+static int
+iommu_hole(struct env *e, uint32_t *wb, uint8_t **dst)
+{
+	uint8_t *p = env_page(e, 3 * 4096);
+
+	CHECK(p != NULL);
+	CHECK(plx_sim_iommu_map(e->sim, iova(p), p, 4096) == 0);
+	CHECK(plx_sim_iommu_map(e->sim, iova(p + 8192), p + 8192, 4096) == 0);
+	desc_put(&e->ring[0], iova(e->src), iova(p), 3 * 4096, true);
+	CHECK_EQ(ring_run(e, 0, 100), 1);
+	*wb = flags(e, 0);
+	*dst = p;
+	return 0;
+}
+
+static int
+test_chunked_iommu(struct env *e)
+{
+	struct env a;
+	uint8_t *p;
+	uint32_t wb;
+	int rc;
+
+	CHECK_OK(iommu_hole(e, &wb, &p));
+	CHECK_EQ(wb, PLX_DESC_WB_WRITE_FAIL | 4096);
+	CHECK(memcmp(p, e->src, 4096) == 0);
+	CHECK(mem_is(p + 8192, 0, 4096));
+	CHECK(env_init(&a, true, 16, 64 * 1024) == 0);
+	rc = iommu_hole(&a, &wb, &p) == 0 &&
+		wb == PLX_DESC_WB_WRITE_FAIL && mem_is(p, 0, 4096);
+	env_fini(&a);
+	CHECK(rc);
+	return 0;
+}
+
+/* Forward in chunks: an overlapping copy spreads as on silicon. */
+static int
+test_chunked_overlap(struct env *e)
+{
+	uint8_t ref[512];
+
+	memcpy(ref, e->src, sizeof(ref));
+	for (uint32_t k = 0; k < 256; k += 64)	/* CTRL2 0: 64-byte chunks */
+		memmove(ref + 16 + k, ref + k, 64);
+	desc_put(&e->ring[0], iova(e->src), iova(e->src + 16), 256, true);
+	CHECK_EQ(ring_run(e, 0, 100), 1);
+	CHECK_EQ(flags(e, 0), PLX_DESC_WB_SUCCESS | 256);
+	CHECK(memcmp(e->src, ref, sizeof(ref)) == 0);
+	return 0;
+}
+
 const struct model_test model_hostile_tests[] = {
 	ENV_TEST(burst_latch, &burst_conf, 16, 64 * 1024),
 	ENV_TEST(burst_when_empty, &burst_conf, 16, 64 * 1024),
@@ -366,5 +491,10 @@ const struct model_test model_hostile_tests[] = {
 	MANUAL(ownership, 16, 64 * 1024),
 	ENV_TEST(chaos_contract, &chaos_conf, 64, 64 * 64),
 	TEST(chaos_replay),
+	ENV_TEST(chunked_abort, &chunked_conf, 16, 64 * 1024),
+	ENV_TEST(chunked_pause, &chunked_conf, 16, 128 * 1024),
+	ENV_TEST(chunked_removal, &chunked_conf, 16, 64 * 1024),
+	ENV_TEST(chunked_iommu, &chunked_conf, 16, 64 * 1024),
+	ENV_TEST(chunked_overlap, &chunked_conf, 16, 64 * 1024),
 	MODEL_TEST_END
 };

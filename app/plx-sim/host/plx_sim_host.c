@@ -295,6 +295,10 @@ plx_sim_host_opts_from_env(struct plx_sim_host_opts *opts)
 	if (sim_env_u64(PLX_SIM_ENV_BURST, 1, &v) < 0)
 		return -1;
 	opts->burst_prefetch = v != 0;
+	v = 0;
+	if (sim_env_u64(PLX_SIM_ENV_CHUNKED, 1, &v) < 0)
+		return -1;
+	opts->chunked = v != 0;
 	s = getenv(PLX_SIM_ENV_CHAOS);
 	if (s != NULL && *s != '\0') {
 		if (sim_env_u64(PLX_SIM_ENV_CHAOS, UINT64_MAX,
@@ -353,6 +357,7 @@ plx_sim_host_opts_to_env(const struct plx_sim_host_opts *opts,
 			sim_setenv_u64(PLX_SIM_ENV_BURST,
 				opts->burst_prefetch) < 0 ||
 			setenv(PLX_SIM_ENV_CHAOS, chaos, 1) < 0 ||
+			sim_setenv_u64(PLX_SIM_ENV_CHUNKED, opts->chunked) < 0 ||
 			sim_setenv_u64(PLX_SIM_ENV_VERBOSE, opts->verbose) < 0 ||
 			setenv(PLX_SIM_ENV_FAULTS, faults, 1) < 0)
 		return -1;
@@ -527,6 +532,7 @@ host_create(void)
 	conf.burst_prefetch = opts->burst_prefetch;
 	conf.chaos = opts->chaos;
 	conf.chaos_seed = opts->chaos_seed;
+	conf.chunked = opts->chunked;
 	conf.verbose = opts->verbose;
 	conf.bar_fds = fds;
 	/*

@@ -23,6 +23,7 @@
  *   PLX_SIM_NULL_COPY    1: write back without moving data
  *   PLX_SIM_BURST_PREFETCH 1: burst prefetch (plx_sim_conf.burst_prefetch)
  *   PLX_SIM_CHAOS        seed of the timing chaos; unset or empty: none
+ *   PLX_SIM_CHUNKED      1: non-atomic transfers (plx_sim_conf.chunked)
  *   PLX_SIM_FAULTS       FN:KIND[:AFTER],... armed when the switch is made
  *   PLX_SIM_VERBOSE      0 quiet, 1 events, 2 every emulated call
  */
@@ -42,6 +43,7 @@
 #define PLX_SIM_ENV_NULL_COPY	"PLX_SIM_NULL_COPY"
 #define PLX_SIM_ENV_BURST	"PLX_SIM_BURST_PREFETCH"
 #define PLX_SIM_ENV_CHAOS	"PLX_SIM_CHAOS"
+#define PLX_SIM_ENV_CHUNKED	"PLX_SIM_CHUNKED"
 #define PLX_SIM_ENV_FAULTS	"PLX_SIM_FAULTS"
 #define PLX_SIM_ENV_VERBOSE	"PLX_SIM_VERBOSE"
 
@@ -80,6 +82,7 @@ struct plx_sim_host_opts {
 	bool burst_prefetch;
 	bool chaos;
 	uint64_t chaos_seed;
+	bool chunked;
 	int verbose;
 	unsigned int nb_faults;
 	struct plx_sim_fault_spec faults[PLX_SIM_MAX_FAULTS];

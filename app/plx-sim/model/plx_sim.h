@@ -102,6 +102,15 @@ struct plx_sim_conf {
 	 */
 	bool chaos;
 	uint64_t chaos_seed;
+	/*
+	 * Non-atomic transfers: a descriptor moves forward in chunks of
+	 * CTRL2's transfer size, each translated through the IOMMU on its
+	 * own (a fault mid-way leaves the bytes before it written and is
+	 * written back with the bytes moved); an abort or a removal is
+	 * served mid-descriptor, leaving partial data and no write-back.
+	 * Off: the fast, atomic copy.
+	 */
+	bool chunked;
 	bool manual;			/* no engine thread: use plx_sim_step() */
 	int verbose;			/* 0 quiet, 1 events, 2 every descriptor */
 	/* Optional: file descriptors backing each BAR0 (4 KiB, shared);
@@ -135,6 +144,12 @@ void plx_sim_set_iova_xlate(struct plx_sim *sim, plx_sim_iova_xlate_t fn);
  */
 unsigned int plx_sim_step(struct plx_sim *sim, unsigned int fn,
 		unsigned int max_desc);
+/*
+ * The same, stopping too once about max_bytes have moved: with chunked
+ * transfers, that can be in the middle of a descriptor.
+ */
+unsigned int plx_sim_step_bytes(struct plx_sim *sim, unsigned int fn,
+		unsigned int max_desc, uint64_t max_bytes);
 
 /*
  * Arm a fault on function fn, to strike once `after` more descriptors have

@@ -171,7 +171,9 @@ transition_ok(const struct plx_func *f, enum plx_transition tr,
 	case PLX_TR_HALT:
 		return f->running;
 	case PLX_TR_PAUSE_DONE:
-		return f->pause_req && !f->pause_stuck && !f->stalled;
+		/* Graceful: the descriptor in progress is finished first. */
+		return f->pause_req && !f->pause_stuck && !f->stalled &&
+			!f->xfer_busy;
 	case PLX_TR_ABORT_DONE:
 		return f->abort_req && !f->abort_stuck;
 	}

@@ -62,9 +62,11 @@ xlate(struct plx_func *f, enum plx_xlate_kind kind, uint64_t iova,
  * epoch (start_seq) it was taken in, and never fetches past an invalid
  * one. A snapshot with VALID clear means "stop here", unless a START was
  * taken since the snapshot: then the queue is dropped and the descriptor
- * read again (the latched START of the contract). Descriptors are atomic:
- * copy, registers and write-back happen within one call, so pause and
- * abort are served between descriptors. In manual mode a step fills the
+ * read again (the latched START of the contract); burst prefetch
+ * (head_invalid_burst()) reads the latch more weakly. By default
+ * descriptors are atomic: copy, registers and write-back happen within
+ * one call, so pause and abort are served between descriptors; chunked
+ * transfers (desc_slice()) are not. In manual mode a step fills the
  * queue before processing the head, which makes the race of a descriptor
  * turning valid after its prefetch reproducible: plx_sim_step(sim, fn, 1)
  * leaves the snapshots behind for the next step to act on.
@@ -221,36 +223,50 @@ desc_fault_due(const struct plx_func *f)
 	return (enum plx_desc_fault)k;
 }
 
+/*
+ * What a descriptor's faults make of it: 0 to run it, moving *size bytes
+ * and writing back *status with the count; else its write-back, at once.
+ */
+static inline uint32_t
+desc_plan(struct plx_func *f, uint32_t *size, uint32_t *status)
+{
+	*status = PLX_DESC_WB_SUCCESS;
+	if (unlikely(*size == 0))
+		return PLX_DESC_WB_READ_FAIL;
+	if (likely(!f->faults_armed))
+		return 0;
+	switch (desc_fault_due(f)) {
+	case PLX_DF_READ_FAIL:
+		return PLX_DESC_WB_READ_FAIL;
+	case PLX_DF_WRITE_FAIL:
+		return PLX_DESC_WB_WRITE_FAIL;
+	case PLX_DF_BOTH_FAIL:
+		return PLX_DESC_WB_READ_FAIL | PLX_DESC_WB_WRITE_FAIL;
+	case PLX_DF_NO_STATUS:
+		*status = 0;
+		break;
+	case PLX_DF_SHORT:
+		*size /= 2;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* The fast, atomic transfer: all checked, then one memmove. */
 static uint32_t
 desc_transfer(struct plx_func *f, const struct plx_dma_hw_desc *d,
 		uint32_t size)
 {
 	uint64_t src = iova_of(d->src_addr_hi, d->src_addr_lo);
 	uint64_t dst = iova_of(d->dst_addr_hi, d->dst_addr_lo);
-	uint32_t status = PLX_DESC_WB_SUCCESS;
+	uint32_t status, wb = desc_plan(f, &size, &status);
 	const uint8_t *sp;
 	uint8_t *dp;
 
-	if (unlikely(size == 0))
-		return PLX_DESC_WB_READ_FAIL;
-	if (unlikely(f->faults_armed)) {
-		switch (desc_fault_due(f)) {
-		case PLX_DF_READ_FAIL:
-			return PLX_DESC_WB_READ_FAIL;
-		case PLX_DF_WRITE_FAIL:
-			return PLX_DESC_WB_WRITE_FAIL;
-		case PLX_DF_BOTH_FAIL:
-			return PLX_DESC_WB_READ_FAIL | PLX_DESC_WB_WRITE_FAIL;
-		case PLX_DF_NO_STATUS:
-			status = 0;
-			break;
-		case PLX_DF_SHORT:
-			size /= 2;
-			break;
-		default:
-			break;
-		}
-	}
+	if (unlikely(wb != 0))
+		return wb;
 	sp = xlate(f, PLX_XL_SRC, src, size);
 	if (unlikely(sp == NULL))
 		return PLX_DESC_WB_READ_FAIL;
@@ -296,13 +312,85 @@ owner_check(struct plx_func *f, const struct plx_pf_slot *s)
 		owner_error(f, s, now);
 }
 
-/* Process the descriptor at the head of the queue (known valid). */
+/* Bytes per chunk of CTRL2's maximum transfer size code. */
 static uint32_t
-desc_run(struct plx_func *f)
+txfr_bytes(uint32_t ctrl2)
+{
+	static const uint16_t bytes[8] = { 64, 128, 256, 512, 1024, 2048, 64, 4 };
+
+	return bytes[ctrl2 & PLX_CTRL2_MAX_TXFR_MASK];
+}
+
+#define PLX_PAGE		4096u
+/* Chunked: bytes a service moves of one descriptor before looking up. */
+#define PLX_SLICE_BYTES		16384u
+
+/*
+ * Non-atomic transfers (plx_sim_conf.chunked). The head descriptor moves
+ * forward in chunks of CTRL2's transfer size, each translated on its own
+ * and kept within a page on both sides, PLX_SLICE_BYTES per call, so that
+ * CTRL, an abort or a removal is served mid-descriptor (the abort and the
+ * removal then leave the chunks moved so far, and no write-back). A
+ * chunk that does not translate leaves those before it written and ends
+ * the descriptor with its failure bit and the bytes moved. Returns
+ * whether the descriptor is finished, with its write-back in *wb.
+ */
+static bool
+desc_slice(struct plx_func *f, const struct plx_dma_hw_desc *d,
+		uint32_t *wb, uint64_t *moved)
+{
+	uint64_t src = iova_of(d->src_addr_hi, d->src_addr_lo);
+	uint64_t dst = iova_of(d->dst_addr_hi, d->dst_addr_lo);
+	uint32_t chunk = txfr_bytes(f->ctrl2), end;
+	bool copy = !__atomic_load_n(&f->sim->conf.null_copy, __ATOMIC_RELAXED);
+
+	if (!f->xfer_busy) {
+		f->xfer_size = d->flags_and_size & PLX_DESC_SIZE_MASK;
+		*wb = desc_plan(f, &f->xfer_size, &f->xfer_status);
+		if (*wb != 0)
+			return true;
+		f->xfer_busy = true;
+		f->xfer_done = 0;
+	}
+	end = f->xfer_size - f->xfer_done > PLX_SLICE_BYTES ?
+		f->xfer_done + PLX_SLICE_BYTES : f->xfer_size;
+	while (f->xfer_done < end) {
+		uint64_t s = src + f->xfer_done, t = dst + f->xfer_done;
+		uint32_t len = end - f->xfer_done;
+		const uint8_t *sp;
+		uint8_t *dp;
+
+		len = len < chunk ? len : chunk;
+		len = len < PLX_PAGE - (s & (PLX_PAGE - 1)) ?
+			len : PLX_PAGE - (s & (PLX_PAGE - 1));
+		len = len < PLX_PAGE - (t & (PLX_PAGE - 1)) ?
+			len : PLX_PAGE - (t & (PLX_PAGE - 1));
+		sp = xlate(f, PLX_XL_SRC, s, len);
+		dp = sp != NULL ? xlate(f, PLX_XL_DST, t, len) : NULL;
+		if (dp == NULL) {
+			*wb = (sp == NULL ? PLX_DESC_WB_READ_FAIL :
+				PLX_DESC_WB_WRITE_FAIL) | f->xfer_done;
+			f->xfer_busy = false;
+			return true;
+		}
+		if (copy)
+			memmove(dp, sp, len);
+		f->xfer_done += len;
+		*moved += len;
+	}
+	if (f->xfer_done < f->xfer_size)
+		return false;
+	*wb = f->xfer_status | f->xfer_size;
+	f->xfer_busy = false;
+	return true;
+}
+
+/* The head descriptor is done with write-back wb: account for it. */
+static void
+desc_complete(struct plx_func *f, uint32_t wb)
 {
 	struct plx_pf_slot *s = pf_at(f, 0);
 	uint32_t size = s->d.flags_and_size & PLX_DESC_SIZE_MASK;
-	uint32_t wb = desc_transfer(f, &s->d, size);
 	uint64_t n = f->desc_count;
 
 	f->next_lo = ring_advance(f, s->addr_lo);
@@ -333,7 +421,29 @@ desc_run(struct plx_func *f)
 	f->pf_head = (f->pf_head + 1) % PLX_PF_MAX;
 	f->pf_n--;
 	plx_log(f, 2, "desc %08x size %u -> %08x", s->addr_lo, size, wb);
+}
+
+/* Process the descriptor at the head of the queue (known valid). */
+static uint32_t
+desc_run(struct plx_func *f)
+{
+	const struct plx_pf_slot *s = pf_at(f, 0);
+	uint32_t size = s->d.flags_and_size & PLX_DESC_SIZE_MASK;
+
+	desc_complete(f, desc_transfer(f, &s->d, size));
 	return size;
+}
+
+/* Chunked: a slice of the head descriptor; whether it is finished. */
+static bool
+desc_run_chunked(struct plx_func *f, uint64_t *bytes)
+{
+	uint32_t wb;
+
+	if (!desc_slice(f, &pf_at(f, 0)->d, &wb, bytes))
+		return false;
+	desc_complete(f, wb);
+	return true;
 }
 
 /* Cost of a descriptor under pacing; false while it is still in flight. */
@@ -428,6 +538,9 @@ head_check(struct plx_func *f)
 		pf_drop(f);
 		return PLX_HEAD_REFETCH;
 	}
+	/* Mid-descriptor (chunked): nothing to decide before going on. */
+	if (unlikely(f->xfer_busy))
+		return PLX_HEAD_RUN;
 	if (unlikely(f->faults_armed) && f->desc_count == f->stall_at) {
 		if (!f->stalled)
 			plx_log(f, 1, "stalled before descriptor %08x",
@@ -535,7 +648,14 @@ func_service(struct plx_func *f, unsigned int max_desc, uint64_t max_bytes,
 			svc->wait |= !f->stalled;
 			break;
 		}
-		bytes += desc_run(f);
+		if (unlikely(f->chunked)) {
+			if (!desc_run_chunked(f, &bytes)) {
+				active = true;
+				continue;
+			}
+		} else {
+			bytes += desc_run(f);
+		}
 		n++;
 		if (unlikely(f->faults_armed)) {
 			events_due(f);
@@ -552,7 +672,8 @@ func_service(struct plx_func *f, unsigned int max_desc, uint64_t max_bytes,
 }
 
 unsigned int
-plx_sim_step(struct plx_sim *sim, unsigned int fn, unsigned int max_desc)
+plx_sim_step_bytes(struct plx_sim *sim, unsigned int fn,
+		unsigned int max_desc, uint64_t max_bytes)
 {
 	struct plx_svc svc = { false, false };
 	struct plx_func *f;
@@ -562,9 +683,15 @@ plx_sim_step(struct plx_sim *sim, unsigned int fn, unsigned int max_desc)
 		return 0;
 	f = &sim->funcs[fn];
 	pthread_mutex_lock(&f->lock);
-	n = func_service(f, max_desc, UINT64_MAX, &svc);
+	n = func_service(f, max_desc, max_bytes, &svc);
 	pthread_mutex_unlock(&f->lock);
 	return n;
+}
+
+unsigned int
+plx_sim_step(struct plx_sim *sim, unsigned int fn, unsigned int max_desc)
+{
+	return plx_sim_step_bytes(sim, fn, max_desc, UINT64_MAX);
 }
 
 /*

@@ -127,6 +127,13 @@ struct plx_func {
 	uint32_t glitch_val;	/* CTRL writes held meanwhile... */
 	uint32_t glitch_mask;	/* ...in these bits */
 
+	/* Chunked transfer of the head descriptor, in progress. */
+	bool chunked;
+	bool xfer_busy;
+	uint32_t xfer_size;	/* bytes to move (a fault may shorten it) */
+	uint32_t xfer_done;	/* moved so far */
+	uint32_t xfer_status;	/* SUCCESS, or 0 (wb-no-status) */
+
 	/* Chaos (plx_sim_chaos.c). */
 	bool chaos;
 	uint64_t chaos_desc_rng;
@@ -365,12 +372,14 @@ faults_disarm(struct plx_func *f)
 	f->glitch_end = 0;	/* a glitch in effect ends at the next look */
 }
 
+/* Also drops a chunked transfer in progress: it is not written back. */
 static inline void
 pf_drop(struct plx_func *f)
 {
 	f->pf_head = 0;
 	f->pf_n = 0;
 	f->pace_due = 0;
+	f->xfer_busy = false;
 }
 
 /* What serving a function found, for the engine thread's back-off. */

@@ -268,6 +268,8 @@ plx_sim_create(const struct plx_sim_conf *conf)
 			conf->bar_fds != NULL ? conf->bar_fds[fn] : -1);
 		sim->nb_funcs = fn + 1;
 	}
+	for (fn = 0; fn < sim->nb_funcs; fn++)
+		sim->funcs[fn].chunked = conf->chunked;
 	if (ret == 0 && conf->chaos && !conf->manual) {
 		for (fn = 0; fn < sim->nb_funcs; fn++) {
 			sim->funcs[fn].chaos = true;
