@@ -60,6 +60,9 @@ usage(FILE *f)
 "      --chunked          non-atomic transfers: chunks of the CTRL2 size,\n"
 "                         the IOMMU per chunk, aborts and removals served\n"
 "                         mid-descriptor (partial data, no write-back)\n"
+"      --late-writeback US\n"
+"                         a surprise-removal fault with AFTER lets the\n"
+"                         write-back before it land US microseconds late\n"
 "      --burst-prefetch   fetch descriptors four at a time whatever their\n"
 "                         VALID bit; a START latched while running\n"
 "                         re-reads one descriptor only\n"
@@ -157,6 +160,7 @@ enum {
 	OPT_BURST,
 	OPT_CHAOS,
 	OPT_CHUNKED,
+	OPT_LATE_WB,
 	OPT_FAULT,
 	OPT_KEEP,
 };
@@ -171,6 +175,7 @@ static const struct option long_opts[] = {
 	{ "burst-prefetch", no_argument, NULL, OPT_BURST },
 	{ "chaos", required_argument, NULL, OPT_CHAOS },
 	{ "chunked", no_argument, NULL, OPT_CHUNKED },
+	{ "late-writeback", required_argument, NULL, OPT_LATE_WB },
 	{ "fault", required_argument, NULL, OPT_FAULT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "keep", no_argument, NULL, OPT_KEEP },
@@ -235,6 +240,10 @@ parse_args(int argc, char **argv, struct plx_sim_host_opts *o, bool *keep)
 			break;
 		case OPT_CHUNKED:
 			o->chunked = true;
+			break;
+		case OPT_LATE_WB:
+			o->late_wb_us = parse_uint(optarg, "late write-back",
+				UINT32_MAX);
 			break;
 		case OPT_CHAOS:
 			o->chaos = true;

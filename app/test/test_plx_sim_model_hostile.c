@@ -478,6 +478,39 @@ test_chunked_overlap(struct env *e)
 	return 0;
 }
 
+static const struct plx_sim_conf late_conf = {
+	.nb_funcs = 1, .cpu = -1, .manual = true, .late_writeback_us = 1,
+};
+
+/* The write-back before a removal lands after it, as a posted write. */
+static int
+test_late_writeback(struct env *e)
+{
+	desc_fill(e, 0, 4, 64);
+	CHECK(plx_sim_inject(e->sim, 0, PLX_SIM_FAULT_SURPRISE_REMOVAL,
+		2) == 0);
+	CHECK_EQ(ring_run(e, 0, 100), 2);
+	CHECK(!plx_sim_func_present(e->sim, 0));
+	CHECK_EQ(ctrl32(e), PLX_GONE_U32);
+	CHECK_EQ(flags(e, 0), PLX_DESC_WB_SUCCESS | 64);
+	/* Data moved, write-back still on its way. */
+	CHECK(memcmp(e->dst + 100, e->src + 100, 64) == 0);
+	CHECK_EQ(flags(e, 1), PLX_DESC_VALID | 64);
+	CHECK_EQ(step(e, 100), 0);
+	CHECK_EQ(flags(e, 1), PLX_DESC_WB_SUCCESS | 64);
+	CHECK_EQ(flags(e, 2), PLX_DESC_VALID | 64);
+	/* Only one, and only for a removal armed after a descriptor. */
+	CHECK_EQ(step(e, 100), 0);
+	CHECK(plx_sim_replug(e->sim, 0) == 0);
+	CHECK_EQ(ring_run(e, 2, 1), 1);
+	CHECK(plx_sim_inject(e->sim, 0, PLX_SIM_FAULT_SURPRISE_REMOVAL,
+		0) == 0);
+	CHECK_EQ(step(e, 100), 0);
+	CHECK_EQ(flags(e, 2), PLX_DESC_WB_SUCCESS | 64);
+	CHECK_EQ(flags(e, 3), PLX_DESC_VALID | 64);
+	return 0;
+}
+
 const struct model_test model_hostile_tests[] = {
 	ENV_TEST(burst_latch, &burst_conf, 16, 64 * 1024),
 	ENV_TEST(burst_when_empty, &burst_conf, 16, 64 * 1024),
@@ -496,5 +529,6 @@ const struct model_test model_hostile_tests[] = {
 	ENV_TEST(chunked_removal, &chunked_conf, 16, 64 * 1024),
 	ENV_TEST(chunked_iommu, &chunked_conf, 16, 64 * 1024),
 	ENV_TEST(chunked_overlap, &chunked_conf, 16, 64 * 1024),
+	ENV_TEST(late_writeback, &late_conf, 16, 64 * 1024),
 	MODEL_TEST_END
 };

@@ -299,6 +299,10 @@ plx_sim_host_opts_from_env(struct plx_sim_host_opts *opts)
 	if (sim_env_u64(PLX_SIM_ENV_CHUNKED, 1, &v) < 0)
 		return -1;
 	opts->chunked = v != 0;
+	v = 0;
+	if (sim_env_u64(PLX_SIM_ENV_LATE_WB, UINT32_MAX, &v) < 0)
+		return -1;
+	opts->late_wb_us = v;
 	s = getenv(PLX_SIM_ENV_CHAOS);
 	if (s != NULL && *s != '\0') {
 		if (sim_env_u64(PLX_SIM_ENV_CHAOS, UINT64_MAX,
@@ -358,6 +362,7 @@ plx_sim_host_opts_to_env(const struct plx_sim_host_opts *opts,
 				opts->burst_prefetch) < 0 ||
 			setenv(PLX_SIM_ENV_CHAOS, chaos, 1) < 0 ||
 			sim_setenv_u64(PLX_SIM_ENV_CHUNKED, opts->chunked) < 0 ||
+			sim_setenv_u64(PLX_SIM_ENV_LATE_WB, opts->late_wb_us) < 0 ||
 			sim_setenv_u64(PLX_SIM_ENV_VERBOSE, opts->verbose) < 0 ||
 			setenv(PLX_SIM_ENV_FAULTS, faults, 1) < 0)
 		return -1;
@@ -533,6 +538,7 @@ host_create(void)
 	conf.chaos = opts->chaos;
 	conf.chaos_seed = opts->chaos_seed;
 	conf.chunked = opts->chunked;
+	conf.late_writeback_us = opts->late_wb_us;
 	conf.verbose = opts->verbose;
 	conf.bar_fds = fds;
 	/*

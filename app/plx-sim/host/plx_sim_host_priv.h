@@ -24,6 +24,7 @@
  *   PLX_SIM_BURST_PREFETCH 1: burst prefetch (plx_sim_conf.burst_prefetch)
  *   PLX_SIM_CHAOS        seed of the timing chaos; unset or empty: none
  *   PLX_SIM_CHUNKED      1: non-atomic transfers (plx_sim_conf.chunked)
+ *   PLX_SIM_LATE_WB_US   plx_sim_conf.late_writeback_us
  *   PLX_SIM_FAULTS       FN:KIND[:AFTER],... armed when the switch is made
  *   PLX_SIM_VERBOSE      0 quiet, 1 events, 2 every emulated call
  */
@@ -44,6 +45,7 @@
 #define PLX_SIM_ENV_BURST	"PLX_SIM_BURST_PREFETCH"
 #define PLX_SIM_ENV_CHAOS	"PLX_SIM_CHAOS"
 #define PLX_SIM_ENV_CHUNKED	"PLX_SIM_CHUNKED"
+#define PLX_SIM_ENV_LATE_WB	"PLX_SIM_LATE_WB_US"
 #define PLX_SIM_ENV_FAULTS	"PLX_SIM_FAULTS"
 #define PLX_SIM_ENV_VERBOSE	"PLX_SIM_VERBOSE"
 
@@ -83,6 +85,7 @@ struct plx_sim_host_opts {
 	bool chaos;
 	uint64_t chaos_seed;
 	bool chunked;
+	uint32_t late_wb_us;
 	int verbose;
 	unsigned int nb_faults;
 	struct plx_sim_fault_spec faults[PLX_SIM_MAX_FAULTS];

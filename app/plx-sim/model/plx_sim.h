@@ -111,6 +111,15 @@ struct plx_sim_conf {
 	 * Off: the fast, atomic copy.
 	 */
 	bool chunked;
+	/*
+	 * A surprise removal armed for after descriptor k (plx_sim_inject()
+	 * with AFTER) lets the write-back of descriptor k land this many
+	 * microseconds after the removal, as a posted write in flight would
+	 * (a manual switch: at its next step); 0, the default: at once,
+	 * before the removal. Software must not have freed or reused that
+	 * ring slot by then.
+	 */
+	uint32_t late_writeback_us;
 	bool manual;			/* no engine thread: use plx_sim_step() */
 	int verbose;			/* 0 quiet, 1 events, 2 every descriptor */
 	/* Optional: file descriptors backing each BAR0 (4 KiB, shared);

@@ -401,7 +401,9 @@ desc_complete(struct plx_func *f, uint32_t wb)
 		/* Release: whoever sees the write-back sees the data. */
 		if (likely(s->host != NULL)) {
 			owner_check(f, s);
-			__atomic_store_n(s->host, wb, __ATOMIC_RELEASE);
+			if (likely(!f->faults_armed) || !late_wb_hold(f,
+					iova_of(f->ring_hi, s->addr_lo), wb))
+				__atomic_store_n(s->host, wb, __ATOMIC_RELEASE);
 		}
 	}
 	if (unlikely(f->faults_armed)) {
@@ -615,6 +617,7 @@ func_service(struct plx_func *f, unsigned int max_desc, uint64_t max_bytes,
 	if (unlikely(f->removed)) {
 		/* Re-stamp: a dropped write stays visible until this poll. */
 		memset(f->bar, 0xff, PLX_BAR0_SIM_LEN);
+		late_wb_deliver(f);
 		return 0;
 	}
 	if (unlikely(f->glitch) && !glitch_over(f)) {

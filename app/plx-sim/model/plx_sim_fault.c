@@ -27,6 +27,45 @@ fault_unbind(struct plx_func *f)
 	return 0;
 }
 
+bool
+late_wb_hold(struct plx_func *f, uint64_t iova, uint32_t wb)
+{
+	uint32_t us = f->sim->conf.late_writeback_us;
+
+	if (us == 0 || f->event_at[PLX_SIM_FAULT_SURPRISE_REMOVAL] !=
+			f->desc_count + 1)
+		return false;
+	f->late_iova = iova;
+	f->late_wb = wb;
+	f->late_due = now_ns() + (uint64_t)us * 1000;
+	return true;
+}
+
+/* Through the IOMMU as it is now: an unmapped slot takes nothing. */
+void
+late_wb_deliver(struct plx_func *f)
+{
+	struct plx_sim *sim = f->sim;
+	struct plx_iommu_ent e;
+	uint32_t *p = NULL;
+
+	if (f->late_iova == 0 || (!sim->conf.manual && now_ns() < f->late_due))
+		return;
+	pthread_rwlock_rdlock(&sim->iommu_lock);
+	if (sim->xlate != NULL)
+		p = sim->xlate(f->late_iova, sizeof(struct plx_dma_hw_desc));
+	else if (iommu_find(sim, f->late_iova, sizeof(struct plx_dma_hw_desc),
+			&e))
+		p = (uint32_t *)(void *)(e.va + (f->late_iova - e.iova));
+	if (p != NULL)
+		__atomic_store_n(p, f->late_wb, __ATOMIC_RELEASE);
+	pthread_rwlock_unlock(&sim->iommu_lock);
+	plx_log_print(f, "late write-back %08x to %#llx after the removal%s",
+		f->late_wb, (unsigned long long)f->late_iova,
+		p != NULL ? "" : ": not mapped, dropped");
+	f->late_iova = 0;
+}
+
 /* A fault that is a change of state: now. Caller holds f->lock. */
 int
 fault_apply(struct plx_func *f, enum plx_sim_fault fault)

@@ -127,6 +127,11 @@ struct plx_func {
 	uint32_t glitch_val;	/* CTRL writes held meanwhile... */
 	uint32_t glitch_mask;	/* ...in these bits */
 
+	/* A write-back in flight across a surprise removal. */
+	uint64_t late_iova;	/* of its ring slot, 0: none */
+	uint32_t late_wb;
+	uint64_t late_due;
+
 	/* Chunked transfer of the head descriptor, in progress. */
 	bool chunked;
 	bool xfer_busy;
@@ -398,6 +403,14 @@ PLX_SIM_INTERNAL bool chaos_ctrl_deferred(struct plx_func *f);
 
 /* One pass of the engine thread over every function (plx_sim_engine.c). */
 PLX_SIM_INTERNAL void engine_pass(struct plx_sim *sim, struct plx_svc *svc);
+/*
+ * Late write-backs (plx_sim_fault.c; caller holds f->lock): whether the
+ * write-back wb of the descriptor at ring IOVA iova is held back, a
+ * removal being due right after it; and its delivery once due.
+ */
+PLX_SIM_INTERNAL bool late_wb_hold(struct plx_func *f, uint64_t iova,
+		uint32_t wb);
+PLX_SIM_INTERNAL void late_wb_deliver(struct plx_func *f);
 /* Apply a fault of state now (plx_sim_fault.c); caller holds f->lock. */
 PLX_SIM_INTERNAL int fault_apply(struct plx_func *f, enum plx_sim_fault fault);
 /* CTRL reads all ones from now (plx_sim_ctrl.c); caller holds f->lock. */

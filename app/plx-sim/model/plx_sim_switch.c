@@ -162,6 +162,7 @@ func_reset(struct plx_func *f)
 	f->pace_last = 0;
 	faults_disarm(f);
 	f->removed = false;
+	f->late_iova = 0;
 }
 
 static int
