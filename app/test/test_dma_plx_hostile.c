@@ -190,6 +190,48 @@ test_wb_unclean(void)
 }
 
 /*
+ * SUCCESS with fewer bytes than asked: ERROR_UNKNOWN, never a success,
+ * whether completed() takes the batch whole or completed_status() walks
+ * it.
+ */
+static int
+test_wb_short(void)
+{
+	enum { N = 8, K = 5, LEN = 100 };
+	uint8_t *src = buf_alloc(N * LEN), *dst = buf_alloc(N * LEN);
+	enum rte_dma_status_code st[N];
+	struct plx_test_chan d;
+	uint64_t base;
+	uint16_t n;
+	bool err;
+
+	NEED_SIM(sim);
+	CHECK(src != NULL && dst != NULL);
+	CHECK_OK(chan_start(&d, DATA_IDX, 32));
+	base = plx_test_chan_descs(&d);
+	CHECK_EQ(plx_sim_inject(sim, d.fn, PLX_SIM_FAULT_WB_SHORT, K), 0);
+	CHECK_OK(copies(&d, src, dst, 0, N, LEN));
+	CHECK_OK(plx_test_chan_wait_descs(&d, base + N));
+	CHECK_OK(plx_test_chan_completed(&d, N, &n, &err));
+	CHECK_EQ(n, K);
+	CHECK(err);
+	CHECK_OK(plx_test_chan_wait_status(&d, st, N - K));
+	CHECK_STATUS(st[0], RTE_DMA_STATUS_ERROR_UNKNOWN);
+	CHECK_STATUS(st[1], RTE_DMA_STATUS_SUCCESSFUL);
+	/* completed_status() from the first op. */
+	CHECK_EQ(plx_sim_inject(sim, d.fn, PLX_SIM_FAULT_WB_SHORT, 1), 0);
+	CHECK_OK(copies(&d, src, dst, 0, 3, LEN));
+	CHECK_OK(plx_test_chan_wait_descs(&d, base + N + 3));
+	CHECK_OK(plx_test_chan_wait_status(&d, st, 3));
+	CHECK_STATUS(st[0], RTE_DMA_STATUS_SUCCESSFUL);
+	CHECK_STATUS(st[1], RTE_DMA_STATUS_ERROR_UNKNOWN);
+	CHECK_STATUS(st[2], RTE_DMA_STATUS_SUCCESSFUL);
+	CHECK_OK(plx_test_stats_are(d.id, N + 3, N + 3, 2));
+	CHECK_EQ(rte_dma_stop(d.id), 0);
+	return 0;
+}
+
+/*
  * CTRL reads all ones while config space answers: counted, not taken for
  * a removal; the copies waiting meanwhile complete after it.
  */
@@ -301,6 +343,7 @@ const struct plx_test dma_plx_hostile_tests[] = {
 	{ "lost_start_status", test_lost_start_status },
 	{ "burst_stranded", test_burst_stranded },
 	{ "wb_unclean", test_wb_unclean },
+	{ "wb_short", test_wb_short },
 	{ "all_ones_glitch", test_all_ones_glitch },
 	{ "halt_on_fail", test_halt_on_fail },
 	{ "halt_status", test_halt_status },

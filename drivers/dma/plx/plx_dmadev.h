@@ -147,6 +147,7 @@ struct plx_dma_chan {
 	 */
 	union plx_dma_slot *ring;
 	const union plx_dma_slot *ring_end;	/* one past the last slot */
+
 	volatile uint16_t *doorbell;	/* CTRL in BAR0 */
 	size_t ring_bytes_mask;	/* ring_mask in bytes */
 	uint16_t ring_mask;
@@ -315,6 +316,21 @@ bool plx_dma_first_refusal(struct plx_dma_chan *ch, enum plx_dma_refusal why);
 uint16_t plx_dma_report_ops(struct plx_dma_chan *ch, uint16_t nb_cpls,
 		uint16_t *last_idx, bool *has_error,
 		enum rte_dma_status_code *status);
+
+/*
+ * The write-back that slot (in the ring) must show to be a clean success:
+ * SUCCESS and the size given, little-endian; anything else, a short count
+ * included, is not reported as a success. It sits in the flags word of
+ * the slot as far past the ring's end as slot is past its start, in the
+ * ring's memzone: reached from the slot's own address, it costs copy()
+ * one store.
+ */
+static __rte_always_inline uint32_t *
+plx_dma_slot_expect(const struct plx_dma_chan *ch, const union plx_dma_slot *slot)
+{
+	return (uint32_t *)RTE_PTR_ADD(slot, ch->ring_bytes_mask +
+		sizeof(*slot));
+}
 
 /* Acquire: once the engine's write-back shows, so does the copied data. */
 static __rte_always_inline uint32_t

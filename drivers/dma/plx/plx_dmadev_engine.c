@@ -412,8 +412,9 @@ plx_dma_ring_alloc(struct plx_dma_chan *ch, uint16_t nb_desc)
 		rte_atomic_fetch_add_explicit(&generation, 1,
 			rte_memory_order_relaxed));
 	/* Aligned to its power-of-two size, it cannot cross 4 GiB
-	 * (:ref:`plx_hw_ring_window`). */
-	mz = rte_memzone_reserve_aligned(mz_name, len, ch->device.numa_node,
+	 * (:ref:`plx_hw_ring_window`). The slots' expected write-backs
+	 * follow it, which the engine never reads. */
+	mz = rte_memzone_reserve_aligned(mz_name, 2 * len, ch->device.numa_node,
 		RTE_MEMZONE_IOVA_CONTIG, len);
 	if (mz == NULL) {
 		PLX_CH_LOG(ch, ERR, "no memory for a %u-descriptor ring", nb_desc);

@@ -22,13 +22,19 @@ enum plx_dma_op_state {
 	PLX_DMA_OP_NEVER,	/* a lost engine may still write it */
 };
 
+/* The status of a write-back, against the size slot was given. */
 static enum rte_dma_status_code
-plx_dma_wb_status(uint32_t flags)
+plx_dma_wb_status(const struct plx_dma_chan *ch, uint16_t slot,
+		uint32_t flags)
 {
 	uint32_t fail = PLX_DESC_WB_READ_FAIL | PLX_DESC_WB_WRITE_FAIL;
+	uint32_t size = rte_le_to_cpu_32(*plx_dma_slot_expect(ch,
+		&ch->ring[slot])) & PLX_DESC_SIZE_MASK;
 
+	/* A success that moved fewer bytes than asked is no success. */
 	if ((flags & (PLX_DESC_WB_SUCCESS | fail)) == PLX_DESC_WB_SUCCESS)
-		return RTE_DMA_STATUS_SUCCESSFUL;
+		return (flags & PLX_DESC_SIZE_MASK) == size ?
+			RTE_DMA_STATUS_SUCCESSFUL : RTE_DMA_STATUS_ERROR_UNKNOWN;
 	/* Both: the engine cannot say which side failed. */
 	if ((flags & fail) == fail)
 		return RTE_DMA_STATUS_BUS_ERROR;
@@ -70,7 +76,8 @@ plx_dma_op_state(const struct plx_dma_chan *ch, uint16_t pos, uint16_t n,
 		if (flags & PLX_DESC_VALID)
 			break;
 		if (*st == RTE_DMA_STATUS_SUCCESSFUL)
-			*st = plx_dma_wb_status(flags);
+			*st = plx_dma_wb_status(ch,
+				(uint16_t)(pos + i) & ch->ring_mask, flags);
 	}
 	if (submitted && i == n)
 		return PLX_DMA_OP_REPORT;
