@@ -11,12 +11,16 @@
 # happened. Prints "PASS name" or "FAIL name: why" per case, then
 # "N passed, N failed".
 #
-# Usage: devtools/test-fwd.sh [BUILD_DIR]   (default: build; e.g. build-asan)
+# Usage: devtools/test-fwd.sh [BUILD_DIR] [SIM_OPTION...]
+#   BUILD_DIR: default build (e.g. build-asan); SIM_OPTIONs go to every
+#   dpdk-plx-sim run, e.g. --chaos 7 --burst-prefetch.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 b=${1:-build}
+[ $# -gt 0 ] && shift
+every_sim="$*"
 case "$b" in /*) ;; *) b="$top/$b" ;; esac
 fwd="$b/app/dpdk-plx-fwd"
 sim="$b/app/dpdk-plx-sim"
@@ -64,7 +68,7 @@ fail() { # name why
 
 # Start dpdk-plx-fwd on the simulated switch, in the background when $BG
 # is set. Ports: $VDEVS (default: one net_pcap port, $input to $out).
-# Simulator options: $SIM_OPTS; lcores: $LCORES (default 0).
+# Simulator options: $every_sim $SIM_OPTS; lcores: $LCORES (default 0).
 start_fwd() { # name input fwd-options...
 	name=$1
 	input=$2
@@ -73,7 +77,7 @@ start_fwd() { # name input fwd-options...
 	log="$work/$name.log"
 	vdevs=${VDEVS:-"--vdev net_pcap0,rx_pcap=$input,tx_pcap=$out"}
 	# shellcheck disable=SC2086
-	set -- "$sim" -n 4 ${SIM_OPTS:-} -- "$fwd" --no-huge -m 512 \
+	set -- "$sim" -n 4 $every_sim ${SIM_OPTS:-} -- "$fwd" --no-huge -m 512 \
 		--iova-mode=va --no-shconf --file-prefix "plx-fwd-$name-$$" \
 		-l "${LCORES:-0}" -d "$pmd" $vdevs -- -i 0 "$@"
 	if [ -n "${BG:-}" ]; then

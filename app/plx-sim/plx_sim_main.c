@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "plx_parse.h"
@@ -67,11 +68,26 @@ usage(FILE *f)
 "      --latency-ns NS    added to every descriptor (default 0)\n"
 "      --cpu N            pin the engine thread to CPU N\n"
 "      --null-copy        complete descriptors without moving data\n"
+"      --chaos SEED       seeded timing chaos within the contract (random\n"
+"                         latencies, held snapshots, deferred CTRL polls,\n"
+"                         batch sizes, pauses); SEED a number, or 'date'\n"
+"                         for today's YYYYMMDD (UTC); the seed is printed\n"
+"      --chunked          non-atomic transfers: chunks of the CTRL2 size,\n"
+"                         the IOMMU per chunk, aborts and removals served\n"
+"                         mid-descriptor (partial data, no write-back)\n"
+"      --late-writeback US\n"
+"                         a surprise-removal fault with AFTER lets the\n"
+"                         write-back before it land US microseconds late\n"
+"      --burst-prefetch   fetch descriptors four at a time whatever their\n"
+"                         VALID bit; a START latched while running\n"
+"                         re-reads one descriptor only\n"
 "      --fault FN:KIND[:AFTER]\n"
 "                         arm a fault on function FN (0-based: function\n"
 "                         FN is 0000:03:00.FN+1) after AFTER descriptors;\n"
 "                         KIND: read-fail write-fail stall pause-stuck\n"
 "                         abort-stuck surprise-removal unbind-request\n"
+"                         reset-stuck lost-start wb-no-status wb-both-fail\n"
+"                         wb-short all-ones-glitch halt-on-fail\n"
 "                         (AFTER > 0 for unbind-request; repeatable)\n"
 "      --variant NAME     a mutant model that departs from the contract\n"
 "                         in one assumed clause (repeatable):\n"
@@ -138,11 +154,31 @@ parse_rate(const char *s)
 	usage_error("bad bandwidth '%s'", s);
 }
 
+/* A chaos seed: a number, or "date", today's YYYYMMDD in UTC. */
+static uint64_t
+parse_seed(const char *s)
+{
+	struct tm tm;
+	time_t now;
+
+	if (strcmp(s, "date") != 0)
+		return parse_uint(s, "chaos seed", UINT64_MAX);
+	now = time(NULL);
+	if (gmtime_r(&now, &tm) == NULL)
+		usage_error("cannot read the date for the chaos seed");
+	return (uint64_t)(tm.tm_year + 1900) * 10000 +
+		(uint64_t)(tm.tm_mon + 1) * 100 + (uint64_t)tm.tm_mday;
+}
+
 enum {
 	OPT_BANDWIDTH = 256,
 	OPT_LATENCY,
 	OPT_CPU,
 	OPT_NULL_COPY,
+	OPT_BURST,
+	OPT_CHAOS,
+	OPT_CHUNKED,
+	OPT_LATE_WB,
 	OPT_FAULT,
 	OPT_VARIANT,
 	OPT_KEEP,
@@ -155,6 +191,10 @@ static const struct option long_opts[] = {
 	{ "latency-ns", required_argument, NULL, OPT_LATENCY },
 	{ "cpu", required_argument, NULL, OPT_CPU },
 	{ "null-copy", no_argument, NULL, OPT_NULL_COPY },
+	{ "burst-prefetch", no_argument, NULL, OPT_BURST },
+	{ "chaos", required_argument, NULL, OPT_CHAOS },
+	{ "chunked", no_argument, NULL, OPT_CHUNKED },
+	{ "late-writeback", required_argument, NULL, OPT_LATE_WB },
 	{ "fault", required_argument, NULL, OPT_FAULT },
 	{ "variant", required_argument, NULL, OPT_VARIANT },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -214,6 +254,20 @@ parse_args(int argc, char **argv, struct plx_sim_host_opts *o, bool *keep)
 			break;
 		case OPT_NULL_COPY:
 			o->null_copy = true;
+			break;
+		case OPT_BURST:
+			o->burst_prefetch = true;
+			break;
+		case OPT_CHUNKED:
+			o->chunked = true;
+			break;
+		case OPT_LATE_WB:
+			o->late_wb_us = parse_uint(optarg, "late write-back",
+				UINT32_MAX);
+			break;
+		case OPT_CHAOS:
+			o->chaos = true;
+			o->chaos_seed = parse_seed(optarg);
 			break;
 		case OPT_FAULT:
 			add_fault(o, optarg);

@@ -13,7 +13,8 @@
  * (DPDK 22.11 rejects --lcores '0-4@(0,1)': a range needs parentheses.)
  * With IOVA as PA (uio), only copy_data is meant to run: --filter copy.
  *
- * The tests are in test_dma_plx_copy.c, _stop.c and _input.c, their
+ * The tests are in test_dma_plx_copy.c, _stop.c, _input.c, _sg.c and
+ * _hostile.c, their
  * harness in test_dma_plx_harness.c (test_dma_plx.h). Functions
  * 0000:03:00.1..4 are used as follows: .1 data, errors, input
  * checks; .2 ring and lifecycle tests; .3 devargs; .4 (re-probed with
@@ -35,6 +36,8 @@ static const struct plx_test *const tables[] = {
 	dma_plx_stop_tests,
 	dma_plx_input_tests,
 	dma_plx_sg_tests,
+	dma_plx_hostile_tests,
+	plx_test_ownership,
 };
 
 /* The PMD's log is shown only for a test that failed. */

@@ -40,6 +40,7 @@ extern const struct plx_test dma_plx_copy_tests[];	/* _copy.c */
 extern const struct plx_test dma_plx_stop_tests[];	/* _stop.c */
 extern const struct plx_test dma_plx_input_tests[];	/* _input.c */
 extern const struct plx_test dma_plx_sg_tests[];	/* _sg.c */
+extern const struct plx_test dma_plx_hostile_tests[];	/* _hostile.c */
 
 /* --- buffers --- */
 

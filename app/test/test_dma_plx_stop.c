@@ -341,6 +341,8 @@ test_stop_lost_idle(void)
 	CHECK_EQ(plx_sim_inject(sim, d.fn, PLX_SIM_FAULT_RESET_STUCK, 0), 0);
 	CHECK_EQ(plx_sim_inject(sim, d.fn, PLX_SIM_FAULT_PAUSE_STUCK, 0), 0);
 	CHECK_EQ(plx_sim_inject(sim, d.fn, PLX_SIM_FAULT_ABORT_STUCK, 0), 0);
+	/* Done once the engine has run with the faults armed: idle again. */
+	CHECK_OK(smoke_copy(&d));
 	CHECK_EQ(rte_dma_stop(d.id), 0);
 	CHECK_OK(plx_test_vchan_is(d.id, RTE_DMA_VCHAN_HALTED_ERROR));
 	CHECK_EQ(vchan_setup(&d, 64), -EBUSY);

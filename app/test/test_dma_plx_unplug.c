@@ -52,6 +52,7 @@ static const struct plx_test *const tables[] = {
 	unplug_sg_tests,
 	unplug_guard_tests,
 	unplug_torture_tests,
+	plx_test_ownership,
 };
 
 /* Runs before EAL initialisation (see the top of the file). */

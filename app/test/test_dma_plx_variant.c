@@ -267,21 +267,22 @@ test_imm_pause_done_set(void)
 	return chan_close(&c, NULL);
 }
 
-/* Unaffected: only the outcome bits are read. */
+/*
+ * Safe, unusable: a success is reported only when the count written back
+ * is the size asked (a short one is an error), so silicon that writes the
+ * residue there gets every copy reported ERROR_UNKNOWN, never a success
+ * it cannot vouch for. The self-test's writeback-count check names it.
+ */
 static int
 test_residue_as_remaining(void)
 {
-	enum rte_dma_status_code st[2];
+	enum rte_dma_status_code st[1];
 	struct plx_test_chan c;
 
 	CHECK_OK(chan_open(&c, NULL));
-	CHECK_OK(copy_works(&c));
-	CHECK(plx_sim_inject(sim, 0, PLX_SIM_FAULT_READ_FAIL, 0) == 0);
 	CHECK_OK(copy(&c, SMALL_LEN, 64));
-	CHECK_OK(copy(&c, 2 * SMALL_LEN, 64));
-	CHECK_OK(plx_test_chan_wait_status(&c, st, 2));
-	CHECK(st[0] != RTE_DMA_STATUS_SUCCESSFUL);
-	CHECK_STATUS(st[1], RTE_DMA_STATUS_SUCCESSFUL);
+	CHECK_OK(plx_test_chan_wait_status(&c, st, 1));
+	CHECK_STATUS(st[0], RTE_DMA_STATUS_ERROR_UNKNOWN);
 	return chan_close(&c, NULL);
 }
 

@@ -348,3 +348,27 @@ plx_test_log_resume(void)
 	if (log_f != NULL)
 		rte_openlog_stream(log_f);
 }
+
+/* --- the ownership checker of the simulated switch --- */
+
+static int
+test_ownership_clean(void)
+{
+	struct plx_sim *sim = plx_sim_self();
+	unsigned int fn;
+
+	NEED_SIM(sim);
+	for (fn = 0; fn < plx_sim_nb_funcs(sim); fn++) {
+		uint64_t n = plx_sim_ownership_errors(sim, fn);
+
+		CHECK_MSG(n == 0, "function %u: %" PRIu64
+			" descriptors rewritten while the engine owned them (see plx-sim's log)",
+			fn, n);
+	}
+	return 0;
+}
+
+const struct plx_test plx_test_ownership[] = {
+	{ "ownership_clean", test_ownership_clean },
+	PLX_TEST_END
+};

@@ -57,6 +57,12 @@ int plx_test_start(int16_t id, uint16_t nb_desc, uint16_t *ring);
 int plx_test_vchan_is(int16_t id, enum rte_dma_vchan_status exp);
 int plx_test_stats_are(int16_t id, uint64_t submitted, uint64_t completed,
 	uint64_t errors);
+/*
+ * Runs last in a program: no descriptor was rewritten while a simulated
+ * engine owned it (plx_sim_ownership_errors() 0 on every function).
+ */
+extern const struct plx_test plx_test_ownership[];
+
 /* rte_dma_dump() works and mentions a and b. */
 int plx_test_dump_has(int16_t id, const char *a, const char *b);
 

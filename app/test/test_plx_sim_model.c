@@ -25,6 +25,7 @@ static const struct model_test *const tables[] = {
 	model_ctrl_tests,
 	model_threaded_tests,
 	model_variant_tests,
+	model_hostile_tests,
 };
 
 /* Named on the command line, or no test is. */

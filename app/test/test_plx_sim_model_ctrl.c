@@ -110,6 +110,34 @@ test_ctrl2(struct env *e)
 	return 0;
 }
 
+/* A 16-bit write of CTRL2 alone leaves CTRL, its DONE bits included. */
+static int
+test_ctrl2_alone(struct env *e)
+{
+	const uint32_t cfg = PLX_CTRL_WRITE_BACK_EN | PLX_CTRL_DESC_MODE_OFF_CHIP;
+
+	CHECK_EQ(ring_run(e, 0, 10), 0);
+	CHECK_EQ(ctrl32(e), cfg | PLX_CTRL_DESC_INVALID);
+	w16(e, PLX_REG_CTRL2, PLX_CTRL2_MAX_TXFR_2KB);
+	CHECK_EQ(step(e, 10), 0);
+	CHECK_EQ(ctrl32(e), cfg | PLX_CTRL_DESC_INVALID |
+		((uint32_t)PLX_CTRL2_MAX_TXFR_2KB << 16));
+	/* And after a pause: GRACEFUL_PAUSE_DONE stays too. */
+	CHECK_EQ(ctrl_write(e, PLX_CTRL_GRACEFUL_PAUSE, 10), 0);
+	CHECK_EQ(ctrl32(e), PLX_CTRL_GRACEFUL_PAUSE |
+		PLX_CTRL_GRACEFUL_PAUSE_DONE);
+	w16(e, PLX_REG_CTRL2, PLX_CTRL2_MAX_TXFR_128B);
+	CHECK_EQ(step(e, 10), 0);
+	CHECK_EQ(ctrl32(e), PLX_CTRL_GRACEFUL_PAUSE |
+		PLX_CTRL_GRACEFUL_PAUSE_DONE |
+		((uint32_t)PLX_CTRL2_MAX_TXFR_128B << 16));
+	/* A CTRL write after it is still taken, CTRL2 kept. */
+	w16(e, PLX_REG_CTRL, PLX_CTRL_RESET_VAL);
+	CHECK_EQ(step(e, 10), 0);
+	CHECK_EQ(ctrl32(e), (uint32_t)PLX_CTRL2_MAX_TXFR_128B << 16);
+	return 0;
+}
+
 static int
 test_intr_status(struct env *e)
 {
@@ -495,6 +523,7 @@ const struct model_test model_ctrl_tests[] = {
 	MANUAL(fault_rw, 16, 64 * 1024),
 	MANUAL(ctrl_w1c, 4, 4096),
 	MANUAL(ctrl2, 8, 4096),
+	MANUAL(ctrl2_alone, 4, 4096),
 	MANUAL(intr_status, 8, 4096),
 	MANUAL(pause, 16, 64 * 1024),
 	MANUAL(pause_idle, 4, 4096),

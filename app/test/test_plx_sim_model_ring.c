@@ -273,6 +273,8 @@ test_prefetch_snapshot(struct env *e)
 	CHECK(mem_is(e->dst + 10300, 0, 32));
 	CHECK(memcmp(e->dst + 10400, e->src + 400, 32) == 0);	/* new */
 	CHECK(mem_is(e->dst + 400, 0, 32));
+	/* Slot 3 was rewritten while the engine owned it; 4 was not yet. */
+	CHECK_EQ(plx_sim_ownership_errors(e->sim, 0), 1);
 	env_fini(e);
 
 	/* PREF_LIMIT 0: only the current descriptor is fetched. */

@@ -329,6 +329,25 @@ plx_sim_host_opts_from_env(struct plx_sim_host_opts *opts)
 		return -1;
 	opts->null_copy = v != 0;
 	v = 0;
+	if (sim_env_u64(PLX_SIM_ENV_BURST, 1, &v) < 0)
+		return -1;
+	opts->burst_prefetch = v != 0;
+	v = 0;
+	if (sim_env_u64(PLX_SIM_ENV_CHUNKED, 1, &v) < 0)
+		return -1;
+	opts->chunked = v != 0;
+	v = 0;
+	if (sim_env_u64(PLX_SIM_ENV_LATE_WB, UINT32_MAX, &v) < 0)
+		return -1;
+	opts->late_wb_us = v;
+	s = getenv(PLX_SIM_ENV_CHAOS);
+	if (s != NULL && *s != '\0') {
+		if (sim_env_u64(PLX_SIM_ENV_CHAOS, UINT64_MAX,
+				&opts->chaos_seed) < 0)
+			return -1;
+		opts->chaos = true;
+	}
+	v = 0;
 	if (sim_env_u64(PLX_SIM_ENV_VERBOSE, 16, &v) < 0)
 		return -1;
 	opts->verbose = v;
@@ -355,7 +374,7 @@ plx_sim_host_opts_to_env(const struct plx_sim_host_opts *opts,
 {
 	char faults[PLX_SIM_MAX_FAULTS * 40] = "";
 	char variants[256];
-	char cpu[16];
+	char cpu[16], chaos[24] = "";
 	unsigned int i;
 	size_t n = 0;
 
@@ -371,6 +390,8 @@ plx_sim_host_opts_to_env(const struct plx_sim_host_opts *opts,
 	snprintf(cpu, sizeof(cpu), "%d", opts->cpu);
 	if (sim_variants_fmt(opts->variants, variants, sizeof(variants)) < 0)
 		return -1;
+	if (opts->chaos)
+		snprintf(chaos, sizeof(chaos), "%" PRIu64, opts->chaos_seed);
 	if (setenv(PLX_SIM_ENV_ROOT, root, 1) < 0 ||
 			sim_setenv_u64(PLX_SIM_ENV_FUNCS, opts->nb_funcs) < 0 ||
 			setenv(PLX_SIM_ENV_KDRV, plx_sim_kdrv_name(opts->kdrv),
@@ -382,6 +403,11 @@ plx_sim_host_opts_to_env(const struct plx_sim_host_opts *opts,
 			setenv(PLX_SIM_ENV_CPU, cpu, 1) < 0 ||
 			sim_setenv_u64(PLX_SIM_ENV_NULL_COPY,
 				opts->null_copy) < 0 ||
+			sim_setenv_u64(PLX_SIM_ENV_BURST,
+				opts->burst_prefetch) < 0 ||
+			setenv(PLX_SIM_ENV_CHAOS, chaos, 1) < 0 ||
+			sim_setenv_u64(PLX_SIM_ENV_CHUNKED, opts->chunked) < 0 ||
+			sim_setenv_u64(PLX_SIM_ENV_LATE_WB, opts->late_wb_us) < 0 ||
 			sim_setenv_u64(PLX_SIM_ENV_VERBOSE, opts->verbose) < 0 ||
 			setenv(PLX_SIM_ENV_FAULTS, faults, 1) < 0 ||
 			setenv(PLX_SIM_ENV_VARIANTS, variants, 1) < 0)
@@ -554,6 +580,11 @@ host_create(void)
 	conf.desc_latency_ns = opts->latency_ns;
 	conf.cpu = opts->cpu;
 	conf.null_copy = opts->null_copy;
+	conf.burst_prefetch = opts->burst_prefetch;
+	conf.chaos = opts->chaos;
+	conf.chaos_seed = opts->chaos_seed;
+	conf.chunked = opts->chunked;
+	conf.late_writeback_us = opts->late_wb_us;
 	conf.verbose = opts->verbose;
 	conf.variants = opts->variants;
 	conf.bar_fds = fds;

@@ -21,6 +21,10 @@
  *   PLX_SIM_LATENCY_NS   added per descriptor
  *   PLX_SIM_CPU          CPU of the engine thread, -1 = not pinned
  *   PLX_SIM_NULL_COPY    1: write back without moving data
+ *   PLX_SIM_BURST_PREFETCH 1: burst prefetch (plx_sim_conf.burst_prefetch)
+ *   PLX_SIM_CHAOS        seed of the timing chaos; unset or empty: none
+ *   PLX_SIM_CHUNKED      1: non-atomic transfers (plx_sim_conf.chunked)
+ *   PLX_SIM_LATE_WB_US   plx_sim_conf.late_writeback_us
  *   PLX_SIM_FAULTS       FN:KIND[:AFTER],... armed when the switch is made
  *   PLX_SIM_VARIANTS     NAME,... mutant-model variants (plx_sim.h)
  *   PLX_SIM_VERBOSE      0 quiet, 1 events, 2 every emulated call
@@ -40,6 +44,10 @@
 #define PLX_SIM_ENV_LATENCY	"PLX_SIM_LATENCY_NS"
 #define PLX_SIM_ENV_CPU		"PLX_SIM_CPU"
 #define PLX_SIM_ENV_NULL_COPY	"PLX_SIM_NULL_COPY"
+#define PLX_SIM_ENV_BURST	"PLX_SIM_BURST_PREFETCH"
+#define PLX_SIM_ENV_CHAOS	"PLX_SIM_CHAOS"
+#define PLX_SIM_ENV_CHUNKED	"PLX_SIM_CHUNKED"
+#define PLX_SIM_ENV_LATE_WB	"PLX_SIM_LATE_WB_US"
 #define PLX_SIM_ENV_FAULTS	"PLX_SIM_FAULTS"
 #define PLX_SIM_ENV_VARIANTS	"PLX_SIM_VARIANTS"
 #define PLX_SIM_ENV_VERBOSE	"PLX_SIM_VERBOSE"
@@ -76,6 +84,11 @@ struct plx_sim_host_opts {
 	uint32_t latency_ns;
 	int cpu;
 	bool null_copy;
+	bool burst_prefetch;
+	bool chaos;
+	uint64_t chaos_seed;
+	bool chunked;
+	uint32_t late_wb_us;
 	int verbose;
 	uint32_t variants;	/* PLX_SIM_VARIANT() bits */
 	unsigned int nb_faults;

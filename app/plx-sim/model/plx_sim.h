@@ -26,6 +26,8 @@ extern "C" {
 #define PLX_SIM_MAX_FUNCS	8
 /* The BAR0 the model exposes: 4 KiB, an assumption of the contract. */
 #define PLX_BAR0_SIM_LEN	0x1000
+/* How long an all-ones glitch (PLX_SIM_FAULT_GLITCH) lasts when threaded. */
+#define PLX_SIM_GLITCH_US	2000
 
 /* Faults a function can be told to suffer. */
 enum plx_sim_fault {
@@ -51,6 +53,30 @@ enum plx_sim_fault {
 	/* A function reset (VFIO_DEVICE_RESET) takes no effect from now on:
 	 * the engine goes on as it was. */
 	PLX_SIM_FAULT_RESET_STUCK,
+	/* The START of the next write of CTRL carrying one is lost, as a
+	 * posted write can be: the engine does not start (nor latch); the
+	 * write's other bits, which an earlier write may have left in the
+	 * same word, take effect. */
+	PLX_SIM_FAULT_LOST_START,
+	/* The target descriptor is copied and written back with no status
+	 * bit: neither SUCCESS nor a failure. */
+	PLX_SIM_FAULT_WB_NO_STATUS,
+	/* The target descriptor is written back with READ_FAIL and
+	 * WRITE_FAIL both, 0 bytes. */
+	PLX_SIM_FAULT_WB_BOTH_FAIL,
+	/* The target descriptor moves half its bytes (rounded down) and is
+	 * written back SUCCESS with that count. */
+	PLX_SIM_FAULT_WB_SHORT,
+	/* CTRL (the 32-bit word with CTRL2) reads all ones for a moment
+	 * while config space still answers, as during a link retrain: for
+	 * PLX_SIM_GLITCH_US, or until the next plx_sim_step() in manual
+	 * mode. The engine stands still meanwhile. */
+	PLX_SIM_FAULT_GLITCH,
+	/* From now on the engine halts after a failed descriptor (written
+	 * back with any status but SUCCESS alone): IN_PROGRESS clears, no
+	 * status bit is set and START is ignored until a pause or abort
+	 * completes, a reset or faults are cleared. */
+	PLX_SIM_FAULT_HALT_ON_FAIL,
 	PLX_SIM_FAULT_MAX
 };
 
@@ -94,6 +120,40 @@ struct plx_sim_conf {
 	uint32_t desc_latency_ns;	/* added per descriptor, 0 = none */
 	int cpu;			/* pin the engine thread, -1 = no */
 	bool null_copy;			/* write back without moving data */
+	/*
+	 * Burst prefetch, the weakest reading of the contract: the engine
+	 * fetches PREF_LIMIT / 2 descriptors at once whatever their VALID
+	 * bit, once its queue is empty, and a latched START re-reads only
+	 * the descriptor it would stop at, once.
+	 */
+	bool burst_prefetch;
+	/*
+	 * Seeded timing chaos, within the contract, on the engine thread
+	 * (a manual switch ignores it): a random latency per descriptor,
+	 * 0 included, during which the fetched snapshots are held; random
+	 * pauses between descriptors; CTRL polls deferred at random; random
+	 * batch sizes. The seed is printed when the switch is made.
+	 */
+	bool chaos;
+	uint64_t chaos_seed;
+	/*
+	 * Non-atomic transfers: a descriptor moves forward in chunks of
+	 * CTRL2's transfer size, each translated through the IOMMU on its
+	 * own (a fault mid-way leaves the bytes before it written and is
+	 * written back with the bytes moved); an abort or a removal is
+	 * served mid-descriptor, leaving partial data and no write-back.
+	 * Off: the fast, atomic copy.
+	 */
+	bool chunked;
+	/*
+	 * A surprise removal armed for after descriptor k (plx_sim_inject()
+	 * with AFTER) lets the write-back of descriptor k land this many
+	 * microseconds after the removal, as a posted write in flight would
+	 * (a manual switch: at its next step); 0, the default: at once,
+	 * before the removal. Software must not have freed or reused that
+	 * ring slot by then.
+	 */
+	uint32_t late_writeback_us;
 	bool manual;			/* no engine thread: use plx_sim_step() */
 	int verbose;			/* 0 quiet, 1 events, 2 every descriptor */
 	/* Optional: file descriptors backing each BAR0 (4 KiB, shared);
@@ -130,6 +190,12 @@ void plx_sim_set_iova_xlate(struct plx_sim *sim, plx_sim_iova_xlate_t fn);
  */
 unsigned int plx_sim_step(struct plx_sim *sim, unsigned int fn,
 		unsigned int max_desc);
+/*
+ * The same, stopping too once about max_bytes have moved: with chunked
+ * transfers, that can be in the middle of a descriptor.
+ */
+unsigned int plx_sim_step_bytes(struct plx_sim *sim, unsigned int fn,
+		unsigned int max_desc, uint64_t max_bytes);
 
 /*
  * Arm a fault on function fn, to strike once `after` more descriptors have
@@ -138,6 +204,12 @@ unsigned int plx_sim_step(struct plx_sim *sim, unsigned int fn,
  */
 int plx_sim_inject(struct plx_sim *sim, unsigned int fn,
 		enum plx_sim_fault fault, uint64_t after);
+/*
+ * An all-ones glitch of CTRL on function fn (PLX_SIM_FAULT_GLITCH) now,
+ * lasting us microseconds, or, us 0, until plx_sim_clear_faults(): for a
+ * test that must see it, whatever the scheduling.
+ */
+int plx_sim_glitch(struct plx_sim *sim, unsigned int fn, uint64_t us);
 /* Disarm faults (a stall is released; removal is undone by replug). */
 void plx_sim_clear_faults(struct plx_sim *sim, unsigned int fn);
 /*
@@ -161,6 +233,28 @@ int plx_sim_replug(struct plx_sim *sim, unsigned int fn);
  * a running switch; descriptors processed from then on follow it.
  */
 void plx_sim_set_null_copy(struct plx_sim *sim, bool on);
+
+/*
+ * Switch burst prefetch (plx_sim_conf.burst_prefetch) on a running
+ * switch; a function follows it from its next START from idle. Returns
+ * the setting it replaces.
+ */
+bool plx_sim_set_burst_prefetch(struct plx_sim *sim, bool on);
+
+/*
+ * Descriptor-ownership errors of function fn since the switch was made:
+ * descriptors whose slot in host memory, just before the engine wrote
+ * them back, differed from the snapshot it ran (software rewrote a
+ * descriptor the engine had already fetched VALID). Each is also logged.
+ * Silicon would corrupt silently; a driver's tests expect 0.
+ */
+uint64_t plx_sim_ownership_errors(struct plx_sim *sim, unsigned int fn);
+
+/*
+ * A hash of the chaos decisions function fn drew per descriptor: two
+ * switches with the same seed that ran the same descriptors agree.
+ */
+uint64_t plx_sim_chaos_digest(struct plx_sim *sim, unsigned int fn);
 
 /* Descriptors function fn has processed (written back or failed). */
 uint64_t plx_sim_desc_count(struct plx_sim *sim, unsigned int fn);

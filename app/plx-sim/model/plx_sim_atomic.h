@@ -23,6 +23,10 @@
 
 #define plx_sim_load(p, mo)	atomic_load_explicit(PLX_SIM_ATOMIC(p), mo)
 #define plx_sim_store(p, v, mo)	atomic_store_explicit(PLX_SIM_ATOMIC(p), v, mo)
+#define plx_sim_fetch_add(p, v, mo) \
+	atomic_fetch_add_explicit(PLX_SIM_ATOMIC(p), v, mo)
+#define plx_sim_exchange(p, v, mo) \
+	atomic_exchange_explicit(PLX_SIM_ATOMIC(p), v, mo)
 #define plx_sim_fetch_or(p, v, mo) \
 	atomic_fetch_or_explicit(PLX_SIM_ATOMIC(p), v, mo)
 /* Strong compare and swap: acquire-release, acquire where it fails. */

@@ -3,13 +3,12 @@
  */
 
 /*
- * The engine of the device model, per function: CTRL and INTR_STATUS as
- * software writes them to plain memory, and the walk of the descriptor
- * ring in host memory through the IOMMU.
+ * The engine of the device model, per function: the walk of the
+ * descriptor ring in host memory through the IOMMU.
  *
  * BAR0 is plain shared memory: software writes do not trap, the engine
  * polls. How CTRL writes are recognised without losing any is explained at
- * ctrl_poll(). Per-function engine state is owned by whoever holds
+ * ctrl_take() (plx_sim_ctrl.c). Per-function engine state is owned by whoever holds
  * plx_func.lock (the engine thread, or a plx_sim_step() caller); the hot
  * path takes that lock and the IOMMU read lock once per batch of
  * descriptors, never per descriptor.
@@ -20,55 +19,9 @@
 
 #include "plx_sim_priv.h"
 
-#define likely(x)	__builtin_expect(!!(x), 1)
-#define unlikely(x)	__builtin_expect(!!(x), 0)
-
 /* Threaded engine: work done for one function before serving the next. */
 #define PLX_BATCH_DESC		64
 #define PLX_BATCH_BYTES		(1u << 20)
-
-/* CTRL bits software sets and reads back unchanged. */
-#define PLX_CTRL_CFG_MASK	(PLX_CTRL_WRITE_BACK_EN | PLX_CTRL_DESC_MODE_MASK | \
-				 PLX_CTRL_RING_STOP_MODE | \
-				 PLX_CTRL_GRACEFUL_PAUSE | PLX_CTRL_ABORT)
-#define PLX_CTRL2_IN_PROGRESS	PLX_CTRL32_CTRL2(PLX_CTRL_IN_PROGRESS)
-#define PLX_INTR_STATUS_MASK	(PLX_INTR_ERROR | PLX_INTR_INV_DESC | \
-				 PLX_INTR_DESC_DONE | PLX_INTR_ABORT_DONE)
-
-/* Register-visible state changes the engine makes through ctrl_commit(). */
-enum plx_transition {
-	PLX_TR_STOP_INVALID,	/* fetched a descriptor with VALID clear */
-	PLX_TR_STOP_FETCH_FAIL,	/* the ring itself is not mapped */
-	PLX_TR_STOP_ERROR,	/* a descriptor failed (stop-on-error) */
-	PLX_TR_PAUSE_DONE,
-	PLX_TR_ABORT_DONE,
-};
-
-/* --- BAR0 access: software may touch it concurrently, so always atomic --- */
-
-static inline uint32_t *
-reg32(const struct plx_func *f, uint32_t off)
-{
-	return (uint32_t *)(void *)(f->bar + off);
-}
-
-static inline uint16_t *
-reg16(const struct plx_func *f, uint32_t off)
-{
-	return (uint16_t *)(void *)(f->bar + off);
-}
-
-static inline uint32_t
-rd32(const struct plx_func *f, uint32_t off)
-{
-	return plx_sim_load(reg32(f, off), memory_order_acquire);
-}
-
-static inline void
-wr32(const struct plx_func *f, uint32_t off, uint32_t v)
-{
-	plx_sim_store(reg32(f, off), v, memory_order_release);
-}
 
 /* --- IOMMU: a function's last-hit translations --- */
 
@@ -101,269 +54,6 @@ xlate(struct plx_func *f, enum plx_xlate_kind kind, uint64_t iova,
 	return xlate_miss(f, kind, iova, len);
 }
 
-/* --- CTRL: recognising software writes to plain memory --- */
-
-static uint32_t
-ctrl_compose(const struct plx_func *f)
-{
-	return f->cfg | f->status | PLX_CTRL32_OF_CTRL2(f->ctrl2) |
-		(f->running ? PLX_CTRL_IN_PROGRESS : 0);
-}
-
-/* START from idle: latch the ring registers, fetch from NEXT_ADDR. */
-static void
-engine_start(struct plx_func *f)
-{
-	uint32_t count = rd32(f, PLX_REG_DESC_RING_COUNT);
-	uint32_t pref = rd32(f, PLX_REG_PREF_LIMIT);
-
-	if ((f->cfg & PLX_CTRL_DESC_MODE_MASK) != PLX_CTRL_DESC_MODE_OFF_CHIP) {
-		plx_log(f, 1, "START ignored: only off-chip ring mode is modelled");
-		return;
-	}
-	f->ring_lo = rd32(f, PLX_REG_DESC_RING_ADDR);
-	f->ring_hi = rd32(f, PLX_REG_DESC_RING_ADDR_HI) & PLX_RING_ADDR_HI_MASK;
-	f->ring_bytes = (uint64_t)count * sizeof(struct plx_dma_hw_desc);
-	f->next_lo = rd32(f, PLX_REG_DESC_RING_NEXT_ADDR);
-	f->fetch_lo = f->next_lo;
-	f->ring_va = NULL;
-	/* PREF_LIMIT 8 means four descriptors ahead; below, proportionally
-	 * fewer, but the current descriptor is always fetched. */
-	f->pf_depth = pref / 2;
-	if (f->pf_depth < 1)
-		f->pf_depth = 1;
-	if (f->pf_depth > PLX_PF_MAX)
-		f->pf_depth = PLX_PF_MAX;
-	pf_drop(f);
-	f->running = true;
-	plx_log(f, 1, "start: ring %#x:%08x count %u next %08x prefetch %u",
-		f->ring_hi, f->ring_lo, count, f->next_lo, f->pf_depth);
-}
-
-/* Apply one software write of the 32-bit word at CTRL to the engine. */
-static void
-ctrl_interpret(struct plx_func *f, uint32_t w)
-{
-	uint32_t c = PLX_CTRL32_CTRL(w);
-
-	plx_log(f, 2, "CTRL write %08x", w);
-	f->status &= ~(c & PLX_CTRL_STATUS_MASK);
-	f->cfg = c & PLX_CTRL_CFG_MASK;
-	f->ctrl2 = PLX_CTRL32_CTRL2(w) & ~PLX_CTRL2_IN_PROGRESS;
-	/* GRACEFUL_PAUSE is a level: writing it (again) asks for a pause,
-	 * writing it 0 withdraws one that has not completed yet. */
-	f->pause_req = (c & PLX_CTRL_GRACEFUL_PAUSE) != 0;
-	if (c & PLX_CTRL_ABORT)
-		f->abort_req = true;
-	if (c & PLX_CTRL_START) {
-		f->start_seq++;
-		if (!f->running)
-			engine_start(f);
-	}
-}
-
-/*
- * Take pending software writes of CTRL.
- *
- * BAR0 is plain memory, so a write shows only as the 32-bit word at CTRL
- * differing from ctrl_pub, the value the model last stored there. Each
- * write found is interpreted, then the resulting register value is
- * published with a compare-and-swap against the word just read: if software
- * wrote again in between the CAS fails and that write is interpreted too.
- * The engine's own updates go through the same CAS (ctrl_commit()), so
- * neither side ever overwrites the other.
- *
- * The published value never has START or IMM_PAUSE_DONE set (START is
- * consumed, the model has no immediate pause), so every write carrying
- * START or RESET_VAL is seen. The contract only ever writes CTRL with
- * RESET_VAL in it, hence none of its writes is missed. What remains:
- *  - A write equal to the published value, without START or RESET_VAL, is
- *    taken as a no-op. Its config bits and pause/abort levels equal the
- *    current ones; a pause or abort it re-issues is either still pending
- *    (idempotent) or already acknowledged, its DONE bit being set exactly
- *    as a re-acknowledgement would leave it. Only a W1C of status bits
- *    without IMM_PAUSE_DONE in the same write would be lost; the contract
- *    never does that.
- *  - Two writes landing before one poll: the engine publishes nothing
- *    between them, so the second sees the same status bits and, carrying
- *    RESET_VAL, clears a superset of them; config bits and levels are the
- *    last write's, as on hardware. A START overwritten by a pause or abort
- *    equals the hardware timing in which the engine starts and stops at
- *    the first descriptor boundary, before moving any data; a START
- *    overwritten by a second START is one START (it is a latch). Software
- *    following the contract writes nothing else over a START.
- *
- * The converse cannot be hidden: until the engine takes a write, software
- * reading CTRL gets its own write back, RESET_VAL and all, which has every
- * DONE bit set. Because the model never publishes IMM_PAUSE_DONE, a value
- * read with that bit set is such a pending write and must be polled again
- * (on hardware the bit is never set by a driver that never asks for an
- * immediate pause, so the rule costs nothing there). The variant
- * imm-pause-done-set publishes it with GRACEFUL_PAUSE_DONE or ABORT_DONE;
- * a write still differs from such a value, which never has all four
- * status bits of RESET_VAL.
- */
-static __attribute__((noinline)) bool
-ctrl_take(struct plx_func *f, uint32_t cur)
-{
-	uint32_t *reg = reg32(f, PLX_REG_CTRL);
-	uint32_t next;
-
-	for (;;) {
-		ctrl_interpret(f, cur);
-		next = ctrl_compose(f);
-		if (plx_sim_cas(reg, &cur, next))
-			break;
-	}
-	f->ctrl_pub = next;
-	return true;
-}
-
-/* Checked before every descriptor: the common case stays inline. */
-static inline bool
-ctrl_poll(struct plx_func *f)
-{
-	uint32_t cur = plx_sim_load(reg32(f, PLX_REG_CTRL), memory_order_acquire);
-
-	if (likely(cur == f->ctrl_pub))
-		return false;
-	return ctrl_take(f, cur);
-}
-
-/* Whether the engine may make transition tr in its current state. */
-static bool
-transition_ok(const struct plx_func *f, enum plx_transition tr,
-		uint64_t snap_seq)
-{
-	switch (tr) {
-	case PLX_TR_STOP_INVALID:
-		/* A START since the snapshot: re-read instead of stopping. */
-		return f->running && (f->start_seq == snap_seq ||
-			variant_on(f, PLX_SIM_VAR_NO_START_LATCH));
-	case PLX_TR_STOP_FETCH_FAIL:
-	case PLX_TR_STOP_ERROR:
-		return f->running;
-	case PLX_TR_PAUSE_DONE:
-		return f->pause_req && !f->pause_stuck && !f->stalled;
-	case PLX_TR_ABORT_DONE:
-		return f->abort_req && !f->abort_stuck;
-	}
-	return false;
-}
-
-/* Every transition stops the engine; only these fields change. */
-struct plx_ctrl_state {
-	uint32_t status;
-	bool running;
-	bool pause_req;
-	bool abort_req;
-};
-
-static void
-transition_apply(struct plx_func *f, enum plx_transition tr)
-{
-	f->running = false;
-	switch (tr) {
-	case PLX_TR_STOP_INVALID:
-	case PLX_TR_STOP_FETCH_FAIL:
-		f->status |= PLX_CTRL_DESC_INVALID;
-		break;
-	case PLX_TR_STOP_ERROR:
-		break;
-	case PLX_TR_PAUSE_DONE:
-		f->status |= PLX_CTRL_GRACEFUL_PAUSE_DONE;
-		f->pause_req = false;
-		break;
-	case PLX_TR_ABORT_DONE:
-		f->status |= PLX_CTRL_ABORT_DONE;
-		f->abort_req = false;
-		f->pause_req = false;
-		break;
-	}
-	if ((tr == PLX_TR_PAUSE_DONE || tr == PLX_TR_ABORT_DONE) &&
-			variant_on(f, PLX_SIM_VAR_IMM_PAUSE_DONE_SET))
-		f->status |= PLX_CTRL_IMM_PAUSE_DONE;
-}
-
-/*
- * Publish transition tr unless a software write seen first makes it moot.
- * A write that races with the CAS happened before the transition became
- * visible, so it is interpreted against the state before the transition,
- * which is then reconsidered. Returns whether the transition was made.
- */
-static bool
-ctrl_commit(struct plx_func *f, enum plx_transition tr, uint64_t snap_seq)
-{
-	uint32_t *reg = reg32(f, PLX_REG_CTRL);
-
-	for (;;) {
-		struct plx_ctrl_state saved;
-		uint32_t expect, next;
-
-		ctrl_poll(f);
-		if (!transition_ok(f, tr, snap_seq))
-			return false;
-		saved = (struct plx_ctrl_state){ f->status, f->running,
-			f->pause_req, f->abort_req };
-		transition_apply(f, tr);
-		next = ctrl_compose(f);
-		expect = f->ctrl_pub;
-		if (plx_sim_cas(reg, &expect, next))
-			break;
-		f->status = saved.status;
-		f->running = saved.running;
-		f->pause_req = saved.pause_req;
-		f->abort_req = saved.abort_req;
-	}
-	f->ctrl_pub = ctrl_compose(f);
-	pf_drop(f);
-	if (tr == PLX_TR_ABORT_DONE) {
-		/* A hung transfer is killed with the rest. */
-		f->stalled = false;
-		f->stall_at = PLX_NEVER;
-		faults_rearm(f);
-	}
-	return true;
-}
-
-/* --- INTR_STATUS: same scheme, simpler (nothing but W1C) --- */
-
-/*
- * A software write shows as INTR_STATUS differing from what was published;
- * its 1 bits clear causes. Writing back exactly the value read cannot be
- * told from no write; writing 0xffff always clears everything. set == 0
- * just takes a pending write.
- */
-static __attribute__((noinline)) void
-intr_update(struct plx_func *f, uint16_t set, uint16_t cur)
-{
-	uint16_t *reg = reg16(f, PLX_REG_INTR_STATUS);
-	uint16_t st = f->intr_pub;
-
-	for (;;) {
-		uint16_t next;
-
-		if (cur != f->intr_pub)
-			st &= ~cur;
-		next = st | set;
-		if (plx_sim_cas(reg, &cur, next)) {
-			f->intr_pub = next;
-			return;
-		}
-	}
-}
-
-static inline void
-intr_raise(struct plx_func *f, uint16_t set)
-{
-	uint16_t cur = plx_sim_load(reg16(f, PLX_REG_INTR_STATUS),
-		memory_order_acquire);
-
-	if (likely(cur == f->intr_pub && (cur & set) == set))
-		return;
-	intr_update(f, set, cur);
-}
-
 /*
  * --- engine ---
  *
@@ -372,9 +62,11 @@ intr_raise(struct plx_func *f, uint16_t set)
  * epoch (start_seq) it was taken in, and never fetches past an invalid
  * one. A snapshot with VALID clear means "stop here", unless a START was
  * taken since the snapshot: then the queue is dropped and the descriptor
- * read again (the latched START of the contract). Descriptors are atomic:
- * copy, registers and write-back happen within one call, so pause and
- * abort are served between descriptors. In manual mode a step fills the
+ * read again (the latched START of the contract); burst prefetch
+ * (head_invalid_burst()) reads the latch more weakly. By default
+ * descriptors are atomic: copy, registers and write-back happen within
+ * one call, so pause and abort are served between descriptors; chunked
+ * transfers (desc_slice()) are not. In manual mode a step fills the
  * queue before processing the head, which makes the race of a descriptor
  * turning valid after its prefetch reproducible: plx_sim_step(sim, fn, 1)
  * leaves the snapshots behind for the next step to act on.
@@ -494,13 +186,22 @@ desc_fetch(struct plx_func *f, uint32_t lo, struct plx_pf_slot *s)
 	return true;
 }
 
-/* Fill the prefetch queue; never fetch past an invalid snapshot. */
+/*
+ * Fill the prefetch queue; never fetch past an invalid snapshot. A burst
+ * prefetch waits for the queue to empty, then fetches a whole burst,
+ * past invalid snapshots too.
+ */
 static bool
 pf_fill(struct plx_func *f)
 {
+	bool burst = f->burst;
+
+	if (unlikely(burst) && f->pf_n > 0)
+		return true;
 	while (f->pf_n < f->pf_depth) {
-		if (f->pf_n > 0 && !(pf_at(f, f->pf_n - 1)->d.flags_and_size &
-				PLX_DESC_VALID))
+		if (!burst && f->pf_n > 0 &&
+				!(pf_at(f, f->pf_n - 1)->d.flags_and_size &
+					PLX_DESC_VALID))
 			break;
 		if (!desc_fetch(f, f->fetch_lo, pf_at(f, f->pf_n)))
 			return f->pf_n > 0;
@@ -510,32 +211,76 @@ pf_fill(struct plx_func *f)
 	return true;
 }
 
-/* The outcome bit and the bytes moved. */
-static uint32_t
-desc_transfer(struct plx_func *f, const struct plx_dma_hw_desc *d,
-		uint32_t size)
+/* The one-shot descriptor fault due on this descriptor, or PLX_DF_MAX. */
+static enum plx_desc_fault
+desc_fault_due(const struct plx_func *f)
 {
-	bool swap = variant_on(f, PLX_SIM_VAR_SRC_BEFORE_DST);
-	uint64_t src = iova_of(d->src_addr_hi,
-		swap ? d->dst_addr_lo : d->src_addr_lo);
-	uint64_t dst = iova_of(d->dst_addr_hi,
-		swap ? d->src_addr_lo : d->dst_addr_lo);
-	const uint8_t *sp;
-	uint8_t *dp;
+	unsigned int k;
 
-	if (unlikely(size == 0))
+	for (k = 0; k < PLX_DF_MAX; k++)
+		if (f->desc_fault_at[k] == f->desc_count)
+			break;
+	return (enum plx_desc_fault)k;
+}
+
+/*
+ * What a descriptor's faults make of it: 0 to run it, moving *size bytes
+ * and writing back *status with the count; else its write-back, at once.
+ */
+static inline uint32_t
+desc_plan(struct plx_func *f, uint32_t *size, uint32_t *status)
+{
+	*status = PLX_DESC_WB_SUCCESS;
+	if (unlikely(*size == 0))
 		return variant_on(f, PLX_SIM_VAR_SIZE0_SUCCESS) ?
 			PLX_DESC_WB_SUCCESS : PLX_DESC_WB_READ_FAIL;
 	if (unlikely(!txfr_code_ok(f)))
 		return PLX_DESC_WB_WRITE_FAIL;
-	if (unlikely(f->faults_armed)) {
-		uint64_t n = f->desc_count;
-
-		if (n == f->read_fail_at)
-			return PLX_DESC_WB_READ_FAIL;
-		if (n == f->write_fail_at)
-			return PLX_DESC_WB_WRITE_FAIL;
+	if (likely(!f->faults_armed))
+		return 0;
+	switch (desc_fault_due(f)) {
+	case PLX_DF_READ_FAIL:
+		return PLX_DESC_WB_READ_FAIL;
+	case PLX_DF_WRITE_FAIL:
+		return PLX_DESC_WB_WRITE_FAIL;
+	case PLX_DF_BOTH_FAIL:
+		return PLX_DESC_WB_READ_FAIL | PLX_DESC_WB_WRITE_FAIL;
+	case PLX_DF_NO_STATUS:
+		*status = 0;
+		break;
+	case PLX_DF_SHORT:
+		*size /= 2;
+		break;
+	default:
+		break;
 	}
+	return 0;
+}
+
+/* Source and destination, the low words in the variant's order. */
+static inline void
+desc_addrs(const struct plx_func *f, const struct plx_dma_hw_desc *d,
+		uint64_t *src, uint64_t *dst)
+{
+	bool swap = variant_on(f, PLX_SIM_VAR_SRC_BEFORE_DST);
+
+	*src = iova_of(d->src_addr_hi, swap ? d->dst_addr_lo : d->src_addr_lo);
+	*dst = iova_of(d->dst_addr_hi, swap ? d->src_addr_lo : d->dst_addr_lo);
+}
+
+/* The fast, atomic transfer: all checked, then one memmove. */
+static uint32_t
+desc_transfer(struct plx_func *f, const struct plx_dma_hw_desc *d,
+		uint32_t size)
+{
+	uint32_t status, wb = desc_plan(f, &size, &status);
+	uint64_t src, dst;
+	const uint8_t *sp;
+	uint8_t *dp;
+
+	if (unlikely(wb != 0))
+		return wb;
+	desc_addrs(f, d, &src, &dst);
 	sp = xlate(f, PLX_XL_SRC, src, size);
 	if (unlikely(sp == NULL))
 		return PLX_DESC_WB_READ_FAIL;
@@ -544,16 +289,122 @@ desc_transfer(struct plx_func *f, const struct plx_dma_hw_desc *d,
 		return PLX_DESC_WB_WRITE_FAIL;
 	if (!plx_sim_load(&f->sim->conf.null_copy, memory_order_relaxed))
 		memmove(dp, sp, size);
-	return PLX_DESC_WB_SUCCESS | size;
+	return status | size;
 }
 
-/* Process the descriptor at the head of the queue (known valid). */
+/* Loud, whatever the verbosity: silicon would corrupt in silence. */
+static __attribute__((noinline, cold)) void
+owner_error(struct plx_func *f, const struct plx_pf_slot *s,
+		const uint64_t now[2])
+{
+	uint64_t was[2];
+
+	memcpy(was, &s->d, sizeof(was));
+	plx_sim_fetch_add(&f->owner_errors, 1, memory_order_relaxed);
+	plx_log_print(f, "ownership error: descriptor %08x rewritten while "
+		"the engine owned it (ran %016llx %016llx, now %016llx %016llx)",
+		s->addr_lo, (unsigned long long)was[0],
+		(unsigned long long)was[1], (unsigned long long)now[0],
+		(unsigned long long)now[1]);
+}
+
+/*
+ * Just before the write-back: the slot must still hold what the engine
+ * ran. Software may write it concurrently (that is the error looked
+ * for), hence atomic loads; a slot is 16-byte aligned.
+ */
+static inline void
+owner_check(struct plx_func *f, const struct plx_pf_slot *s)
+{
+	const uint64_t *p = (const uint64_t *)(const void *)s->host;
+	uint64_t now[2], ran[2];
+
+	now[0] = plx_sim_load(&p[0], memory_order_relaxed);
+	now[1] = plx_sim_load(&p[1], memory_order_relaxed);
+	memcpy(ran, &s->d, sizeof(ran));
+	if (unlikely(now[0] != ran[0] || now[1] != ran[1]))
+		owner_error(f, s, now);
+}
+
+/* Bytes per chunk of CTRL2's maximum transfer size code. */
 static uint32_t
-desc_run(struct plx_func *f)
+txfr_bytes(uint32_t ctrl2)
+{
+	static const uint16_t bytes[8] = { 64, 128, 256, 512, 1024, 2048, 64, 4 };
+
+	return bytes[ctrl2 & PLX_CTRL2_MAX_TXFR_MASK];
+}
+
+#define PLX_PAGE		4096u
+/* Chunked: bytes a service moves of one descriptor before looking up. */
+#define PLX_SLICE_BYTES		16384u
+
+/*
+ * Non-atomic transfers (plx_sim_conf.chunked). The head descriptor moves
+ * forward in chunks of CTRL2's transfer size, each translated on its own
+ * and kept within a page on both sides, PLX_SLICE_BYTES per call, so that
+ * CTRL, an abort or a removal is served mid-descriptor (the abort and the
+ * removal then leave the chunks moved so far, and no write-back). A
+ * chunk that does not translate leaves those before it written and ends
+ * the descriptor with its failure bit and the bytes moved. Returns
+ * whether the descriptor is finished, with its write-back in *wb.
+ */
+static bool
+desc_slice(struct plx_func *f, const struct plx_dma_hw_desc *d,
+		uint32_t *wb, uint64_t *moved)
+{
+	uint32_t chunk = txfr_bytes(f->ctrl2), end;
+	uint64_t src, dst;
+	bool copy = !plx_sim_load(&f->sim->conf.null_copy, memory_order_relaxed);
+
+	if (!f->xfer_busy) {
+		f->xfer_size = d->flags_and_size & PLX_DESC_SIZE_MASK;
+		*wb = desc_plan(f, &f->xfer_size, &f->xfer_status);
+		if (*wb != 0)
+			return true;
+		f->xfer_busy = true;
+		f->xfer_done = 0;
+	}
+	desc_addrs(f, d, &src, &dst);
+	end = f->xfer_size - f->xfer_done > PLX_SLICE_BYTES ?
+		f->xfer_done + PLX_SLICE_BYTES : f->xfer_size;
+	while (f->xfer_done < end) {
+		uint64_t s = src + f->xfer_done, t = dst + f->xfer_done;
+		uint32_t len = end - f->xfer_done;
+		const uint8_t *sp;
+		uint8_t *dp;
+
+		len = len < chunk ? len : chunk;
+		len = len < PLX_PAGE - (s & (PLX_PAGE - 1)) ?
+			len : PLX_PAGE - (s & (PLX_PAGE - 1));
+		len = len < PLX_PAGE - (t & (PLX_PAGE - 1)) ?
+			len : PLX_PAGE - (t & (PLX_PAGE - 1));
+		sp = xlate(f, PLX_XL_SRC, s, len);
+		dp = sp != NULL ? xlate(f, PLX_XL_DST, t, len) : NULL;
+		if (dp == NULL) {
+			*wb = (sp == NULL ? PLX_DESC_WB_READ_FAIL :
+				PLX_DESC_WB_WRITE_FAIL) | f->xfer_done;
+			f->xfer_busy = false;
+			return true;
+		}
+		if (copy)
+			memmove(dp, sp, len);
+		f->xfer_done += len;
+		*moved += len;
+	}
+	if (f->xfer_done < f->xfer_size)
+		return false;
+	*wb = f->xfer_status | f->xfer_size;
+	f->xfer_busy = false;
+	return true;
+}
+
+/* The head descriptor is done with write-back wb: account for it. */
+static void
+desc_complete(struct plx_func *f, uint32_t wb)
 {
 	struct plx_pf_slot *s = pf_at(f, 0);
 	uint32_t size = s->d.flags_and_size & PLX_DESC_SIZE_MASK;
-	uint32_t wb = desc_transfer(f, &s->d, size);
 	uint64_t n = f->desc_count;
 
 	if (variant_on(f, PLX_SIM_VAR_RESIDUE_AS_REMAINING))
@@ -567,15 +418,22 @@ desc_run(struct plx_func *f)
 	wr32(f, PLX_REG_DESC_RING_NEXT_ADDR, f->next_lo);
 	if (f->cfg & PLX_CTRL_WRITE_BACK_EN) {
 		/* Release: whoever sees the write-back sees the data. */
-		if (likely(s->host != NULL))
-			plx_sim_store(s->host, wb, memory_order_release);
+		if (likely(s->host != NULL)) {
+			owner_check(f, s);
+			if (likely(!f->faults_armed) || !late_wb_hold(f,
+					iova_of(f->ring_hi, s->addr_lo), wb))
+				plx_sim_store(s->host, wb, memory_order_release);
+		}
 	}
 	if (unlikely(f->faults_armed)) {
+		enum plx_desc_fault k = desc_fault_due(f);
+
 		/* One-shot faults are spent on their descriptor. */
-		if (n == f->read_fail_at)
-			f->read_fail_at = PLX_NEVER;
-		if (n == f->write_fail_at)
-			f->write_fail_at = PLX_NEVER;
+		if (k != PLX_DF_MAX)
+			f->desc_fault_at[k] = PLX_NEVER;
+		f->halt_due = f->halt_on_fail &&
+			(wb & (PLX_DESC_WB_SUCCESS | PLX_DESC_WB_READ_FAIL |
+				PLX_DESC_WB_WRITE_FAIL)) != PLX_DESC_WB_SUCCESS;
 		faults_rearm(f);
 	}
 	intr_raise(f, PLX_INTR_DESC_DONE |
@@ -589,7 +447,29 @@ desc_run(struct plx_func *f)
 			ctrl_commit(f, PLX_TR_STOP_ERROR, 0))
 		plx_log(f, 1, "stopped after failed descriptor %08x",
 			s->addr_lo);
+}
+
+/* Process the descriptor at the head of the queue (known valid). */
+static uint32_t
+desc_run(struct plx_func *f)
+{
+	const struct plx_pf_slot *s = pf_at(f, 0);
+	uint32_t size = s->d.flags_and_size & PLX_DESC_SIZE_MASK;
+
+	desc_complete(f, desc_transfer(f, &s->d, size));
 	return size;
+}
+
+/* Chunked: a slice of the head descriptor; whether it is finished. */
+static bool
+desc_run_chunked(struct plx_func *f, uint64_t *bytes)
+{
+	uint32_t wb;
+
+	if (!desc_slice(f, &pf_at(f, 0)->d, &wb, bytes))
+		return false;
+	desc_complete(f, wb);
+	return true;
 }
 
 /* Cost of a descriptor under pacing; false while it is still in flight. */
@@ -604,6 +484,8 @@ pace_ready(struct plx_func *f, uint32_t size)
 
 		if (c->bandwidth != 0)
 			t += (uint64_t)size * 1000000000u / c->bandwidth;
+		if (unlikely(f->chaos))
+			t += chaos_desc_ns(f);
 		f->pace_due = (now > f->pace_last ? now : f->pace_last) + t;
 	}
 	if (now < f->pace_due)
@@ -613,6 +495,15 @@ pace_ready(struct plx_func *f, uint32_t size)
 	return true;
 }
 
+/* A poll of CTRL between descriptors, which chaos may put off. */
+static inline bool
+svc_ctrl_poll(struct plx_func *f)
+{
+	if (unlikely(f->chaos) && chaos_ctrl_deferred(f))
+		return false;
+	return ctrl_poll(f);
+}
+
 /* Outcome of looking at the head of the queue. */
 enum plx_head {
 	PLX_HEAD_RUN,
@@ -620,6 +511,29 @@ enum plx_head {
 	PLX_HEAD_STOP,
 	PLX_HEAD_WAIT,
 };
+
+/*
+ * Burst prefetch at an invalid head: a latched START (taken before or
+ * while trying to stop) buys one re-read of the head alone; the snapshots
+ * behind it stay as they were fetched.
+ */
+static enum plx_head
+head_invalid_burst(struct plx_func *f, struct plx_pf_slot *s)
+{
+	if (!f->start_latch &&
+			ctrl_commit(f, PLX_TR_STOP_INVALID, f->start_seq)) {
+		plx_log(f, 1, "stopped at invalid descriptor %08x (burst)",
+			s->addr_lo);
+		intr_raise(f, PLX_INTR_INV_DESC);
+		return PLX_HEAD_STOP;
+	}
+	f->start_latch = false;
+	if (!desc_fetch(f, s->addr_lo, s)) {
+		f->fetch_lo = f->next_lo;
+		pf_drop(f);
+	}
+	return PLX_HEAD_REFETCH;
+}
 
 static enum plx_head
 head_check(struct plx_func *f)
@@ -637,6 +551,8 @@ head_check(struct plx_func *f)
 	}
 	s = pf_at(f, 0);
 	if (!(s->d.flags_and_size & PLX_DESC_VALID)) {
+		if (unlikely(f->burst))
+			return head_invalid_burst(f, s);
 		if (ctrl_commit(f, PLX_TR_STOP_INVALID, s->start_seq)) {
 			plx_log(f, 1, "stopped at invalid descriptor %08x",
 				s->addr_lo);
@@ -648,6 +564,9 @@ head_check(struct plx_func *f)
 		pf_drop(f);
 		return PLX_HEAD_REFETCH;
 	}
+	/* Mid-descriptor (chunked): nothing to decide before going on. */
+	if (unlikely(f->xfer_busy))
+		return PLX_HEAD_RUN;
 	if (unlikely(f->faults_armed) && f->desc_count == f->stall_at) {
 		if (!f->stalled)
 			plx_log(f, 1, "stalled before descriptor %08x",
@@ -677,6 +596,18 @@ requests_check(struct plx_func *f)
 		return true;
 	}
 	return false;
+}
+
+/* halt-on-fail: stop after the failed descriptor just written back. */
+static bool
+engine_halt(struct plx_func *f)
+{
+	f->halt_due = false;
+	if (!ctrl_commit(f, PLX_TR_HALT, 0))
+		return false;
+	plx_log(f, 1, "halted after failed descriptor %08x",
+		rd32(f, PLX_REG_DESC_RING_LAST_ADDR));
+	return true;
 }
 
 /* Faults of state whose descriptor count has come. */
@@ -710,9 +641,14 @@ func_service(struct plx_func *f, unsigned int max_desc, uint64_t max_bytes,
 	if (unlikely(f->removed)) {
 		/* Re-stamp: a dropped write stays visible until this poll. */
 		memset(f->bar, 0xff, sim->bar_len);
+		late_wb_deliver(f);
 		return 0;
 	}
-	svc->active |= ctrl_poll(f);
+	if (unlikely(f->glitch) && !glitch_over(f)) {
+		svc->wait = true;
+		return 0;
+	}
+	svc->active |= svc_ctrl_poll(f);
 	svc->active |= requests_check(f);
 	intr_raise(f, 0);
 	if (!f->running)
@@ -722,7 +658,7 @@ func_service(struct plx_func *f, unsigned int max_desc, uint64_t max_bytes,
 	while (n < max_desc && bytes < max_bytes) {
 		enum plx_head h;
 
-		if (ctrl_poll(f))
+		if (svc_ctrl_poll(f))
 			active = true;
 		if (requests_check(f))
 			active = true;
@@ -739,12 +675,21 @@ func_service(struct plx_func *f, unsigned int max_desc, uint64_t max_bytes,
 			svc->wait |= !f->stalled;
 			break;
 		}
-		bytes += desc_run(f);
+		if (unlikely(f->chunked)) {
+			if (!desc_run_chunked(f, &bytes)) {
+				active = true;
+				continue;
+			}
+		} else {
+			bytes += desc_run(f);
+		}
 		n++;
 		if (unlikely(f->faults_armed)) {
 			events_due(f);
-			/* Gone: its BAR0 must not be read as a CTRL write. */
-			if (f->removed)
+			/* Gone, or CTRL all ones: not to be read as a write. */
+			if (f->removed || f->glitch)
+				break;
+			if (f->halt_due && engine_halt(f))
 				break;
 		}
 	}
@@ -754,7 +699,8 @@ func_service(struct plx_func *f, unsigned int max_desc, uint64_t max_bytes,
 }
 
 unsigned int
-plx_sim_step(struct plx_sim *sim, unsigned int fn, unsigned int max_desc)
+plx_sim_step_bytes(struct plx_sim *sim, unsigned int fn,
+		unsigned int max_desc, uint64_t max_bytes)
 {
 	struct plx_svc svc = { false, false };
 	struct plx_func *f;
@@ -764,9 +710,15 @@ plx_sim_step(struct plx_sim *sim, unsigned int fn, unsigned int max_desc)
 		return 0;
 	f = &sim->funcs[fn];
 	pthread_mutex_lock(&f->lock);
-	n = func_service(f, max_desc, UINT64_MAX, &svc);
+	n = func_service(f, max_desc, max_bytes, &svc);
 	pthread_mutex_unlock(&f->lock);
 	return n;
+}
+
+unsigned int
+plx_sim_step(struct plx_sim *sim, unsigned int fn, unsigned int max_desc)
+{
+	return plx_sim_step_bytes(sim, fn, max_desc, UINT64_MAX);
 }
 
 /*
@@ -783,7 +735,8 @@ engine_pass(struct plx_sim *sim, struct plx_svc *svc)
 		struct plx_func *f = &sim->funcs[fn];
 
 		pthread_mutex_lock(&f->lock);
-		func_service(f, PLX_BATCH_DESC, PLX_BATCH_BYTES, svc);
+		func_service(f, f->chaos ? chaos_batch(f, PLX_BATCH_DESC) :
+			PLX_BATCH_DESC, PLX_BATCH_BYTES, svc);
 		pthread_mutex_unlock(&f->lock);
 	}
 }

@@ -27,6 +27,45 @@ fault_unbind(struct plx_func *f)
 	return 0;
 }
 
+bool
+late_wb_hold(struct plx_func *f, uint64_t iova, uint32_t wb)
+{
+	uint32_t us = f->sim->conf.late_writeback_us;
+
+	if (us == 0 || f->event_at[PLX_SIM_FAULT_SURPRISE_REMOVAL] !=
+			f->desc_count + 1)
+		return false;
+	f->late_iova = iova;
+	f->late_wb = wb;
+	f->late_due = now_ns() + (uint64_t)us * 1000;
+	return true;
+}
+
+/* Through the IOMMU as it is now: an unmapped slot takes nothing. */
+void
+late_wb_deliver(struct plx_func *f)
+{
+	struct plx_sim *sim = f->sim;
+	struct plx_iommu_ent e;
+	uint32_t *p = NULL;
+
+	if (f->late_iova == 0 || (!sim->conf.manual && now_ns() < f->late_due))
+		return;
+	pthread_rwlock_rdlock(&sim->iommu_lock);
+	if (sim->xlate != NULL)
+		p = sim->xlate(f->late_iova, sizeof(struct plx_dma_hw_desc));
+	else if (iommu_find(sim, f->late_iova, sizeof(struct plx_dma_hw_desc),
+			&e))
+		p = (uint32_t *)(void *)(e.va + (f->late_iova - e.iova));
+	if (p != NULL)
+		plx_sim_store(p, f->late_wb, memory_order_release);
+	pthread_rwlock_unlock(&sim->iommu_lock);
+	plx_log_print(f, "late write-back %08x to %#llx after the removal%s",
+		f->late_wb, (unsigned long long)f->late_iova,
+		p != NULL ? "" : ": not mapped, dropped");
+	f->late_iova = 0;
+}
+
 /* A fault that is a change of state: now. Caller holds f->lock. */
 int
 fault_apply(struct plx_func *f, enum plx_sim_fault fault)
@@ -49,6 +88,17 @@ fault_apply(struct plx_func *f, enum plx_sim_fault fault)
 		break;
 	case PLX_SIM_FAULT_UNBIND_REQUEST:
 		return fault_unbind(f);
+	case PLX_SIM_FAULT_LOST_START:
+		f->lost_starts++;
+		break;
+	case PLX_SIM_FAULT_GLITCH:
+		if (!f->glitch)
+			glitch_begin(f, PLX_SIM_GLITCH_US);
+		break;
+	case PLX_SIM_FAULT_HALT_ON_FAIL:
+		f->halt_on_fail = true;
+		faults_rearm(f);
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -56,17 +106,32 @@ fault_apply(struct plx_func *f, enum plx_sim_fault fault)
 	return 0;
 }
 
+/* The one-shot descriptor fault of a kind, or PLX_DF_MAX. */
+static enum plx_desc_fault
+desc_fault_of(enum plx_sim_fault fault)
+{
+	switch (fault) {
+	case PLX_SIM_FAULT_READ_FAIL: return PLX_DF_READ_FAIL;
+	case PLX_SIM_FAULT_WRITE_FAIL: return PLX_DF_WRITE_FAIL;
+	case PLX_SIM_FAULT_WB_BOTH_FAIL: return PLX_DF_BOTH_FAIL;
+	case PLX_SIM_FAULT_WB_NO_STATUS: return PLX_DF_NO_STATUS;
+	case PLX_SIM_FAULT_WB_SHORT: return PLX_DF_SHORT;
+	default: return PLX_DF_MAX;
+	}
+}
+
 /* Arm fault on f for descriptor number at; caller holds f->lock. */
 static int
 fault_arm(struct plx_func *f, enum plx_sim_fault fault, uint64_t at)
 {
+	enum plx_desc_fault df = desc_fault_of(fault);
+
+	if (df != PLX_DF_MAX) {
+		f->desc_fault_at[df] = at;
+		faults_rearm(f);
+		return 0;
+	}
 	switch (fault) {
-	case PLX_SIM_FAULT_READ_FAIL:
-		f->read_fail_at = at;
-		break;
-	case PLX_SIM_FAULT_WRITE_FAIL:
-		f->write_fail_at = at;
-		break;
 	case PLX_SIM_FAULT_STALL:
 		/* Moving a stall releases one in effect. */
 		f->stall_at = at;
@@ -107,6 +172,25 @@ plx_sim_inject(struct plx_sim *sim, unsigned int fn,
 	return ret;
 }
 
+int
+plx_sim_glitch(struct plx_sim *sim, unsigned int fn, uint64_t us)
+{
+	struct plx_func *f;
+	int ret = 0;
+
+	if (sim == NULL || fn >= sim->nb_funcs)
+		return -EINVAL;
+	f = &sim->funcs[fn];
+	pthread_mutex_lock(&f->lock);
+	if (f->removed)
+		ret = -ENODEV;
+	else if (!f->glitch)
+		glitch_begin(f, us);
+	pthread_mutex_unlock(&f->lock);
+	plx_log(f, 1, "all-ones glitch for %llu us", (unsigned long long)us);
+	return ret;
+}
+
 void
 plx_sim_clear_faults(struct plx_sim *sim, unsigned int fn)
 {
@@ -139,6 +223,12 @@ static const char * const fault_names[PLX_SIM_FAULT_MAX] = {
 	[PLX_SIM_FAULT_SURPRISE_REMOVAL] = "surprise-removal",
 	[PLX_SIM_FAULT_UNBIND_REQUEST] = "unbind-request",
 	[PLX_SIM_FAULT_RESET_STUCK] = "reset-stuck",
+	[PLX_SIM_FAULT_LOST_START] = "lost-start",
+	[PLX_SIM_FAULT_WB_NO_STATUS] = "wb-no-status",
+	[PLX_SIM_FAULT_WB_BOTH_FAIL] = "wb-both-fail",
+	[PLX_SIM_FAULT_WB_SHORT] = "wb-short",
+	[PLX_SIM_FAULT_GLITCH] = "all-ones-glitch",
+	[PLX_SIM_FAULT_HALT_ON_FAIL] = "halt-on-fail",
 };
 
 const char *

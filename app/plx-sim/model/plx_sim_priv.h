@@ -7,9 +7,9 @@
 
 /*
  * Inside the device model: the state of the switch and of its functions,
- * shared by the engine (plx_sim_engine.c), the IOMMU (plx_sim_iommu.c),
- * fault injection (plx_sim_fault.c) and the switch's life cycle
- * (plx_sim_switch.c). Not for users of the model: they use plx_sim.h.
+ * shared by the engine (plx_sim_engine.c, its registers plx_sim_ctrl.c),
+ * the IOMMU (plx_sim_iommu.c), fault injection (plx_sim_fault.c) and the
+ * switch's life cycle (plx_sim_switch.c). Not for users of the model: they use plx_sim.h.
  *
  * What the engine's hot loop calls from here is static inline, so that
  * splitting the model into files costs it no call; what crosses files is
@@ -26,6 +26,9 @@
 #include "plx_sim_atomic.h"
 
 #define PLX_SIM_INTERNAL	__attribute__((visibility("hidden")))
+
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
 
 /* Deepest prefetch the engine does (PREF_LIMIT 8). */
 #define PLX_PF_MAX		4
@@ -44,6 +47,16 @@ enum plx_xlate_kind {
 	PLX_XL_SRC,
 	PLX_XL_DST,
 	PLX_XL_MAX
+};
+
+/* Faults that change the outcome of one descriptor, in priority order. */
+enum plx_desc_fault {
+	PLX_DF_READ_FAIL,
+	PLX_DF_WRITE_FAIL,
+	PLX_DF_BOTH_FAIL,
+	PLX_DF_NO_STATUS,
+	PLX_DF_SHORT,
+	PLX_DF_MAX
 };
 
 /* A prefetched descriptor: a snapshot plus the START epoch it was taken in. */
@@ -74,6 +87,8 @@ struct plx_func {
 	bool pause_req;
 	bool abort_req;
 	uint64_t start_seq;	/* STARTs seen */
+	bool burst;		/* burst prefetch, taken at START from idle */
+	bool start_latch;	/* burst prefetch: a START seen while running */
 
 	/* Ring walk, latched at START from idle. */
 	uint32_t ring_lo;
@@ -94,8 +109,7 @@ struct plx_func {
 	uint64_t xl_gen;
 
 	/* Faults (descriptor numbers compare with desc_count). */
-	uint64_t read_fail_at;
-	uint64_t write_fail_at;
+	uint64_t desc_fault_at[PLX_DF_MAX];
 	uint64_t stall_at;
 	/* Faults of the other kinds, taking effect after descriptor N. */
 	uint64_t event_at[PLX_SIM_FAULT_MAX];
@@ -105,12 +119,40 @@ struct plx_func {
 	bool abort_stuck;
 	bool reset_stuck;
 	bool removed;
+	unsigned int lost_starts;	/* START writes still to drop */
+	bool halt_on_fail;
+	bool halt_due;		/* a descriptor failed under halt_on_fail */
+	bool halted;		/* stopped by it: START is ignored */
+	bool glitch;		/* CTRL reads all ones for now */
+	uint64_t glitch_end;	/* when it ends, threaded (ns) */
+	uint32_t glitch_val;	/* CTRL writes held meanwhile... */
+	uint32_t glitch_mask;	/* ...in these bits */
+
+	/* A write-back in flight across a surprise removal. */
+	uint64_t late_iova;	/* of its ring slot, 0: none */
+	uint32_t late_wb;
+	uint64_t late_due;
+
+	/* Chunked transfer of the head descriptor, in progress. */
+	bool chunked;
+	bool xfer_busy;
+	uint32_t xfer_size;	/* bytes to move (a fault may shorten it) */
+	uint32_t xfer_done;	/* moved so far */
+	uint32_t xfer_status;	/* SUCCESS, or 0 (wb-no-status) */
+
+	/* Chaos (plx_sim_chaos.c). */
+	bool chaos;
+	uint64_t chaos_desc_rng;
+	uint64_t chaos_svc_rng;
+	uint64_t chaos_digest;	/* atomic: read from any thread */
+	uint64_t ctrl_defer_until;
 
 	/* Pacing, model time in ns. */
 	uint64_t pace_due;
 	uint64_t pace_last;
 
 	uint64_t desc_count;	/* atomic: read from any thread */
+	uint64_t owner_errors;	/* atomic: read from any thread */
 	int req_fd;		/* atomic */
 };
 
@@ -231,6 +273,85 @@ iommu_find(const struct plx_sim *sim, uint64_t iova, uint64_t len,
 	return true;
 }
 
+/* CTRL bits software sets and reads back unchanged. */
+#define PLX_CTRL_CFG_MASK	(PLX_CTRL_WRITE_BACK_EN | PLX_CTRL_DESC_MODE_MASK | \
+				 PLX_CTRL_RING_STOP_MODE | \
+				 PLX_CTRL_GRACEFUL_PAUSE | PLX_CTRL_ABORT)
+#define PLX_CTRL2_IN_PROGRESS	PLX_CTRL32_CTRL2(PLX_CTRL_IN_PROGRESS)
+#define PLX_INTR_STATUS_MASK	(PLX_INTR_ERROR | PLX_INTR_INV_DESC | \
+				 PLX_INTR_DESC_DONE | PLX_INTR_ABORT_DONE)
+
+/* Register-visible state changes the engine makes through ctrl_commit(). */
+enum plx_transition {
+	PLX_TR_STOP_INVALID,	/* fetched a descriptor with VALID clear */
+	PLX_TR_STOP_FETCH_FAIL,	/* the ring itself is not mapped */
+	PLX_TR_STOP_ERROR,	/* a descriptor failed (stop-on-error) */
+	PLX_TR_PAUSE_DONE,
+	PLX_TR_ABORT_DONE,
+	PLX_TR_HALT,		/* halt-on-fail: stopped after a failure */
+};
+
+/* --- BAR0 access: software may touch it concurrently, so always atomic --- */
+
+static inline uint32_t *
+reg32(const struct plx_func *f, uint32_t off)
+{
+	return (uint32_t *)(void *)(f->bar + off);
+}
+
+static inline uint16_t *
+reg16(const struct plx_func *f, uint32_t off)
+{
+	return (uint16_t *)(void *)(f->bar + off);
+}
+
+static inline uint32_t
+rd32(const struct plx_func *f, uint32_t off)
+{
+	return plx_sim_load(reg32(f, off), memory_order_acquire);
+}
+
+static inline void
+wr32(const struct plx_func *f, uint32_t off, uint32_t v)
+{
+	plx_sim_store(reg32(f, off), v, memory_order_release);
+}
+
+/* --- CTRL and INTR_STATUS (plx_sim_ctrl.c): the inline halves --- */
+
+/* Take software writes of CTRL from cur on; caller holds f->lock. */
+PLX_SIM_INTERNAL bool ctrl_take(struct plx_func *f, uint32_t cur);
+/*
+ * Publish transition tr unless a software write seen first makes it moot;
+ * snap_seq is the START epoch the decision was based on.
+ */
+PLX_SIM_INTERNAL bool ctrl_commit(struct plx_func *f, enum plx_transition tr,
+		uint64_t snap_seq);
+PLX_SIM_INTERNAL void intr_update(struct plx_func *f, uint16_t set,
+		uint16_t cur);
+
+/* Checked before every descriptor: the common case stays inline. */
+static inline bool
+ctrl_poll(struct plx_func *f)
+{
+	uint32_t cur = plx_sim_load(reg32(f, PLX_REG_CTRL), memory_order_acquire);
+
+	if (likely(cur == f->ctrl_pub))
+		return false;
+	return ctrl_take(f, cur);
+}
+
+static inline void
+intr_raise(struct plx_func *f, uint16_t set)
+{
+	uint16_t cur = plx_sim_load(reg16(f, PLX_REG_INTR_STATUS),
+		memory_order_acquire);
+
+	if (likely(cur == f->intr_pub && (cur & set) == set))
+		return;
+	intr_update(f, set, cur);
+}
+
 /* --- fault and prefetch bookkeeping the engine and the faults share --- */
 
 static inline void
@@ -238,8 +359,9 @@ faults_rearm(struct plx_func *f)
 {
 	unsigned int k;
 
-	f->faults_armed = f->read_fail_at != PLX_NEVER ||
-		f->write_fail_at != PLX_NEVER || f->stall_at != PLX_NEVER;
+	f->faults_armed = f->stall_at != PLX_NEVER || f->halt_on_fail;
+	for (k = 0; k < PLX_DF_MAX; k++)
+		f->faults_armed |= f->desc_fault_at[k] != PLX_NEVER;
 	for (k = 0; k < PLX_SIM_FAULT_MAX; k++)
 		f->faults_armed |= f->event_at[k] != PLX_NEVER;
 }
@@ -257,8 +379,10 @@ events_disarm(struct plx_func *f)
 static inline void
 faults_disarm(struct plx_func *f)
 {
-	f->read_fail_at = PLX_NEVER;
-	f->write_fail_at = PLX_NEVER;
+	unsigned int k;
+
+	for (k = 0; k < PLX_DF_MAX; k++)
+		f->desc_fault_at[k] = PLX_NEVER;
 	f->stall_at = PLX_NEVER;
 	events_disarm(f);
 	f->faults_armed = false;
@@ -266,14 +390,21 @@ faults_disarm(struct plx_func *f)
 	f->pause_stuck = false;
 	f->abort_stuck = false;
 	f->reset_stuck = false;
+	f->lost_starts = 0;
+	f->halt_on_fail = false;
+	f->halt_due = false;
+	f->halted = false;
+	f->glitch_end = 0;	/* a glitch in effect ends at the next look */
 }
 
+/* Also drops a chunked transfer in progress: it is not written back. */
 static inline void
 pf_drop(struct plx_func *f)
 {
 	f->pf_head = 0;
 	f->pf_n = 0;
 	f->pace_due = 0;
+	f->xfer_busy = false;
 }
 
 /* What serving a function found, for the engine thread's back-off. */
@@ -282,9 +413,29 @@ struct plx_svc {
 	bool wait;	/* running, held back by pacing only */
 };
 
+/* --- chaos (plx_sim_chaos.c); caller holds f->lock --- */
+
+PLX_SIM_INTERNAL void chaos_init(struct plx_func *f, uint64_t seed);
+/* The time the next descriptor takes, a pause after it included. */
+PLX_SIM_INTERNAL uint64_t chaos_desc_ns(struct plx_func *f);
+PLX_SIM_INTERNAL unsigned int chaos_batch(struct plx_func *f, unsigned int max);
+PLX_SIM_INTERNAL bool chaos_ctrl_deferred(struct plx_func *f);
+
 /* One pass of the engine thread over every function (plx_sim_engine.c). */
 PLX_SIM_INTERNAL void engine_pass(struct plx_sim *sim, struct plx_svc *svc);
+/*
+ * Late write-backs (plx_sim_fault.c; caller holds f->lock): whether the
+ * write-back wb of the descriptor at ring IOVA iova is held back, a
+ * removal being due right after it; and its delivery once due.
+ */
+PLX_SIM_INTERNAL bool late_wb_hold(struct plx_func *f, uint64_t iova,
+		uint32_t wb);
+PLX_SIM_INTERNAL void late_wb_deliver(struct plx_func *f);
 /* Apply a fault of state now (plx_sim_fault.c); caller holds f->lock. */
 PLX_SIM_INTERNAL int fault_apply(struct plx_func *f, enum plx_sim_fault fault);
+/* CTRL reads all ones from now (plx_sim_ctrl.c); caller holds f->lock. */
+PLX_SIM_INTERNAL void glitch_begin(struct plx_func *f, uint64_t us);
+/* Whether an all-ones glitch is over, restoring CTRL if so (f->lock). */
+PLX_SIM_INTERNAL bool glitch_over(struct plx_func *f);
 
 #endif /* PLX_SIM_PRIV_H */

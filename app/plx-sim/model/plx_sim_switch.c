@@ -147,6 +147,10 @@ func_regs_reset(struct plx_func *f)
 	f->running = false;
 	f->pause_req = false;
 	f->abort_req = false;
+	f->start_latch = false;
+	f->halted = false;
+	f->halt_due = false;
+	f->glitch = false;
 	pf_drop(f);
 }
 
@@ -158,6 +162,7 @@ func_reset(struct plx_func *f)
 	f->pace_last = 0;
 	faults_disarm(f);
 	f->removed = false;
+	f->late_iova = 0;
 }
 
 static int
@@ -251,7 +256,8 @@ plx_sim_create(const struct plx_sim_conf *conf)
 		return NULL;
 	sim->conf = *conf;
 	sim->conf.bar_fds = NULL;	/* not ours to keep */
-	sim->paced = conf->bandwidth != 0 || conf->desc_latency_ns != 0;
+	sim->paced = conf->bandwidth != 0 || conf->desc_latency_ns != 0 ||
+		(conf->chaos && !conf->manual);
 	sim->bar_len = plx_sim_bar0_len(conf->variants);
 	/* The engine re-takes the read lock batch after batch: let a waiting
 	 * map/unmap in first. */
@@ -264,6 +270,17 @@ plx_sim_create(const struct plx_sim_conf *conf)
 		ret = func_init(sim, fn,
 			conf->bar_fds != NULL ? conf->bar_fds[fn] : -1);
 		sim->nb_funcs = fn + 1;
+	}
+	for (fn = 0; fn < sim->nb_funcs; fn++)
+		sim->funcs[fn].chunked = conf->chunked;
+	if (ret == 0 && conf->chaos && !conf->manual) {
+		for (fn = 0; fn < sim->nb_funcs; fn++) {
+			sim->funcs[fn].chaos = true;
+			chaos_init(&sim->funcs[fn], conf->chaos_seed);
+		}
+		fprintf(stderr, "plx-sim: chaos seed %llu (replay: --chaos %llu)\n",
+			(unsigned long long)conf->chaos_seed,
+			(unsigned long long)conf->chaos_seed);
 	}
 	if (ret == 0 && !conf->manual)
 		ret = thread_start(sim);
@@ -353,6 +370,31 @@ plx_sim_set_null_copy(struct plx_sim *sim, bool on)
 {
 	if (sim != NULL)
 		plx_sim_store(&sim->conf.null_copy, on, memory_order_relaxed);
+}
+
+bool
+plx_sim_set_burst_prefetch(struct plx_sim *sim, bool on)
+{
+	if (sim == NULL)
+		return false;
+	return plx_sim_exchange(&sim->conf.burst_prefetch, on,
+		memory_order_relaxed);
+}
+
+uint64_t
+plx_sim_ownership_errors(struct plx_sim *sim, unsigned int fn)
+{
+	if (sim == NULL || fn >= sim->nb_funcs)
+		return 0;
+	return plx_sim_load(&sim->funcs[fn].owner_errors, memory_order_relaxed);
+}
+
+uint64_t
+plx_sim_chaos_digest(struct plx_sim *sim, unsigned int fn)
+{
+	if (sim == NULL || fn >= sim->nb_funcs)
+		return 0;
+	return plx_sim_load(&sim->funcs[fn].chaos_digest, memory_order_relaxed);
 }
 
 uint64_t

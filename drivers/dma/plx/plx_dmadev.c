@@ -156,6 +156,8 @@ plx_dma_start(struct rte_dma_dev *dev)
 		ch->sg_pending = 0;
 		ch->next_gone_check = 0;
 		ch->refusals_logged = 0;
+		rte_atomic_store_explicit(&ch->kick_at, 0,
+			rte_memory_order_relaxed);
 		plx_dma_engine_program(ch);
 		ch->halt = PLX_DMA_HALT_NONE;
 		plx_dma_set_enqueue_limit(ch, ch->nb_desc);
@@ -174,7 +176,7 @@ plx_dma_stop(struct rte_dma_dev *dev)
 	if (ch->state == PLX_CHAN_STARTED) {
 		ch->state = PLX_CHAN_STOPPING;
 		plx_dma_set_enqueue_limit(ch, 0);
-		if (ch->halt == PLX_DMA_HALT_NONE)
+		if (plx_dma_engine_live(ch))
 			plx_dma_halt_engine(ch);
 		ch->state = PLX_CHAN_CONFIGURED;
 	}
@@ -231,7 +233,8 @@ plx_dma_vchan_status(const struct rte_dma_dev *dev,
 
 	pthread_mutex_lock(&ch->lock);
 	if (ch->pci == NULL || ch->detached || ch->hw_lost ||
-			ch->halt == PLX_DMA_HALT_GONE)
+			ch->halt == PLX_DMA_HALT_GONE ||
+			ch->halt == PLX_DMA_HALT_ENGINE)
 		*status = RTE_DMA_VCHAN_HALTED_ERROR;
 	else
 		*status = plx_dma_engine_status(ch, ch->state == PLX_CHAN_STARTED &&
@@ -248,6 +251,7 @@ plx_dma_halt_name(uint8_t halt)
 		[PLX_DMA_HALT_STOPPED] = "stopped",
 		[PLX_DMA_HALT_GONE] = "device gone",
 		[PLX_DMA_HALT_LOST] = "engine lost",
+		[PLX_DMA_HALT_ENGINE] = "engine halted",
 	};
 
 	return halt < RTE_DIM(names) ? names[halt] : "?";
@@ -267,11 +271,14 @@ plx_dma_dump(const struct rte_dma_dev *dev, FILE *f)
 		ch->write_pos, ch->ring != NULL ?
 			plx_dma_burst_capacity(ch, 0) : 0);
 	fprintf(f, "  takes work: %s, halt: %s, references: %u, "
-		"all-ones reads not confirmed: %" PRIu64 "\n",
+		"all-ones reads not confirmed: %" PRIu64 ", "
+		"START rewrites: %" PRIu64 "\n",
 		plx_dma_takes_work(ch) ? "yes" : "no",
 		plx_dma_halt_name(ch->halt),
 		rte_atomic_load_explicit(&ch->refcnt, rte_memory_order_relaxed),
 		rte_atomic_load_explicit(&ch->false_gone,
+			rte_memory_order_relaxed),
+		rte_atomic_load_explicit(&ch->restarts,
 			rte_memory_order_relaxed));
 	fprintf(f, "  stats: submitted %" PRIu64 ", completed %" PRIu64
 		", errors %" PRIu64 "\n", ch->submitted, ch->completed,

@@ -80,7 +80,16 @@ enum plx_dma_halt {
 	 * therefore never reported.
 	 */
 	PLX_DMA_HALT_LOST,
+	/*
+	 * The engine stands idle with submitted work and ignores START
+	 * (silicon that halts after a failed descriptor): what it did not
+	 * finish is reported NOT_ATTEMPTED. It is still to be stopped.
+	 */
+	PLX_DMA_HALT_ENGINE,
 };
+
+/* START rewrites at one descriptor that leave the engine idle: halted. */
+#define PLX_DMA_MAX_KICKS	4
 
 /*
  * The channel's life (plx.rst, :ref:`plx_lifecycle`, has the table of
@@ -103,6 +112,7 @@ enum plx_dma_refusal {
 	PLX_DMA_REFUSE_LENGTH,
 	PLX_DMA_REFUSE_IOVA,
 	PLX_DMA_REFUSE_SG,
+	PLX_DMA_REFUSE_HALTED,
 };
 
 #define PLX_DMA_DEVARG_MAX_TXFR		"max_txfr"
@@ -140,6 +150,7 @@ struct plx_dma_chan {
 	 */
 	union plx_dma_slot *ring;
 	const union plx_dma_slot *ring_end;	/* one past the last slot */
+
 	volatile uint16_t *doorbell;	/* CTRL in BAR0 */
 	size_t ring_bytes_mask;	/* ring_mask in bytes */
 	uint16_t ring_mask;
@@ -198,6 +209,11 @@ struct plx_dma_chan {
 	bool hw_lost;	/* engine ignored every stop: keep the ring */
 	/* CTRL read all ones while config space answered. */
 	RTE_ATOMIC(uint64_t) false_gone;
+	/* START written again to an engine idle with work submitted. */
+	RTE_ATOMIC(uint64_t) restarts;
+	/* The slot of the last START rewrite (high 16 bits), how many in a
+	 * row it has had (low 16 bits). */
+	RTE_ATOMIC(uint32_t) kick_at;
 	struct plx_dma_devargs args;
 	/*
 	 * What dev->device points at for the dmadev's whole life, so that no
@@ -263,8 +279,14 @@ void plx_dma_dump_regs(const struct plx_dma_chan *ch, FILE *f);
 int plx_dma_ring_alloc(struct plx_dma_chan *ch, uint16_t nb_desc);
 void plx_dma_ring_free(struct plx_dma_chan *ch);
 
-/* Control-path helpers the fast path calls on its slow branches. */
-void plx_dma_check_gone(struct plx_dma_chan *ch);
+/*
+ * Control-path helpers the fast path calls on its slow branches. A
+ * submitted op waits for the engine: is the device still there, is the
+ * engine still running?
+ */
+void plx_dma_check_engine(struct plx_dma_chan *ch);
+/* START again if CTRL shows the engine idle before a valid descriptor. */
+void plx_dma_kick_stranded(struct plx_dma_chan *ch, uint32_t ctrl);
 
 /* --- fast path (plx_dmadev_fastpath.c) --- */
 
@@ -299,6 +321,21 @@ uint16_t plx_dma_report_ops(struct plx_dma_chan *ch, uint16_t nb_cpls,
 		uint16_t *last_idx, bool *has_error,
 		enum rte_dma_status_code *status);
 
+/*
+ * The write-back that slot (in the ring) must show to be a clean success:
+ * SUCCESS and the size given, little-endian; anything else, a short count
+ * included, is not reported as a success. It sits in the flags word of
+ * the slot as far past the ring's end as slot is past its start, in the
+ * ring's memzone: reached from the slot's own address, it costs copy()
+ * one store.
+ */
+static __rte_always_inline uint32_t *
+plx_dma_slot_expect(const struct plx_dma_chan *ch, const union plx_dma_slot *slot)
+{
+	return (uint32_t *)RTE_PTR_ADD(slot, ch->ring_bytes_mask +
+		sizeof(*slot));
+}
+
 /* Acquire: once the engine's write-back shows, so does the copied data. */
 static __rte_always_inline uint32_t
 plx_dma_slot_flags(const union plx_dma_slot *slot)
@@ -311,6 +348,14 @@ static __rte_always_inline uint32_t
 plx_dma_desc_flags(const struct plx_dma_chan *ch, uint16_t pos)
 {
 	return plx_dma_slot_flags(&ch->ring[pos & ch->ring_mask]);
+}
+
+/* Whether the engine may still run and is to be stopped. */
+static inline bool
+plx_dma_engine_live(const struct plx_dma_chan *ch)
+{
+	return ch->halt == PLX_DMA_HALT_NONE ||
+		ch->halt == PLX_DMA_HALT_ENGINE;
 }
 
 static inline bool

@@ -7,7 +7,7 @@
  * sequence and surprise removal (plx_hw.rst: :ref:`plx_hw_ring_setup`,
  * :ref:`plx_hw_stop`, :ref:`plx_hw_removal`), and the ring memory the
  * engine reads. Callers hold the channel lock, except
- * plx_dma_check_gone(), which runs on the fast-path thread.
+ * plx_dma_check_engine(), which runs on the fast-path thread.
  */
 
 #include <errno.h>
@@ -67,9 +67,56 @@ plx_dma_device_gone(struct plx_dma_chan *ch, uint32_t ctrl)
 	return true;
 }
 
+/*
+ * Submitted descriptors wait while the engine stands still: a START was
+ * lost on its way, or the engine stopped at a snapshot it fetched before
+ * the descriptor turned valid and did not re-read it (a weaker prefetch
+ * latch than the contract's). START is idempotent, so it is written again
+ * when the descriptor at NEXT_ADDR is valid. ctrl was read first, so an
+ * engine that moved on meanwhile has written that slot back. A value with
+ * IMM_PAUSE_DONE is a START not yet taken (:ref:`plx_hw_imm_pause_done`);
+ * all ones has IN_PROGRESS set. An engine still idle at the same
+ * descriptor after PLX_DMA_MAX_KICKS of them ignores START: halted.
+ */
 void
-plx_dma_check_gone(struct plx_dma_chan *ch)
+plx_dma_kick_stranded(struct plx_dma_chan *ch, uint32_t ctrl)
 {
+	uint32_t off, at, kicks;
+	uint16_t slot;
+
+	if (ctrl & (PLX_CTRL_IN_PROGRESS | PLX_CTRL_IMM_PAUSE_DONE |
+			PLX_CTRL_GRACEFUL_PAUSE | PLX_CTRL_ABORT))
+		return;
+	off = plx_dma_read32(ch, PLX_REG_DESC_RING_NEXT_ADDR) -
+		(uint32_t)ch->ring_iova;
+	if (off > ch->ring_bytes_mask || off % sizeof(*ch->ring) != 0)
+		return;
+	slot = off / sizeof(*ch->ring);
+	if (!(plx_dma_slot_flags(&ch->ring[slot]) & PLX_DESC_VALID))
+		return;
+	at = rte_atomic_load_explicit(&ch->kick_at, rte_memory_order_relaxed);
+	kicks = (at >> 16) == slot ? (at & UINT16_MAX) + 1 : 1;
+	if (kicks > PLX_DMA_MAX_KICKS) {
+		PLX_CH_LOG(ch, ERR, "engine idle at descriptor %u after %u STARTs: "
+			"halted; unfinished operations are reported NOT_ATTEMPTED, "
+			"stop and start the channel", slot, PLX_DMA_MAX_KICKS);
+		plx_dma_set_halt(ch, PLX_DMA_HALT_ENGINE);
+		return;
+	}
+	/* Racing with another thread's kick loses a count at worst. */
+	rte_atomic_store_explicit(&ch->kick_at, ((uint32_t)slot << 16) | kicks,
+		rte_memory_order_relaxed);
+	rte_write16(PLX_CTRL_START_VAL, ch->doorbell);
+	if (rte_atomic_fetch_add_explicit(&ch->restarts, 1,
+			rte_memory_order_relaxed) == 0)
+		PLX_CH_LOG(ch, NOTICE,
+			"engine idle with submitted descriptors: START written again");
+}
+
+void
+plx_dma_check_engine(struct plx_dma_chan *ch)
+{
+	uint32_t ctrl;
 	bool gone;
 
 	ch->next_gone_check = rte_get_tsc_cycles() + ch->gone_check_cycles;
@@ -78,7 +125,10 @@ plx_dma_check_gone(struct plx_dma_chan *ch)
 		return;
 	}
 	/* Inside the window, remove() waits: ch->pci stays valid. */
-	gone = plx_dma_device_gone(ch, rte_read16(ch->doorbell));
+	ctrl = plx_dma_read32(ch, PLX_REG_CTRL);
+	gone = plx_dma_device_gone(ch, ctrl);
+	if (!gone)
+		plx_dma_kick_stranded(ch, ctrl);
 	plx_dma_bar_leave(ch);
 	if (gone) {
 		PLX_CH_LOG(ch, ERR, "device vanished (registers read all ones)");
@@ -266,9 +316,11 @@ plx_dma_halt_engine(struct plx_dma_chan *ch)
 	if (ret == -ETIMEDOUT) {
 		ch->hw_lost = true;
 		plx_dma_set_halt(ch, PLX_DMA_HALT_LOST);
-	} else {
-		plx_dma_set_halt(ch, ret == -ENODEV ? PLX_DMA_HALT_GONE :
-			PLX_DMA_HALT_STOPPED);
+	} else if (ret == -ENODEV) {
+		plx_dma_set_halt(ch, PLX_DMA_HALT_GONE);
+	} else if (ch->halt != PLX_DMA_HALT_ENGINE) {
+		/* A halted engine's unfinished ops stay NOT_ATTEMPTED. */
+		plx_dma_set_halt(ch, PLX_DMA_HALT_STOPPED);
 	}
 }
 
@@ -284,17 +336,22 @@ plx_dma_engine_status(struct plx_dma_chan *ch, bool running)
 		rte_memory_order_relaxed);
 	uint16_t read_pos = rte_atomic_load_explicit(&ch->read_pos,
 		rte_memory_order_relaxed);
+	uint32_t ctrl = plx_dma_read32(ch, PLX_REG_CTRL);
 	uint32_t last;
 
-	if (plx_dma_device_gone(ch, plx_dma_read32(ch, PLX_REG_CTRL))) {
+	if (plx_dma_device_gone(ch, ctrl)) {
 		plx_dma_set_halt(ch, PLX_DMA_HALT_GONE);
 		return RTE_DMA_VCHAN_HALTED_ERROR;
 	}
 	if (!running || submit_pos == read_pos)
 		return RTE_DMA_VCHAN_IDLE;
 	last = plx_dma_slot_flags(&ch->ring[(submit_pos - 1) & ch->ring_mask]);
-	return (last & PLX_DESC_VALID) ?
-		RTE_DMA_VCHAN_ACTIVE : RTE_DMA_VCHAN_IDLE;
+	if (!(last & PLX_DESC_VALID))
+		return RTE_DMA_VCHAN_IDLE;
+	/* An application may wait on this alone: do not let it wait forever. */
+	plx_dma_kick_stranded(ch, ctrl);
+	return ch->halt == PLX_DMA_HALT_ENGINE ? RTE_DMA_VCHAN_HALTED_ERROR :
+		RTE_DMA_VCHAN_ACTIVE;
 }
 
 void
@@ -356,8 +413,9 @@ plx_dma_ring_alloc(struct plx_dma_chan *ch, uint16_t nb_desc)
 		rte_atomic_fetch_add_explicit(&generation, 1,
 			rte_memory_order_relaxed));
 	/* Aligned to its power-of-two size, it cannot cross 4 GiB
-	 * (:ref:`plx_hw_ring_window`). */
-	mz = rte_memzone_reserve_aligned(mz_name, len, ch->device.numa_node,
+	 * (:ref:`plx_hw_ring_window`). The slots' expected write-backs
+	 * follow it, which the engine never reads. */
+	mz = rte_memzone_reserve_aligned(mz_name, 2 * len, ch->device.numa_node,
 		RTE_MEMZONE_IOVA_CONTIG, len);
 	if (mz == NULL) {
 		PLX_CH_LOG(ch, ERR, "no memory for a %u-descriptor ring", nb_desc);

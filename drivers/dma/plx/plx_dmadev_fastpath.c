@@ -45,6 +45,11 @@ plx_dma_refusal(struct plx_dma_chan *ch)
 			PLX_CH_LOG(ch, ERR, "device removed: no more work taken");
 		return -ENODEV;
 	}
+	if (ch->halt == PLX_DMA_HALT_ENGINE) {
+		if (plx_dma_first_refusal(ch, PLX_DMA_REFUSE_HALTED))
+			PLX_CH_LOG(ch, ERR, "engine halted: stop and start the channel");
+		return -EIO;
+	}
 	if (plx_dma_first_refusal(ch, PLX_DMA_REFUSE_NOT_STARTED))
 		PLX_CH_LOG(ch, ERR, "channel not started");
 	return -EINVAL;
@@ -130,6 +135,9 @@ plx_dma_write_desc(struct plx_dma_chan *ch, unsigned int pos, rte_iova_t src,
 	desc->src_addr_lo = rte_cpu_to_le_32(lo12);
 	desc->dst_addr_hi = rte_cpu_to_le_16((uint16_t)(dst >> 32));
 	desc->src_addr_hi = rte_cpu_to_le_16((uint16_t)(src >> 32));
+	/* + rather than |: the same for a size of 27 bits, and one lea. */
+	*plx_dma_slot_expect(ch, (const union plx_dma_slot *)(uintptr_t)desc) =
+		rte_cpu_to_le_32(length + PLX_DESC_WB_SUCCESS);
 	/* The gate: submit() sets its VALID. */
 	if (unlikely((uint16_t)pos == ch->submit_pos))
 		flags &= ~PLX_DESC_VALID;
@@ -348,41 +356,39 @@ plx_dma_consume(struct plx_dma_chan *ch, uint16_t pos, uint16_t n,
 	return n;
 }
 
-static __rte_always_inline bool
-plx_dma_wb_ok(uint32_t flags)
-{
-	return (flags & (PLX_DESC_VALID | PLX_DESC_WB_SUCCESS)) ==
-		PLX_DESC_WB_SUCCESS;
-}
-
 /*
- * All of slot[0..n) written back as successes? The engine writes back in
- * ring order, so once the last shows (read with acquire) every earlier
- * write-back and its data are visible too, and the engine is done with
- * those slots: plain loads serve, and one AND over their flags answers.
- * A slot still VALID has SUCCESS clear, as software never sets
- * INT_WHEN_DONE, the bit SUCCESS takes over.
+ * All of slot[0..n) written back as clean successes, each word exactly
+ * its wb_expect (exp[0..n))? The engine writes back in ring order, so once
+ * the last shows (read with acquire) every earlier write-back and its
+ * data are visible too, and the engine is done with those slots: plain
+ * loads serve, and one OR of the differences answers. A slot still VALID
+ * differs, as does a failure or a short count.
  */
 static __rte_always_inline bool
-plx_dma_all_ok(const union plx_dma_slot *slot, const union plx_dma_slot *end)
+plx_dma_all_ok(const union plx_dma_slot *slot, const union plx_dma_slot *end,
+		size_t ring_bytes)
 {
-	uint32_t all = UINT32_MAX;
+	const union plx_dma_slot *exp = RTE_PTR_ADD(slot, ring_bytes);
+	uint32_t diff;
 
-	if (!plx_dma_wb_ok(plx_dma_slot_flags(end - 1)))
+	if (rte_atomic_load_explicit(&end[-1].desc.flags_and_size,
+			rte_memory_order_acquire) !=
+			exp[end - 1 - slot].desc.flags_and_size)
 		return false;
-	for (; (end - slot) & 7; slot++)
-		all &= slot->desc.flags_and_size;
+	diff = 0;
+	for (; (end - slot) & 7; slot++, exp++)
+		diff |= slot->desc.flags_and_size ^ exp->desc.flags_and_size;
 	/* Then two 64-byte cache lines of the ring per turn. */
-	for (; slot != end; slot += 8)
-		all &= slot[0].desc.flags_and_size &
-			slot[1].desc.flags_and_size &
-			slot[2].desc.flags_and_size &
-			slot[3].desc.flags_and_size &
-			slot[4].desc.flags_and_size &
-			slot[5].desc.flags_and_size &
-			slot[6].desc.flags_and_size &
-			slot[7].desc.flags_and_size;
-	return (rte_le_to_cpu_32(all) & PLX_DESC_WB_SUCCESS) != 0;
+	for (; slot != end; slot += 8, exp += 8)
+		diff |= (slot[0].desc.flags_and_size ^ exp[0].desc.flags_and_size) |
+			(slot[1].desc.flags_and_size ^ exp[1].desc.flags_and_size) |
+			(slot[2].desc.flags_and_size ^ exp[2].desc.flags_and_size) |
+			(slot[3].desc.flags_and_size ^ exp[3].desc.flags_and_size) |
+			(slot[4].desc.flags_and_size ^ exp[4].desc.flags_and_size) |
+			(slot[5].desc.flags_and_size ^ exp[5].desc.flags_and_size) |
+			(slot[6].desc.flags_and_size ^ exp[6].desc.flags_and_size) |
+			(slot[7].desc.flags_and_size ^ exp[7].desc.flags_and_size);
+	return diff == 0;
 }
 
 uint16_t
@@ -397,7 +403,8 @@ plx_dma_completed(void *dev_private, uint16_t vchan __rte_unused,
 
 	/* Slots are ops here; anything else is the report path's. */
 	if (unlikely(n == 0 || end > ch->ring_end || ch->sg_pending != 0 ||
-			!plx_dma_all_ok(first, end) ||
+			!plx_dma_all_ok(first, end,
+				ch->ring_bytes_mask + sizeof(*first)) ||
 			(n < nb_cpls && (uint16_t)(pos + n) != ch->write_pos)))
 		return plx_dma_report_ops(ch, nb_cpls, last_idx, has_error,
 			NULL);
@@ -417,9 +424,12 @@ plx_dma_completed_status(void *dev_private, uint16_t vchan __rte_unused,
 	if (unlikely(ch->sg_pending != 0))
 		limit = 0;
 	for (n = 0; n < limit; n++) {
-		uint32_t flags = plx_dma_desc_flags(ch, pos + n);
+		const union plx_dma_slot *slot =
+			&ch->ring[(pos + n) & ch->ring_mask];
+		uint32_t flags = rte_atomic_load_explicit(
+			&slot->desc.flags_and_size, rte_memory_order_acquire);
 
-		if (unlikely(!plx_dma_wb_ok(flags)))
+		if (unlikely(flags != *plx_dma_slot_expect(ch, slot)))
 			break;
 		status[n] = RTE_DMA_STATUS_SUCCESSFUL;
 	}

@@ -412,7 +412,7 @@ plx_chan_detach(struct plx_dma_chan *ch)
 	ret = plx_dma_quiesce(ch);
 	if (ret != 0)
 		return ret;
-	if (ch->state == PLX_CHAN_STARTED && ch->halt == PLX_DMA_HALT_NONE) {
+	if (ch->state == PLX_CHAN_STARTED && plx_dma_engine_live(ch)) {
 		ch->state = PLX_CHAN_STOPPING;
 		plx_dma_halt_engine(ch);
 		ch->state = PLX_CHAN_STARTED;

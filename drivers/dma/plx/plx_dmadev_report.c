@@ -22,12 +22,22 @@ enum plx_dma_op_state {
 	PLX_DMA_OP_NEVER,	/* a lost engine may still write it */
 };
 
+/* The status of a write-back, against the size slot was given. */
 static enum rte_dma_status_code
-plx_dma_wb_status(uint32_t flags)
+plx_dma_wb_status(const struct plx_dma_chan *ch, uint16_t slot,
+		uint32_t flags)
 {
-	if ((flags & (PLX_DESC_WB_SUCCESS | PLX_DESC_WB_READ_FAIL |
-			PLX_DESC_WB_WRITE_FAIL)) == PLX_DESC_WB_SUCCESS)
-		return RTE_DMA_STATUS_SUCCESSFUL;
+	uint32_t fail = PLX_DESC_WB_READ_FAIL | PLX_DESC_WB_WRITE_FAIL;
+	uint32_t size = rte_le_to_cpu_32(*plx_dma_slot_expect(ch,
+		&ch->ring[slot])) & PLX_DESC_SIZE_MASK;
+
+	/* A success that moved fewer bytes than asked is no success. */
+	if ((flags & (PLX_DESC_WB_SUCCESS | fail)) == PLX_DESC_WB_SUCCESS)
+		return (flags & PLX_DESC_SIZE_MASK) == size ?
+			RTE_DMA_STATUS_SUCCESSFUL : RTE_DMA_STATUS_ERROR_UNKNOWN;
+	/* Both: the engine cannot say which side failed. */
+	if ((flags & fail) == fail)
+		return RTE_DMA_STATUS_BUS_ERROR;
 	if (flags & PLX_DESC_WB_READ_FAIL)
 		return RTE_DMA_STATUS_BUS_READ_ERROR;
 	if (flags & PLX_DESC_WB_WRITE_FAIL)
@@ -66,7 +76,8 @@ plx_dma_op_state(const struct plx_dma_chan *ch, uint16_t pos, uint16_t n,
 		if (flags & PLX_DESC_VALID)
 			break;
 		if (*st == RTE_DMA_STATUS_SUCCESSFUL)
-			*st = plx_dma_wb_status(flags);
+			*st = plx_dma_wb_status(ch,
+				(uint16_t)(pos + i) & ch->ring_mask, flags);
 	}
 	if (submitted && i == n)
 		return PLX_DMA_OP_REPORT;
@@ -82,13 +93,16 @@ plx_dma_op_state(const struct plx_dma_chan *ch, uint16_t pos, uint16_t n,
 	if (*st == RTE_DMA_STATUS_SUCCESSFUL)
 		*st = halt == PLX_DMA_HALT_GONE ?
 			RTE_DMA_STATUS_DEV_LINK_ERROR :
+			halt == PLX_DMA_HALT_ENGINE ?
+			RTE_DMA_STATUS_NOT_ATTEMPTED :
 			RTE_DMA_STATUS_USER_ABORT;
 	return PLX_DMA_OP_REPORT;
 }
 
 /*
  * The op at pos waits for the engine: now and then, see whether the
- * device is still there. The halt to go on with.
+ * device is still there and the engine still running. The halt to go on
+ * with.
  */
 static uint8_t
 plx_dma_wait_halt(struct plx_dma_chan *ch, uint16_t pos, uint8_t halt)
@@ -96,7 +110,7 @@ plx_dma_wait_halt(struct plx_dma_chan *ch, uint16_t pos, uint8_t halt)
 	if (halt != PLX_DMA_HALT_NONE || pos == ch->submit_pos ||
 			rte_get_tsc_cycles() < ch->next_gone_check)
 		return halt;
-	plx_dma_check_gone(ch);
+	plx_dma_check_engine(ch);
 	return rte_atomic_load_explicit(&ch->halt, rte_memory_order_acquire);
 }
 
