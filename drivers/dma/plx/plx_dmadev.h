@@ -294,6 +294,10 @@ int plx_dma_copy(void *dev_private, uint16_t vchan, rte_iova_t src,
 		rte_iova_t dst, uint32_t length, uint64_t flags);
 int plx_dma_copy_fenced(void *dev_private, uint16_t vchan, rte_iova_t src,
 		rte_iova_t dst, uint32_t length, uint64_t flags);
+int plx_dma_copy_src_first(void *dev_private, uint16_t vchan,
+		rte_iova_t src, rte_iova_t dst, uint32_t length, uint64_t flags);
+int plx_dma_copy_src_first_fenced(void *dev_private, uint16_t vchan,
+		rte_iova_t src, rte_iova_t dst, uint32_t length, uint64_t flags);
 int plx_dma_copy_sg(void *dev_private, uint16_t vchan,
 		const struct rte_dma_sge *src, const struct rte_dma_sge *dst,
 		uint16_t nb_src, uint16_t nb_dst, uint64_t flags);

@@ -116,7 +116,7 @@ plx_dma_do_submit(struct plx_dma_chan *ch, bool fenced)
  */
 static __rte_always_inline void
 plx_dma_write_desc(struct plx_dma_chan *ch, unsigned int pos, rte_iova_t src,
-		rte_iova_t dst, uint32_t length)
+		rte_iova_t dst, uint32_t length, bool src_first)
 {
 	/* volatile: four narrow stores, which the compiler would otherwise
 	 * merge into more instructions than they take. */
@@ -126,8 +126,9 @@ plx_dma_write_desc(struct plx_dma_chan *ch, unsigned int pos, rte_iova_t src,
 	uint32_t lo8 = (uint32_t)dst, lo12 = (uint32_t)src;
 
 	/* Silicon with the source word first (plx_hw.rst,
-	 * :ref:`plx_hw_descriptor`), told by the devarg src_first. */
-	if (unlikely(ch->src_first)) {
+	 * :ref:`plx_hw_descriptor`), told by the devarg src_first: known
+	 * where the entry point is chosen, so no test here for copy(). */
+	if (src_first) {
 		lo8 = (uint32_t)src;
 		lo12 = (uint32_t)dst;
 	}
@@ -162,7 +163,8 @@ plx_dma_copy_submit(struct plx_dma_chan *ch, uint16_t pos, bool fenced)
 
 static __rte_always_inline int
 plx_dma_do_copy(struct plx_dma_chan *ch, uint16_t vchan, rte_iova_t src,
-		rte_iova_t dst, uint32_t length, uint64_t flags, bool fenced)
+		rte_iova_t dst, uint32_t length, uint64_t flags, bool fenced,
+		bool src_first)
 {
 	unsigned int pos = ch->write_pos;	/* uint16_t, held zero-extended */
 
@@ -173,7 +175,7 @@ plx_dma_do_copy(struct plx_dma_chan *ch, uint16_t vchan, rte_iova_t src,
 			(uint16_t)(pos - ch->read_pos) >= ch->enqueue_limit))
 		return plx_dma_reject_copy(ch, vchan, src, dst, length);
 
-	plx_dma_write_desc(ch, pos, src, dst, length);
+	plx_dma_write_desc(ch, pos, src, dst, length, src_first);
 	ch->write_pos = pos + 1;
 
 	if (unlikely(flags & RTE_DMA_OP_FLAG_SUBMIT))
@@ -186,7 +188,7 @@ plx_dma_copy(void *dev_private, uint16_t vchan, rte_iova_t src,
 		rte_iova_t dst, uint32_t length, uint64_t flags)
 {
 	return plx_dma_do_copy(dev_private, vchan, src, dst, length, flags,
-		false);
+		false, false);
 }
 
 int
@@ -194,7 +196,23 @@ plx_dma_copy_fenced(void *dev_private, uint16_t vchan,
 		rte_iova_t src, rte_iova_t dst, uint32_t length, uint64_t flags)
 {
 	return plx_dma_do_copy(dev_private, vchan, src, dst, length, flags,
-		true);
+		true, false);
+}
+
+int
+plx_dma_copy_src_first(void *dev_private, uint16_t vchan, rte_iova_t src,
+		rte_iova_t dst, uint32_t length, uint64_t flags)
+{
+	return plx_dma_do_copy(dev_private, vchan, src, dst, length, flags,
+		false, true);
+}
+
+int
+plx_dma_copy_src_first_fenced(void *dev_private, uint16_t vchan,
+		rte_iova_t src, rte_iova_t dst, uint32_t length, uint64_t flags)
+{
+	return plx_dma_do_copy(dev_private, vchan, src, dst, length, flags,
+		true, true);
 }
 
 /* --- scatter-gather --- */
@@ -283,7 +301,7 @@ plx_dma_do_copy_sg(struct plx_dma_chan *ch, uint16_t vchan,
 		ch->seg_more[pos & ch->ring_mask] =
 			(uint16_t)(pos + 1 - first) != n;
 		plx_dma_write_desc(ch, pos, src[i].addr + s_off,
-			dst[j].addr + d_off, len);
+			dst[j].addr + d_off, len, ch->src_first);
 		pos++;
 		s_off += len;
 		d_off += len;
@@ -391,6 +409,37 @@ plx_dma_all_ok(const union plx_dma_slot *slot, const union plx_dma_slot *end,
 	return diff == 0;
 }
 
+/*
+ * The engine is still at work on [first, first + n): report the clean
+ * successes it has written back so far, each read with acquire, up to the
+ * ring's end; the rest, and any failure, halt or SG op, are the report
+ * path's. Out of line: a poll that finds part of a batch done (the steady
+ * state of a full ring) costs a few loads per op, not the op walk.
+ */
+static __rte_noinline uint16_t
+plx_dma_completed_partial(struct plx_dma_chan *ch, uint16_t nb_cpls,
+		uint16_t n, uint16_t *last_idx, bool *has_error)
+{
+	uint16_t pos = ch->read_pos;
+	const union plx_dma_slot *slot = &ch->ring[pos & ch->ring_mask];
+	uint32_t flags = PLX_DESC_VALID;
+	uint16_t k;
+
+	for (k = 0; ch->sg_pending == 0 && k < n && slot < ch->ring_end;
+			k++, slot++) {
+		flags = rte_atomic_load_explicit(&slot->desc.flags_and_size,
+			rte_memory_order_acquire);
+		if (flags != *plx_dma_slot_expect(ch, slot))
+			break;
+	}
+	/* Stopped at a write-back that is no clean success: has_error is
+	 * due now, with the successes before it. */
+	if (k == 0 || !(flags & PLX_DESC_VALID))
+		return plx_dma_report_ops(ch, nb_cpls, last_idx, has_error,
+			NULL);
+	return plx_dma_consume(ch, pos, k, last_idx);
+}
+
 uint16_t
 plx_dma_completed(void *dev_private, uint16_t vchan __rte_unused,
 		const uint16_t nb_cpls, uint16_t *last_idx, bool *has_error)
@@ -403,11 +452,13 @@ plx_dma_completed(void *dev_private, uint16_t vchan __rte_unused,
 
 	/* Slots are ops here; anything else is the report path's. */
 	if (unlikely(n == 0 || end > ch->ring_end || ch->sg_pending != 0 ||
-			!plx_dma_all_ok(first, end,
-				ch->ring_bytes_mask + sizeof(*first)) ||
 			(n < nb_cpls && (uint16_t)(pos + n) != ch->write_pos)))
 		return plx_dma_report_ops(ch, nb_cpls, last_idx, has_error,
 			NULL);
+	if (unlikely(!plx_dma_all_ok(first, end,
+			ch->ring_bytes_mask + sizeof(*first))))
+		return plx_dma_completed_partial(ch, nb_cpls, n, last_idx,
+			has_error);
 	return plx_dma_consume(ch, pos, n, last_idx);
 }
 

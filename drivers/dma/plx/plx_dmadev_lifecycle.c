@@ -333,6 +333,11 @@ plx_chan_alloc(struct rte_pci_device *pci, const struct plx_dma_devargs *args)
 static void
 plx_chan_attach(struct plx_dma_chan *ch, struct rte_dma_dev *dev)
 {
+	/* [src_first][fenced]: each a copy() with no test of its own. */
+	static const rte_dma_copy_t copies[2][2] = {
+		{ plx_dma_copy, plx_dma_copy_fenced },
+		{ plx_dma_copy_src_first, plx_dma_copy_src_first_fenced },
+	};
 	struct plx_dma_dev_private *priv = dev->data->dev_private;
 
 	priv->ch = ch;
@@ -340,7 +345,7 @@ plx_chan_attach(struct plx_dma_chan *ch, struct rte_dma_dev *dev)
 	dev->device = &ch->device;
 	dev->dev_ops = &plx_dma_ops;
 	dev->fp_obj->dev_private = ch;
-	dev->fp_obj->copy = ch->fenced ? plx_dma_copy_fenced : plx_dma_copy;
+	dev->fp_obj->copy = copies[ch->src_first][ch->fenced];
 	dev->fp_obj->copy_sg = ch->fenced ? plx_dma_copy_sg_fenced :
 		plx_dma_copy_sg;
 	dev->fp_obj->submit = ch->fenced ? plx_dma_submit_fenced :
