@@ -179,8 +179,8 @@ vchan_setup(struct fz_chan *ch, uint32_t nb, uint16_t vchan,
 		exp |= R_EINVAL;
 	if (exp == 0 && ch->st == FZ_REMOVED)
 		exp = R_ENODEV;
-	if (exp == 0 && fz_uncollected(ch))
-		exp = R_EBUSY;
+	if (exp == 0 && (fz_uncollected(ch) || ch->halt == FZ_HALT_LOST))
+		exp = R_EBUSY | (fz_vanished(ch) ? R_ENODEV : 0);
 	if (exp == 0 && dead(ch))
 		exp = R_OK | R_ENODEV;
 	l0 = fz_log_lines();
@@ -191,11 +191,6 @@ vchan_setup(struct fz_chan *ch, uint32_t nb, uint16_t vchan,
 		fz_log_lines() - l0));
 	if (rc != 0)
 		return 0;
-	/* Allowed against the contract: what became of the ops? */
-	if (fz_uncollected(ch)) {
-		fz_chan_retire(ch);
-		return 0;
-	}
 	return fz_ring_set(ch, rte_align32pow2(nb));
 }
 
@@ -326,7 +321,7 @@ static int
 info_check(const struct fz_chan *ch)
 {
 	const uint64_t capa = RTE_DMA_CAPA_MEM_TO_MEM | RTE_DMA_CAPA_OPS_COPY |
-		RTE_DMA_CAPA_HANDLES_ERRORS;
+		RTE_DMA_CAPA_OPS_COPY_SG | RTE_DMA_CAPA_HANDLES_ERRORS;
 	char removed[RTE_DEV_NAME_MAX_LEN + 16];
 	struct rte_dma_info info;
 	int rc = rte_dma_info_get(ch->id, &info);
@@ -344,11 +339,12 @@ info_check(const struct fz_chan *ch)
 			info.nb_vchans == (ch->lib_conf ? 1 : 0) &&
 			info.max_vchans == 1 && info.min_desc == FZ_MIN_DESC &&
 			info.max_desc == FZ_MAX_DESC &&
+			info.max_sges == FZ_MAX_SGES &&
 			(info.dev_capa & capa) == capa &&
 			!(info.dev_capa & RTE_DMA_CAPA_SILENT),
-		"%s: info of dmadev %d: %u vchans of %u, %u..%u descriptors, capa 0x%" PRIx64,
+		"%s: info of dmadev %d: %u vchans of %u, %u..%u descriptors, %u segments, capa 0x%" PRIx64,
 		ch->name, ch->id, info.nb_vchans, info.max_vchans,
-		info.min_desc, info.max_desc, info.dev_capa);
+		info.min_desc, info.max_desc, info.max_sges, info.dev_capa);
 	return 0;
 }
 
@@ -383,13 +379,20 @@ op_info(struct fz_chan *ch)
 
 /* --- fast path --- */
 
+/* A copy or an SG op: the call's arguments and what the model keeps. */
 struct fz_copy {
+	bool sg;
 	uint64_t src;
 	uint64_t dst;
 	uint32_t len;
 	uint64_t flags;
-	struct fz_op op;
-	bool slot;		/* lands in its ring slot */
+	uint16_t nb_src;	/* as passed: maybe 0 or above max_sges */
+	uint16_t nb_dst;
+	struct rte_dma_sge src_sge[FZ_MAX_SGES + 4];
+	struct rte_dma_sge dst_sge[FZ_MAX_SGES + 4];
+	struct fz_slot slot;	/* where it lands */
+	struct fz_lists lists;	/* what it copies, for the model */
+	unsigned int pieces;	/* its descriptors */
 	uint32_t reasons;	/* FZ_BIT(enum fz_refusal) of bad input */
 };
 
@@ -443,72 +446,191 @@ draw_where(struct fz_rng *r, bool good)
 	return v < 4 ? 1 : v < 8 ? 2 : 0;
 }
 
+/* The destination slot of the next op, its fill and where it lands. */
 static void
-draw_copy(const struct fz_chan *ch, struct fz_rng *r, bool good,
+draw_slot(const struct fz_chan *ch, struct fz_rng *r, uint32_t len,
 		struct fz_copy *c)
 {
-	const struct fz_func *f = ch->f;
-	uint32_t max = ch->max_len != 0 ? ch->max_len : 64;
-	unsigned int v = good ? 99 : fz_below(r, 100);
-	unsigned int ws = draw_where(r, good), wd = draw_where(r, good);
-	uint64_t k = ch->handed;
+	c->slot = (struct fz_slot){
+		.fill = 0x11 + fz_below(r, 0x80),
+		.body = 8 + fz_below(r, 9),
+		.len = len,
+	};
+	c->dst = ch->ring == 0 ? 0 : ch->dst_iova + (size_t)(ch->handed &
+		(ch->ring - 1)) * ch->slot_len + c->slot.body;
+}
 
-	memset(c, 0, sizeof(*c));
-	c->len = draw_len(r, max);
-	c->op.len = c->len;
-	c->op.fill = 0x11 + fz_below(r, 0x80);
-	c->op.body = 8 + fz_below(r, 9);
-	if (v < 2)
-		c->len = 0;
-	else if (v < 4)
-		c->len = FZ_MAX_LEN + 1 + fz_below(r, UINT32_MAX - FZ_MAX_LEN);
-	else if (v < 5)
-		c->len = FZ_MAX_LEN, ws = wd = 1;
-	if (c->len == 0 || c->len > FZ_MAX_LEN)
-		c->reasons |= FZ_BIT(FZ_R_LEN);
-	c->op.src_off = fz_below(r, FZ_SRC_LEN - c->op.len + 1);
-	c->src = ws == 0 ? f->src_iova + c->op.src_off :
-		ws == 1 ? iova_unmapped(r, c->len) : iova_beyond(r);
-	c->dst = ch->ring != 0 ? ch->dst_iova +
-		(size_t)(k & (ch->ring - 1)) * ch->slot_len + c->op.body :
-		iova_unmapped(r, c->len);
-	if (wd == 1 || ch->ring == 0)
-		c->dst = iova_unmapped(r, c->len);
-	else if (wd == 2)
-		c->dst = iova_beyond(r);
-	if (ws == 2 || wd == 2)
-		c->reasons |= FZ_BIT(FZ_R_IOVA);
-	c->op.kind = ws == 1 ? (wd == 1 || ch->ring == 0 ? FZ_K_BAD_BOTH :
-		FZ_K_BAD_SRC) : (wd == 1 || ch->ring == 0 ? FZ_K_BAD_DST :
-		FZ_K_OK);
-	c->slot = c->op.kind == FZ_K_OK || c->op.kind == FZ_K_BAD_SRC;
+static void
+draw_flags(struct fz_rng *r, bool good, struct fz_copy *c)
+{
 	if (fz_pct(r, good ? 0 : 25))
 		c->flags |= RTE_DMA_OP_FLAG_SUBMIT;
 	if (fz_pct(r, 5))
 		c->flags |= RTE_DMA_OP_FLAG_FENCE;
 }
 
-/* Make op k's slot ready: what it held is intact, then guard + fill. */
-static int
-slot_prepare(struct fz_chan *ch, const struct fz_copy *c)
+static void
+draw_copy(const struct fz_chan *ch, struct fz_rng *r, bool good,
+		struct fz_copy *c)
 {
-	uint32_t i = ch->handed & (ch->ring - 1);
-	struct fz_slot *s = &ch->slots[i];
-	uint8_t *p = ch->dst + (size_t)i * ch->slot_len;
+	uint32_t max = ch->max_len != 0 ? ch->max_len : 64;
+	unsigned int v = good ? 99 : fz_below(r, 100);
+	unsigned int ws = draw_where(r, good), wd = draw_where(r, good);
+	uint32_t src_off;
 
-	FZ_OK(fz_slot_verify(ch, i));
-	if (s->state != FZ_SLOT_CLEAN || s->len != 0)
-		memset(p, GUARD, ch->slot_len);
-	memset(p + c->op.body, c->op.fill, c->op.len);
-	*s = (struct fz_slot){
-		.state = FZ_SLOT_CLEAN,
-		.fill = c->op.fill,
-		.src_ok = c->op.kind == FZ_K_OK,
-		.body = c->op.body,
-		.len = c->op.len,
-		.src_off = c->op.src_off,
+	memset(c, 0, sizeof(*c));
+	c->len = draw_len(r, max);
+	draw_slot(ch, r, c->len, c);
+	src_off = fz_below(r, FZ_SRC_LEN - c->len + 1);
+	if (v < 2)
+		c->len = 0;
+	else if (v < 4)
+		c->len = FZ_MAX_LEN + 1 + fz_below(r, UINT32_MAX - FZ_MAX_LEN);
+	else if (v < 5)
+		c->len = FZ_MAX_LEN, ws = wd = 1;
+	/* The longest copy has no room in a slot: it lands nowhere. */
+	c->lists = (struct fz_lists){
+		.nb_src = 1, .nb_dst = 1,
+		.src[0] = { src_off, c->slot.len, ws == 1 },
+		.dst[0] = { 0, c->slot.len, wd == 1 || ch->ring == 0 },
 	};
-	return 0;
+	c->pieces = 1;
+	if (c->len == 0 || c->len > FZ_MAX_LEN)
+		c->reasons |= FZ_BIT(FZ_R_LEN);
+	c->src = ws == 0 ? ch->f->src_iova + src_off :
+		ws == 1 ? iova_unmapped(r, c->len) : iova_beyond(r);
+	if (wd == 1 || ch->ring == 0)
+		c->dst = iova_unmapped(r, c->len);
+	else if (wd == 2)
+		c->dst = iova_beyond(r);
+	if (ws == 2 || wd == 2)
+		c->reasons |= FZ_BIT(FZ_R_IOVA);
+	draw_flags(r, good, c);
+}
+
+/* len in nb parts of at least a byte each. */
+static void
+split(struct fz_rng *r, uint32_t len, unsigned int nb, struct fz_seg *seg)
+{
+	uint32_t cut[FZ_MAX_SGES], t;
+	unsigned int i, j;
+
+	for (i = 0; i + 1 < nb; i++) {
+		t = fz_below(r, len - nb + 1);
+		for (j = i; j > 0 && cut[j - 1] > t; j--)
+			cut[j] = cut[j - 1];
+		cut[j] = t;
+	}
+	for (i = 0; i < nb; i++)
+		seg[i].len = 1 + (i + 1 < nb ? cut[i] : len - nb) -
+			(i > 0 ? cut[i - 1] : 0);
+}
+
+/* The call's lists from the model's: mapped, unmapped, in the slot. */
+static void
+sg_lists_to_sges(const struct fz_chan *ch, struct fz_rng *r,
+		struct fz_copy *c)
+{
+	const struct fz_lists *l = &c->lists;
+	uint64_t at = c->dst;
+	unsigned int i;
+
+	c->nb_src = l->nb_src;
+	c->nb_dst = l->nb_dst;
+	for (i = 0; i < l->nb_src; i++)
+		c->src_sge[i] = (struct rte_dma_sge){
+			.addr = l->src[i].bad ? iova_unmapped(r, l->src[i].len) :
+				ch->f->src_iova + l->src[i].off,
+			.length = l->src[i].len,
+		};
+	for (i = 0; i < l->nb_dst; at += l->dst[i++].len)
+		c->dst_sge[i] = (struct rte_dma_sge){
+			.addr = l->dst[i].bad ? iova_unmapped(r, l->dst[i].len) :
+				at,
+			.length = l->dst[i].len,
+		};
+}
+
+/* Make the lists bad, one way of the guide's: -EINVAL for them. */
+static void
+sg_spoil(struct fz_rng *r, struct fz_copy *c)
+{
+	struct rte_dma_sge *sge = fz_pct(r, 50) ? c->src_sge : c->dst_sge;
+	uint16_t *nb = sge == c->src_sge ? &c->nb_src : &c->nb_dst;
+	unsigned int i = fz_below(r, *nb);
+
+	c->reasons |= FZ_BIT(FZ_R_SG);
+	switch (fz_below(r, 7)) {
+	case 0:
+		*nb = 0;
+		break;
+	case 1:
+		/* Above max_sges: more segments, as many bytes each side. */
+		while (*nb <= FZ_MAX_SGES) {
+			sge[(*nb)++] = (struct rte_dma_sge){ sge[0].addr, 1 };
+			(sge == c->src_sge ? c->dst_sge : c->src_sge)[0].length++;
+		}
+		break;
+	case 2:
+		if (*nb > 1)
+			sge[(i + 1) % *nb].length += sge[i].length;
+		sge[i].length = 0;
+		break;
+	case 3:
+		sge[i].length = FZ_MAX_LEN + 1 + fz_below(r, 1000);
+		break;
+	case 4:
+		sge[i].addr = iova_beyond(r);
+		break;
+	case 5:
+		/* Starts below 2^48, ends beyond it. */
+		sge[i].length = RTE_MAX(sge[i].length, 2u);
+		sge[i].addr = (UINT64_C(1) << FZ_IOVA_BITS) - 1 -
+			fz_below(r, sge[i].length - 1);
+		break;
+	default:
+		sge[i].length += 1 + fz_below(r, 64);
+		break;
+	}
+}
+
+/*
+ * An SG op: 1..max_sges segments a side, split apart from each other;
+ * source segments anywhere in the source area, destination segments one
+ * after the other in the slot body; now and then unmapped or bad.
+ */
+static void
+draw_sg(const struct fz_chan *ch, struct fz_rng *r, bool good,
+		struct fz_copy *c)
+{
+	uint32_t max = ch->max_len != 0 ? ch->max_len : 64;
+	struct fz_piece p[FZ_MAX_PIECES];
+	struct fz_lists *l = &c->lists;
+	bool contig = fz_pct(r, 30);
+	uint32_t len, off;
+	unsigned int i;
+
+	memset(c, 0, sizeof(*c));
+	c->sg = true;
+	l->nb_src = 1 + fz_below(r, FZ_MAX_SGES);
+	l->nb_dst = 1 + fz_below(r, FZ_MAX_SGES);
+	len = RTE_MAX(draw_len(r, max), (uint32_t)FZ_MAX_SGES);
+	draw_slot(ch, r, len, c);
+	split(r, len, l->nb_src, l->src);
+	split(r, len, l->nb_dst, l->dst);
+	off = fz_below(r, FZ_SRC_LEN - len + 1);
+	for (i = 0; i < l->nb_src; off += l->src[i++].len) {
+		l->src[i].off = contig ? off :
+			fz_below(r, FZ_SRC_LEN - l->src[i].len + 1);
+		l->src[i].bad = !good && fz_pct(r, 3);
+	}
+	for (i = 0; i < l->nb_dst; i++)
+		l->dst[i].bad = ch->ring == 0 || (!good && fz_pct(r, 3));
+	c->pieces = fz_pieces(l, p);
+	sg_lists_to_sges(ch, r, c);
+	if (!good && fz_pct(r, 20))
+		sg_spoil(r, c);
+	draw_flags(r, good, c);
 }
 
 /* The codes copy() may return now, and the refusal reasons. */
@@ -525,7 +647,8 @@ copy_expect(struct fz_chan *ch, struct fz_copy *c)
 		c->reasons |= FZ_BIT(FZ_R_STOPPED);
 		return errs | R_EINVAL | (fz_vanished(ch) ? R_ENODEV : 0);
 	}
-	if (ch->handed - ch->rep >= ch->ring) {
+	/* A bad list has no descriptors to count. */
+	if (ch->hd - ch->rd + (c->reasons ? 1 : c->pieces) > ch->ring) {
 		c->reasons |= FZ_BIT(FZ_R_FULL);
 		errs |= R_ENOSPC;
 	}
@@ -551,6 +674,8 @@ refusal_of(int rc, uint32_t reasons)
 		return FZ_R_FULL;
 	if (reasons & FZ_BIT(FZ_R_STOPPED))
 		return FZ_R_STOPPED;
+	if (reasons & FZ_BIT(FZ_R_SG))
+		return FZ_R_SG;
 	return (reasons & FZ_BIT(FZ_R_LEN)) ? FZ_R_LEN : FZ_R_IOVA;
 }
 
@@ -568,92 +693,115 @@ submitted(struct fz_chan *ch)
 {
 	ch->st_rung += ch->handed - ch->sub;
 	ch->sub = ch->handed;
+	ch->sd = ch->hd;
 }
 
+static int
+enqueue(struct fz_chan *ch, struct fz_copy *c)
+{
+	if (c->sg)
+		return rte_dma_copy_sg(ch->id, 0, c->src_sge, c->dst_sge,
+			c->nb_src, c->nb_dst, c->flags);
+	return rte_dma_copy(ch->id, 0, c->src, c->dst, c->len, c->flags);
+}
+
+static void
+trace_copy(const struct fz_copy *c, int rc)
+{
+	const char *flags = (c->flags & RTE_DMA_OP_FLAG_SUBMIT) ?
+		((c->flags & RTE_DMA_OP_FLAG_FENCE) ? ", SUBMIT, FENCE" :
+			", SUBMIT") :
+		((c->flags & RTE_DMA_OP_FLAG_FENCE) ? ", FENCE" : "");
+
+	if (c->sg)
+		fz_trace("copy_sg(%u and %u segments, %u bytes, %u pieces%s%s) -> %d",
+			c->nb_src, c->nb_dst, c->slot.len, c->pieces,
+			c->reasons ? ", bad" : "", flags, rc);
+	else
+		fz_trace("copy(src 0x%" PRIx64 ", dst 0x%" PRIx64 ", len %u%s) -> %d",
+			c->src, c->dst, c->len, flags, rc);
+}
+
+/* Hand op c to the engine: rc checked, and the model takes the op. */
 static int
 copy_one(struct fz_chan *ch, struct fz_copy *c, int *rcp)
 {
 	uint32_t input = c->reasons, exp = copy_expect(ch, c);
-	bool prep = c->slot && (exp & R_OK) && input == 0;
+	bool prep = (exp & R_OK) && input == 0;
 	uint64_t k = ch->handed, l0;
 	char want[64];
 	int rc;
 
 	if (prep)
-		FZ_OK(slot_prepare(ch, c));
+		FZ_OK(fz_slot_prepare(ch, k & (ch->ring - 1), &c->slot,
+			&c->lists));
 	l0 = fz_log_lines();
-	rc = rte_dma_copy(ch->id, 0, c->src, c->dst, c->len, c->flags);
+	rc = enqueue(ch, c);
 	*rcp = rc;
 	/* The device may have vanished since: judge by the state after. */
 	FZ_OK(fz_func_check(ch->f));
 	c->reasons = input;
 	exp = copy_expect(ch, c);
-	fz_trace("copy(src 0x%" PRIx64 ", dst 0x%" PRIx64 ", len %u%s%s) -> %d",
-		c->src, c->dst, c->len,
-		(c->flags & RTE_DMA_OP_FLAG_SUBMIT) ? ", SUBMIT" : "",
-		(c->flags & RTE_DMA_OP_FLAG_FENCE) ? ", FENCE" : "", rc);
-	if (!(rc_bit(rc) & exp) || (rc >= 0 && rc != (uint16_t)k))
-		FZ_OK(fz_fail(FZ_C_FAST_RC,
-			"%s: copy(len %u, src 0x%" PRIx64 ", dst 0x%" PRIx64 ") returned %d, expected %s%s (%s, %" PRIu64 " of %u slots in use)",
-			ch->name, c->len, c->src, c->dst, rc,
-			rc_names(exp, want, sizeof(want)),
-			(exp & R_OK) ? " (the next id)" : "",
-			started(ch) ? "started" : "not started",
-			ch->handed - ch->rep, ch->ring));
+	trace_copy(c, rc);
+	FZ_CHECK(FZ_C_FAST_RC, (rc_bit(rc) & exp) && (rc < 0 ||
+			(rc == (uint16_t)k && prep)),
+		"%s: %s(%u bytes, %u pieces) returned %d, expected %s%s (%s, %" PRIu64 " of %u descriptors in use)",
+		ch->name, c->sg ? "copy_sg" : "copy", c->slot.len, c->pieces,
+		rc, rc_names(exp, want, sizeof(want)),
+		(exp & R_OK) ? " (the next id)" : "",
+		started(ch) ? "started" : "not started", ch->hd - ch->rd,
+		ch->ring);
 	if (rc < 0)
 		return refused(ch, rc, c->reasons, fz_log_lines() - l0);
-	if (ch->ring == 0 || ch->handed - ch->rep >= ch->ring) {
-		/* Accepted against the model: tolerated, but no slot. */
-		return fz_fail(FZ_C_SETUP,
-			"%s: copy accepted with no free slot", ch->name);
-	}
-	if (!prep)
-		c->op.kind = c->op.kind == FZ_K_OK ? FZ_K_BAD_DST : c->op.kind;
-	ch->ops[k & (ch->ring - 1)] = c->op;
-	if (prep)
-		ch->slots[k & (ch->ring - 1)].state = FZ_SLOT_PENDING;
+	ch->ops[k & (ch->ring - 1)] = (struct fz_op){ ch->hd, c->pieces };
+	ch->slots[k & (ch->ring - 1)].state = FZ_SLOT_PENDING;
 	ch->handed++;
-	fz_counts[FZ_N_COPY_OK]++;
+	ch->hd += c->pieces;
+	fz_counts[c->sg ? FZ_N_SG_OK : FZ_N_COPY_OK]++;
 	if (c->flags & RTE_DMA_OP_FLAG_SUBMIT)
 		submitted(ch);
 	return 0;
 }
 
 static int
-op_copy(struct fz_chan *ch, struct fz_rng *r)
+op_copy(struct fz_chan *ch, struct fz_rng *r, bool sg)
 {
 	struct fz_copy c;
 	int rc;
 
-	draw_copy(ch, r, false, &c);
+	if (sg)
+		draw_sg(ch, r, false, &c);
+	else
+		draw_copy(ch, r, false, &c);
 	return copy_one(ch, &c, &rc);
 }
 
-/* Good copies until refused (a full ring), the last with SUBMIT. */
+/* Good ops until refused (a full ring), the last with SUBMIT. */
 static int
 op_burst(struct fz_chan *ch, struct fz_rng *r)
 {
 	unsigned int n = 1 + fz_below(r, RTE_MIN(ch->ring + 8u, 96u));
-	bool submit = fz_pct(r, 75);
+	unsigned int sg_pct = fz_pct(r, 50) ? 0 : 1 + fz_below(r, 30);
+	bool submit = fz_pct(r, 75), tracing = fz_tracing;
+	uint64_t first = ch->handed;
 	struct fz_copy c;
 	unsigned int i;
-	int rc = 0;
-
-	bool tracing = fz_tracing;
-	uint64_t first = ch->handed;
-	int ret = 0;
+	int rc = 0, ret = 0;
 
 	fz_tracing = false;
 	for (i = 0; i < n && rc >= 0 && ret == 0; i++) {
-		draw_copy(ch, r, true, &c);
+		if (fz_pct(r, sg_pct))
+			draw_sg(ch, r, true, &c);
+		else
+			draw_copy(ch, r, true, &c);
 		if (submit && i + 1 == n)
 			c.flags |= RTE_DMA_OP_FLAG_SUBMIT;
 		ret = copy_one(ch, &c, &rc);
 	}
 	fz_tracing = tracing;
-	fz_trace("%u good copies%s: %" PRIu64 " accepted (ids from %u), the last -> %d",
-		i, submit ? ", the last with SUBMIT" : "", ch->handed - first,
-		(uint16_t)first, rc);
+	fz_trace("%u good ops (%u%% SG)%s: %" PRIu64 " accepted (ids from %u), the last -> %d",
+		i, sg_pct, submit ? ", the last with SUBMIT" : "",
+		ch->handed - first, (uint16_t)first, rc);
 	return ret;
 }
 
@@ -762,9 +910,9 @@ drain_target(const struct fz_chan *ch)
 	case FZ_HALT_GONE:
 		return ch->sub;
 	case FZ_HALT_LOST:
-		return fz_run_done(ch, ch->d_halt);
+		return fz_ops_done(ch, fz_run_done(ch, ch->d_halt));
 	default:
-		return fz_run_target(ch);
+		return fz_ops_done(ch, fz_run_target(ch));
 	}
 }
 
@@ -797,20 +945,13 @@ op_drain(struct fz_chan *ch, struct fz_rng *r)
 }
 
 static int
-op_unsupported(struct fz_chan *ch, struct fz_rng *r)
+op_fill(struct fz_chan *ch, struct fz_rng *r)
 {
-	struct rte_dma_sge sge = { .addr = ch->f->src_iova, .length = 64 };
-	int rc;
+	int rc = rte_dma_fill(ch->id, 0, fz_rand(r), ch->f->src_iova, 64, 0);
 
-	if (fz_pct(r, 50))
-		rc = rte_dma_fill(ch->id, 0, fz_rand(r), ch->f->src_iova, 64,
-			0);
-	else
-		rc = rte_dma_copy_sg(ch->id, 0, &sge, &sge, 1, 1, 0);
-	fz_trace("fill or copy_sg -> %d", rc);
+	fz_trace("fill -> %d", rc);
 	FZ_CHECK(FZ_C_FAST_RC, rc == -EINVAL || rc == -ENOTSUP,
-		"%s: an op the device lacks (fill, copy_sg) returned %d",
-		ch->name, rc);
+		"%s: fill, which the device lacks, returned %d", ch->name, rc);
 	return 0;
 }
 
@@ -922,6 +1063,10 @@ op_probe(struct fz_func *f)
 			"%s: probe of a function off the bus: %d", f->addr, rc);
 		return 0;
 	}
+	/* An engine that ignores pause, abort and reset cannot be brought
+	 * to a known state: the probe may fail. */
+	if (rc == -ETIMEDOUT && fz_unstoppable(f))
+		return 0;
 	FZ_CHECK(FZ_C_DEVICE, rc == 0, "%s: probe: %d", f->addr, rc);
 	f->probed = true;
 	engine_reset(f);
@@ -990,6 +1135,16 @@ inject(struct fz_func *f, enum plx_sim_fault k, uint64_t after)
  * A fault, to strike after a random number of descriptors. The engine
  * is let finish first, so that "after" counts from a known descriptor.
  */
+static const char *
+fault_name(enum plx_sim_fault k)
+{
+	if (k == PLX_SIM_FAULT_ABORT_STUCK)
+		return "pause-stuck+abort-stuck";
+	if (k == PLX_SIM_FAULT_RESET_STUCK)
+		return "pause-stuck+abort-stuck+reset-stuck";
+	return plx_sim_fault_name(k);
+}
+
 static int
 op_fault(struct fz_func *f, struct fz_rng *r)
 {
@@ -999,6 +1154,7 @@ op_fault(struct fz_func *f, struct fz_rng *r)
 		PLX_SIM_FAULT_WRITE_FAIL, PLX_SIM_FAULT_WRITE_FAIL,
 		PLX_SIM_FAULT_STALL, PLX_SIM_FAULT_SURPRISE_REMOVAL,
 		PLX_SIM_FAULT_PAUSE_STUCK, PLX_SIM_FAULT_ABORT_STUCK,
+		PLX_SIM_FAULT_RESET_STUCK,
 	};
 	enum plx_sim_fault k = kinds[fz_below(r, RTE_DIM(kinds))];
 	struct fz_chan *ch = f->runner;
@@ -1009,13 +1165,15 @@ op_fault(struct fz_func *f, struct fz_rng *r)
 		return 0;
 	FZ_OK(quiesce(f));
 	fz_trace("fault %s after %" PRIu64 " (at descriptor %" PRIu64 ")",
-		k == PLX_SIM_FAULT_ABORT_STUCK ? "pause-stuck+abort-stuck" :
-			plx_sim_fault_name(k), after, fz_descs(f) + after);
+		fault_name(k), after, fz_descs(f) + after);
 	fz_counts[FZ_N_FAULTS]++;
-	/* Abort-stuck only with pause-stuck: the engine is then lost at the
-	 * next stop, for sure (see fz_run_halt()). */
-	if (k == PLX_SIM_FAULT_ABORT_STUCK)
+	/* Abort-stuck only with pause-stuck, reset-stuck only with both:
+	 * the next stop then resets the function, or with reset-stuck too
+	 * loses the engine, for sure (see fz_run_halt()). */
+	if (k == PLX_SIM_FAULT_ABORT_STUCK || k == PLX_SIM_FAULT_RESET_STUCK)
 		FZ_OK(inject(f, PLX_SIM_FAULT_PAUSE_STUCK, after));
+	if (k == PLX_SIM_FAULT_RESET_STUCK)
+		FZ_OK(inject(f, PLX_SIM_FAULT_ABORT_STUCK, after));
 	FZ_OK(inject(f, k, after));
 	return fz_func_check(f);
 }
@@ -1173,6 +1331,7 @@ op_advance(struct fz_func *f, struct fz_rng *r)
 
 static const char *const op_names[FZ_OP_MAX] = {
 	[FZ_OP_COPY] = "copy",
+	[FZ_OP_COPY_SG] = "copy_sg",
 	[FZ_OP_BURST] = "burst",
 	[FZ_OP_SUBMIT] = "submit",
 	[FZ_OP_COMPLETED] = "completed",
@@ -1194,7 +1353,7 @@ static const char *const op_names[FZ_OP_MAX] = {
 	[FZ_OP_PROBE] = "probe",
 	[FZ_OP_REPLUG] = "replug",
 	[FZ_OP_VERIFY] = "verify",
-	[FZ_OP_UNSUPPORTED] = "unsupported",
+	[FZ_OP_UNSUPPORTED] = "fill",
 };
 
 const char *
@@ -1231,7 +1390,8 @@ static int
 exec_chan(struct fz_chan *ch, const struct fz_step *s, struct fz_rng *r)
 {
 	switch (s->kind) {
-	case FZ_OP_COPY: return op_copy(ch, r);
+	case FZ_OP_COPY: return op_copy(ch, r, false);
+	case FZ_OP_COPY_SG: return op_copy(ch, r, true);
 	case FZ_OP_BURST: return op_burst(ch, r);
 	case FZ_OP_SUBMIT: return op_submit(ch);
 	case FZ_OP_COMPLETED: return op_completed(ch, r, false);
@@ -1246,32 +1406,9 @@ exec_chan(struct fz_chan *ch, const struct fz_step *s, struct fz_rng *r)
 	case FZ_OP_CLOSE: return op_close(ch);
 	case FZ_OP_STATS_RESET: return op_stats_reset(ch);
 	case FZ_OP_VERIFY: return fz_slots_verify(ch);
-	case FZ_OP_UNSUPPORTED: return op_unsupported(ch, r);
+	case FZ_OP_UNSUPPORTED: return op_fill(ch, r);
 	default: return 0;
 	}
-}
-
-static void
-retire_one(struct fz_chan *ch)
-{
-	fz_trace("retired %s: stop, close", ch->name);
-	rte_dma_stop(ch->id);
-	rte_dma_close(ch->id);
-	fz_chan_detach(ch);
-	fz_chan_free(ch);
-}
-
-/* Channels the model gave up on are only closed. */
-static void
-drop_retired(struct fz_func *f)
-{
-	unsigned int i;
-
-	if (f->cur != NULL && f->cur->retired)
-		retire_one(f->cur);
-	for (i = f->nb_held; i-- > 0;)
-		if (f->held[i]->retired)
-			retire_one(f->held[i]);
 }
 
 int
@@ -1283,7 +1420,6 @@ fz_exec(const struct fz_step *s)
 	int ret;
 
 	fz_counts[FZ_N_STEPS]++;
-	drop_retired(f);
 	ret = exec_func(f, s, &r);
 	if (ret <= 0)
 		return ret;
