@@ -312,6 +312,8 @@ struct fz_chan *fz_chan_pick(struct fz_func *f, uint32_t r);
 int fz_ring_set(struct fz_chan *ch, uint16_t ring);
 void fz_run_begin(struct fz_chan *ch);
 bool fz_unstoppable(const struct fz_func *f);
+bool fz_maybe_unstoppable(const struct fz_func *f);
+bool fz_lost_settled(struct fz_chan *ch);
 int fz_run_halt(struct fz_chan *ch, bool removal, uint64_t begun);
 void fz_faults_cleared(struct fz_func *f);
 void fz_fault_armed(struct fz_func *f, int fault, uint64_t at);

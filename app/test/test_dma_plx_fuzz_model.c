@@ -26,6 +26,7 @@
 #include <rte_dmadev.h>
 #include <rte_memzone.h>
 
+#include "plx_dma_hw.h"
 #include "plx_sim_host.h"
 #include "test_plx_common.h"
 #include "test_dma_plx_fuzz.h"
@@ -76,7 +77,8 @@ run_barrier(const struct fz_chan *ch)
 uint64_t
 fz_run_target(const struct fz_chan *ch)
 {
-	if (ch->halt == FZ_RUN || ch->halt == FZ_HALT_LOST)
+	if (ch->halt == FZ_RUN ||
+			(ch->halt == FZ_HALT_LOST && ch->d_end == FZ_NEVER))
 		return RTE_MIN(ch->sd, run_barrier(ch));
 	return fz_run_done(ch, ch->d_end);
 }
@@ -256,6 +258,38 @@ fz_func_check(struct fz_func *f)
 	return 0;
 }
 
+/*
+ * The engine of f has stopped running: its CTRL, as the engine last
+ * published it (a value with IMM_PAUSE_DONE is software's write not yet
+ * taken, the model never publishes that bit), lacks IN_PROGRESS.
+ */
+static bool
+engine_idle(const struct fz_func *f)
+{
+	const uint32_t *ctrl = RTE_PTR_ADD((uintptr_t)plx_sim_bar0(fz_sim, f->fn),
+		PLX_REG_CTRL);
+	uint32_t v = __atomic_load_n(ctrl, __ATOMIC_ACQUIRE);
+
+	return !(v & (PLX_CTRL_IMM_PAUSE_DONE | PLX_CTRL_IN_PROGRESS));
+}
+
+/*
+ * A lost engine short of its target may have stopped for good: a stop
+ * that wrote its pause over a START the engine had not taken yet leaves
+ * it idle at an earlier batch's gate, as on hardware. Once it shows idle
+ * its count is final (the count is published before the stop), and the
+ * run is over there.
+ */
+bool
+fz_lost_settled(struct fz_chan *ch)
+{
+	if (ch->halt != FZ_HALT_LOST || ch->d_end != FZ_NEVER ||
+			!engine_idle(ch->f))
+		return false;
+	ch->d_end = fz_descs(ch->f);
+	return true;
+}
+
 /* --- channels --- */
 
 int
@@ -408,14 +442,32 @@ fz_run_begin(struct fz_chan *ch)
 	fz_counts[FZ_N_STARTS]++;
 }
 
-/* Pause, abort and function reset are all ignored now. */
+/*
+ * Pause, abort and function reset all fail now: the pause is ignored
+ * (pause-stuck) or never acknowledged (the engine stalled at submitted
+ * work), the abort and the reset are ignored.
+ */
 bool
 fz_unstoppable(const struct fz_func *f)
 {
+	const struct fz_chan *r = f->runner;
+	uint64_t count = fz_descs(f);
+	bool stalled = r != NULL && f->stall_at == count &&
+		fz_run_done(r, count) < r->sd;
+
+	return (f->pstuck_at <= count || stalled) && f->astuck_at <= count &&
+		f->rstuck_at <= count;
+}
+
+/* The same, when a lost engine may be stalled at a ring of a closed
+ * channel, which the model no longer follows. */
+bool
+fz_maybe_unstoppable(const struct fz_func *f)
+{
 	uint64_t count = fz_descs(f);
 
-	return f->pstuck_at <= count && f->astuck_at <= count &&
-		f->rstuck_at <= count;
+	return (f->pstuck_at <= count || f->stall_at == count) &&
+		f->astuck_at <= count && f->rstuck_at <= count;
 }
 
 /*
@@ -458,9 +510,15 @@ fz_run_halt(struct fz_chan *ch, bool removal, uint64_t begun)
 			fz_counts[FZ_N_LOST]++;
 		}
 	}
-	/* Whatever a stuck or stalled engine left, start afresh. */
-	if (f->stall_at == count || f->pstuck_at <= count ||
-			f->astuck_at <= count || f->rstuck_at <= count) {
+	/*
+	 * Whatever a stuck or stalled engine left, start afresh; but not
+	 * under a lost engine, which would then take the pause or abort
+	 * it ignored at some descriptor of its own choosing: it runs on
+	 * until a clear or a replug.
+	 */
+	if (ch->halt != FZ_HALT_LOST && (f->stall_at == count ||
+			f->pstuck_at <= count || f->astuck_at <= count ||
+			f->rstuck_at <= count)) {
 		plx_sim_clear_faults(fz_sim, f->fn);
 		fz_faults_cleared(f);
 	}

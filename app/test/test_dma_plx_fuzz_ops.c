@@ -910,7 +910,8 @@ drain_target(const struct fz_chan *ch)
 	case FZ_HALT_GONE:
 		return ch->sub;
 	case FZ_HALT_LOST:
-		return fz_ops_done(ch, fz_run_done(ch, ch->d_halt));
+		/* Written back: what it ran before the pause it ignored. */
+		return fz_ops_done(ch, fz_run_done(ch, ch->d_stop));
 	default:
 		return fz_ops_done(ch, fz_run_target(ch));
 	}
@@ -1065,7 +1066,7 @@ op_probe(struct fz_func *f)
 	}
 	/* An engine that ignores pause, abort and reset cannot be brought
 	 * to a known state: the probe may fail. */
-	if (rc == -ETIMEDOUT && fz_unstoppable(f))
+	if (rc == -ETIMEDOUT && fz_maybe_unstoppable(f))
 		return 0;
 	FZ_CHECK(FZ_C_DEVICE, rc == 0, "%s: probe: %d", f->addr, rc);
 	f->probed = true;
@@ -1109,7 +1110,8 @@ quiesce(struct fz_func *f)
 		return 0;
 	while (fz_run_done(r, fz_descs(f)) < fz_run_target(r)) {
 		FZ_OK(fz_func_check(f));
-		if (r->halt != FZ_RUN && r->halt != FZ_HALT_LOST)
+		if ((r->halt != FZ_RUN && r->halt != FZ_HALT_LOST) ||
+				fz_lost_settled(r))
 			break;
 		if (!plx_waiting(&w, 0))
 			return fz_fail(FZ_C_LIVENESS,
@@ -1181,9 +1183,18 @@ op_fault(struct fz_func *f, struct fz_rng *r)
 static int
 op_clear(struct fz_func *f)
 {
+	struct fz_chan *r = f->runner;
+
 	/* A removal due now strikes first, or the count says nothing. */
 	FZ_OK(quiesce(f));
 	FZ_OK(fz_func_check(f));
+	/* A lost engine released from a stall would take the pause it
+	 * ignored at a descriptor of its own choosing. */
+	if (r != NULL && r->halt == FZ_HALT_LOST &&
+			fz_run_target(r) < r->sd) {
+		fz_trace("clear faults: not under a stalled lost engine");
+		return 0;
+	}
 	plx_sim_clear_faults(fz_sim, f->fn);
 	fz_faults_cleared(f);
 	fz_trace("clear faults");
