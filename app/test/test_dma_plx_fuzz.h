@@ -131,6 +131,39 @@ void fz_log_show(unsigned int max_lines);
 
 extern bool fz_tracing;
 void fz_trace(const char *fmt, ...) __rte_format_printf(1, 2);
+/* What each trace line starts with: the step. */
+void fz_trace_step(const char *fmt, ...) __rte_format_printf(1, 2);
+
+/* --- the runner (test_dma_plx_fuzz.c) and shrinker (_shrink.c) --- */
+
+struct fz_opts {
+	uint64_t seed;
+	uint64_t steps;
+	uint32_t seg_steps;
+	unsigned int funcs;
+	int64_t segment;	/* only this one, or -1 */
+	const char *ops;	/* with segment: only these op indices */
+	unsigned int shrink_secs;
+	unsigned int stop_ms;
+	bool trace;
+	bool list_checks;
+};
+
+extern struct fz_opts fz_opts;
+/* The options that shape a segment's ops or checks, to rerun it. */
+extern char fz_same_args[512];
+
+struct fz_step;
+struct plx_test_run;
+
+/* Every function removed, power-cycled, probed again. */
+int fz_world_reset(void);
+void fz_segment_ops(uint64_t seed, uint32_t seg, struct fz_step *steps,
+	uint32_t n);
+/* Run segment seg (only the ops in list, if given), report it and shrink
+ * a failure if asked: 0 passed, -1 failed. */
+int fz_segment_run(struct plx_test_run *run, uint32_t seg,
+	const uint32_t *list, uint32_t nb_list, bool do_shrink);
 
 /* --- the model --- */
 
