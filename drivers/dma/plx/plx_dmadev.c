@@ -69,6 +69,11 @@ plx_dma_check_vchan_conf(struct plx_dma_chan *ch, uint16_t vchan,
 			PLX_DMA_MIN_DESC, PLX_DMA_MAX_DESC);
 		return -EINVAL;
 	}
+	/* The old ring stays the lost engine's: no new one to start. */
+	if (ch->hw_lost) {
+		PLX_CH_LOG(ch, ERR, "engine lost: it ignored every stop");
+		return -EBUSY;
+	}
 	/* A new ring would lose their positions, and their reports. */
 	if (plx_dma_uncollected(ch) != 0) {
 		PLX_CH_LOG(ch, ERR, "collect the %u outstanding completions first",
