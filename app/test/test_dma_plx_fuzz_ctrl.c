@@ -101,7 +101,7 @@ fz_vchan_setup(struct fz_chan *ch, uint32_t nb, uint16_t vchan,
 		exp = R_OK | R_ENODEV;
 	l0 = fz_log_lines();
 	rc = rte_dma_vchan_setup(ch->id, vchan, &conf);
-	fz_trace("fz_vchan_setup(vchan %u, dir %d, nb_desc %u) -> %d", vchan, dir,
+	fz_trace("vchan_setup(vchan %u, dir %d, nb_desc %u) -> %d", vchan, dir,
 		nb, rc);
 	FZ_OK(fz_rc_check(ch, "vchan_setup", rc, fz_or_ok(exp),
 		fz_log_lines() - l0));
