@@ -63,7 +63,7 @@
 #define DEFAULT_SEG_STEPS	5000
 #define DEFAULT_FUNCS		2
 #define DEFAULT_SHRINK_SECS	120
-#define DEFAULT_STOP_MS		100
+#define DEFAULT_STOP_MS		10
 #define MAX_SHRUNK		2	/* failed segments shrunk per run */
 
 /* --- options --- */
@@ -394,6 +394,25 @@ parse_ops(const char *s, uint32_t **list, uint32_t *n)
 	return l != NULL && *s == '\0' && *n > 0 ? 0 : -1;
 }
 
+/* Where the time went: the op kinds that took most of it. */
+static void
+print_slowest(double secs)
+{
+	bool shown[FZ_OP_MAX] = { false };
+	unsigned int i, k, top;
+
+	printf("# time by op:");
+	for (i = 0; i < 5; i++) {
+		for (top = FZ_OP_MAX, k = 0; k < FZ_OP_MAX; k++)
+			if (!shown[k] && (top == FZ_OP_MAX ||
+					fz_op_us[k] > fz_op_us[top]))
+				top = k;
+		shown[top] = true;
+		printf(" %s %.1f s", fz_op_name(top), fz_op_us[top] / 1e6);
+	}
+	printf(" (of %.1f s)\n", secs);
+}
+
 static void
 print_coverage(uint64_t t0)
 {
@@ -411,6 +430,7 @@ print_coverage(uint64_t t0)
 		printf(" %s %" PRIu64, names[i], fz_counts[i]);
 	printf("\n# %" PRIu64 " steps in %.1f s: %.0f steps/s\n",
 		fz_counts[FZ_N_STEPS], secs, fz_counts[FZ_N_STEPS] / secs);
+	print_slowest(secs);
 }
 
 static void

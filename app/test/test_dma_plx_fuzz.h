@@ -413,6 +413,8 @@ struct fz_step {
 };
 
 const char *fz_op_name(enum fz_op_kind k);
+/* Wall time spent in each kind of op, in microseconds. */
+extern uint64_t fz_op_us[FZ_OP_MAX];
 int fz_exec(const struct fz_step *s);
 int fz_between_steps(void);
 int fz_unbind_init(void);

@@ -130,6 +130,9 @@ op_advance(struct fz_func *f, struct fz_rng *r)
 	if (h != NULL && fz_pct(r, 50))
 		return fz_uncollected(h) && fz_pct(r, 50) ? fz_op_drain(h, r) :
 			fz_finish(h);
+	/* A probe would only time out under an engine deaf to every stop. */
+	if (!f->probed && !f->off_bus && fz_maybe_unstoppable(f))
+		return fz_op_clear(f);
 	if (!f->probed)
 		return f->off_bus ? fz_op_replug(f) : fz_op_probe(f);
 	if (f->cur == NULL)
@@ -221,15 +224,14 @@ exec_chan(struct fz_chan *ch, const struct fz_step *s, struct fz_rng *r)
 	}
 }
 
-int
-fz_exec(const struct fz_step *s)
+static int
+exec_step(const struct fz_step *s)
 {
 	struct fz_func *f = &fz_w.funcs[s->fn % fz_w.nb_funcs];
 	struct fz_rng r = { s->r };
 	struct fz_chan *ch;
 	int ret;
 
-	fz_counts[FZ_N_STEPS]++;
 	ret = exec_func(f, s, &r);
 	if (ret <= 0)
 		return ret;
@@ -239,4 +241,18 @@ fz_exec(const struct fz_step *s)
 		return 0;
 	}
 	return exec_chan(ch, s, &r);
+}
+
+uint64_t fz_op_us[FZ_OP_MAX];
+
+int
+fz_exec(const struct fz_step *s)
+{
+	uint64_t t0 = plx_test_now_us();
+	int ret;
+
+	fz_counts[FZ_N_STEPS]++;
+	ret = exec_step(s);
+	fz_op_us[s->kind] += plx_test_now_us() - t0;
+	return ret;
 }

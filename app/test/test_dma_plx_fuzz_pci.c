@@ -215,6 +215,13 @@ fault_name(enum plx_sim_fault k)
 	return plx_sim_fault_name(k);
 }
 
+static bool
+stuck_kind(enum plx_sim_fault k)
+{
+	return k == PLX_SIM_FAULT_PAUSE_STUCK || k == PLX_SIM_FAULT_ABORT_STUCK ||
+		k == PLX_SIM_FAULT_RESET_STUCK;
+}
+
 int
 fz_op_fault(struct fz_func *f, struct fz_rng *r)
 {
@@ -232,6 +239,14 @@ fz_op_fault(struct fz_func *f, struct fz_rng *r)
 	uint64_t after = fz_below(r, fz_pct(r, 70) ? 8 : 2 * span);
 
 	if (!(fz_w.faults & FZ_BIT(k)))
+		return 0;
+	/*
+	 * Stuck faults only as a set struck at one descriptor, pause-stuck
+	 * in each: an abort or reset ignored while the pause works would
+	 * lose the engine whenever a pause merely timed out on a busy CPU.
+	 */
+	if (stuck_kind(k) && (f->pstuck_at != FZ_NEVER ||
+			f->astuck_at != FZ_NEVER || f->rstuck_at != FZ_NEVER))
 		return 0;
 	FZ_OK(fz_quiesce(f));
 	fz_trace("fault %s after %" PRIu64 " (at descriptor %" PRIu64 ")",
