@@ -279,6 +279,9 @@ struct fz_chan {
 	uint64_t hd;
 	uint64_t sd;
 	uint64_t rd;
+	/* what the copy or submit under way may have submitted already: the
+	 * engine runs it before the call returns and the model counts it */
+	uint64_t sd_call;
 	/* an op reported unfinished: the engine must not finish it */
 	uint64_t unrun_op;
 	uint64_t unrun_desc;	/* descriptors the engine may still count */

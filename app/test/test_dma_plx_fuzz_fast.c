@@ -383,6 +383,8 @@ copy_one(struct fz_chan *ch, struct fz_copy *c, int *rcp)
 		FZ_OK(fz_slot_prepare(ch, k & (ch->ring - 1), &c->slot,
 			&c->lists));
 	l0 = fz_log_lines();
+	if (c->flags & RTE_DMA_OP_FLAG_SUBMIT)
+		ch->sd_call = ch->hd + c->pieces;
 	rc = enqueue(ch, c);
 	*rcp = rc;
 	/* The device may have vanished since: judge by the state after. */
@@ -398,6 +400,7 @@ copy_one(struct fz_chan *ch, struct fz_copy *c, int *rcp)
 		(exp & R_OK) ? " (the next id)" : "",
 		fz_started(ch) ? "started" : "not started", ch->hd - ch->rd,
 		ch->ring);
+	ch->sd_call = 0;
 	if (rc < 0)
 		return refused(ch, rc, c->reasons, fz_log_lines() - l0);
 	ch->ops[k & (ch->ring - 1)] = (struct fz_op){ ch->hd, c->pieces };
@@ -460,8 +463,10 @@ fz_op_submit(struct fz_chan *ch)
 	char want[64];
 	int rc;
 
+	ch->sd_call = ch->hd;
 	rc = rte_dma_submit(ch->id, 0);
 	FZ_OK(fz_func_check(ch->f));
+	ch->sd_call = 0;
 	if (ch->st == FZ_REMOVED)
 		exp = R_ENODEV, reasons = FZ_BIT(FZ_R_NODEV);
 	else if (!fz_started(ch))

@@ -248,7 +248,8 @@ fz_func_check(struct fz_func *f)
 			f->addr, count - was));
 	}
 	if (r != NULL && (r->halt == FZ_RUN || r->halt == FZ_HALT_LOST))
-		FZ_CHECK(FZ_C_ENGINE, fz_run_done(r, count) <= r->sd,
+		FZ_CHECK(FZ_C_ENGINE, fz_run_done(r, count) <=
+				RTE_MAX(r->sd, r->sd_call),
 			"%s: the engine ran descriptor %" PRIu64 " of the run, only %" PRIu64 " were submitted (%" PRIu64 " ops)",
 			r->name, fz_run_done(r, count) - 1, r->sd, r->sub);
 	if (f->cur != NULL)
@@ -432,7 +433,7 @@ fz_run_begin(struct fz_chan *ch)
 	ch->halt = FZ_RUN;
 	ch->d_end = ch->d_halt = ch->d_stop = FZ_NEVER;
 	ch->handed = ch->sub = ch->rep = 0;
-	ch->hd = ch->sd = ch->rd = 0;
+	ch->hd = ch->sd = ch->rd = ch->sd_call = 0;
 	ch->unrun_op = ch->unrun_desc = FZ_NEVER;
 	ch->vanished_after = false;
 	ch->noticed = false;

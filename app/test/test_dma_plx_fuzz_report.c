@@ -258,17 +258,33 @@ must_succeed(const struct fz_chan *ch, uint64_t done_before, uint64_t max)
 	return k - ch->rep;
 }
 
+/*
+ * The op prefixes the engine surely wrote back, a, and may have, b: what
+ * a lost engine ran after its stop began is never written back.
+ */
+static void
+written_back(const struct fz_chan *ch, const struct fz_op *o, uint64_t done,
+		uint64_t *a, uint64_t *b)
+{
+	*a = pieces_below(o, done_at_stop(ch));
+	*b = pieces_below(o, done);
+	if (ch->halt == FZ_HALT_LOST)
+		*b = RTE_MIN(*a, *b);
+	*a = RTE_MIN(*a, *b);
+}
+
 /* completed() stopped at op k: whether k is known to have failed. */
 static bool
 known_failed(const struct fz_chan *ch, uint64_t k, uint64_t done)
 {
-	const struct fz_op *o = op_of(ch, k);
+	uint64_t a, b;
+	uint32_t legal;
 
 	if (k >= ch->handed)
 		return false;
-	if (o->d + o->n <= done)
-		return !(hw_statuses(ch, k) & ST_BIT(ST(SUCCESSFUL)));
-	return ch->halt == FZ_HALT_STOP;
+	written_back(ch, op_of(ch, k), done, &a, &b);
+	legal = op_statuses(ch, k, a, b);
+	return legal != 0 && !(legal & ST_BIT(ST(SUCCESSFUL)));
 }
 
 /* completed() says has_error: op k may fail. */
@@ -276,11 +292,15 @@ static bool
 may_fail(const struct fz_chan *ch, uint64_t k, uint64_t done)
 {
 	const struct fz_op *o = op_of(ch, k);
+	uint64_t a, b;
 
 	if (k >= ch->handed)
 		return false;
 	if (unrun_statuses(ch, k) != 0)
 		return true;
+	written_back(ch, o, done, &a, &b);
+	if (ch->halt == FZ_HALT_LOST && b < o->n)
+		return false;
 	return (hw_statuses(ch, k) & ~ST_BIT(ST(SUCCESSFUL))) != 0 &&
 		ran(ch, o->d + o->n - 1, done);
 }

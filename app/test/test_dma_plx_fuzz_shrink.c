@@ -212,15 +212,17 @@ fz_segment_run(struct plx_test_run *run, uint32_t seg, const uint32_t *list,
 	if (rp.at >= 0) {
 		fz_log_show(12);
 		if (do_shrink && rp.check != FZ_C_SETUP) {
-			uint64_t counts[FZ_N_MAX];
+			uint64_t counts[FZ_N_MAX], op_us[FZ_OP_MAX];
 
 			/* Coverage counts the run, not replays. */
 			memcpy(counts, fz_counts, sizeof(counts));
+			memcpy(op_us, fz_op_us, sizeof(op_us));
 			n = rp.at + 1;
 			shrink(steps, idx, &n, rp.check, &trials);
 			show_shrunk(seg, steps, idx, n, rp.check, trials,
 				rp.at + 1);
 			memcpy(fz_counts, counts, sizeof(counts));
+			memcpy(fz_op_us, op_us, sizeof(op_us));
 		}
 	}
 	free(steps);
