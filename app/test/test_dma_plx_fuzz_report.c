@@ -283,6 +283,10 @@ known_failed(const struct fz_chan *ch, uint64_t k, uint64_t done)
 	if (k >= ch->handed)
 		return false;
 	written_back(ch, op_of(ch, k), done, &a, &b);
+	/* A vanish the driver may not have noticed yet: only what the
+	 * engine finished is known. */
+	if (ch->halt == FZ_HALT_GONE && a < op_of(ch, k)->n)
+		return false;
 	legal = op_statuses(ch, k, a, b);
 	return legal != 0 && !(legal & ST_BIT(ST(SUCCESSFUL)));
 }
