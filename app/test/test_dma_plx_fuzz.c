@@ -287,6 +287,7 @@ func_drop(struct fz_func *f)
 	if (f->cur != NULL)
 		chan_drop(f->cur);
 	f->runner = NULL;
+	f->lost_end = 0;
 }
 
 static int

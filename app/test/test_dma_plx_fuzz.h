@@ -310,6 +310,8 @@ struct fz_func {
 	struct fz_chan *held[FZ_MAX_HELD];
 	unsigned int nb_held;
 	struct fz_chan *runner;	/* whose run the engine last had */
+	/* a lost engine of a closed channel may run to this count, 0: none */
+	uint64_t lost_end;
 	uint64_t frozen;	/* the descriptor count while nothing runs */
 	bool may_run;
 	/* armed faults: descriptor numbers, FZ_NEVER = none */
@@ -350,6 +352,7 @@ void fz_run_begin(struct fz_chan *ch);
 bool fz_unstoppable(const struct fz_func *f);
 bool fz_maybe_unstoppable(const struct fz_func *f);
 bool fz_lost_settled(struct fz_chan *ch);
+bool fz_lost_busy(struct fz_func *f);
 int fz_run_halt(struct fz_chan *ch, bool removal, uint64_t begun);
 void fz_faults_cleared(struct fz_func *f);
 void fz_fault_armed(struct fz_func *f, int fault, uint64_t at);

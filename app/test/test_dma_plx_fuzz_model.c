@@ -291,6 +291,19 @@ fz_lost_settled(struct fz_chan *ch)
 	return true;
 }
 
+/* The lost engine of a closed channel is still running its ring. */
+bool
+fz_lost_busy(struct fz_func *f)
+{
+	if (f->lost_end == 0)
+		return false;
+	if (fz_descs(f) >= f->lost_end || engine_idle(f)) {
+		f->lost_end = 0;
+		return false;
+	}
+	return true;
+}
+
 /* --- channels --- */
 
 int
@@ -361,6 +374,10 @@ fz_chan_detach(struct fz_chan *ch)
 			f->nb_held--;
 			break;
 		}
+	/* A lost engine goes on with the ring the model no longer has. */
+	if (f->runner == ch && ch->halt == FZ_HALT_LOST &&
+			ch->d_end == FZ_NEVER)
+		f->lost_end = ch->d0 + fz_run_target(ch);
 	if (f->runner == ch)
 		f->runner = NULL;
 	ch->st = FZ_RELEASED;

@@ -107,6 +107,7 @@ engine_reset(struct fz_func *f)
 
 	f->frozen = fz_descs(f);
 	f->may_run = false;
+	f->lost_end = 0;
 	if (r != NULL && r->d_end == FZ_NEVER)
 		r->d_end = f->frozen;
 	fz_quarantine_free(f);
@@ -174,6 +175,11 @@ fz_quiesce(struct fz_func *f)
 	struct fz_chan *r = f->runner;
 	struct plx_wait w = plx_wait_begin(FZ_WAIT_US);
 
+	while (r == NULL && fz_lost_busy(f))
+		if (!plx_waiting(&w, 0))
+			return fz_fail(FZ_C_LIVENESS,
+				"%s: a lost engine stopped neither at %" PRIu64 " nor idle",
+				f->addr, f->lost_end);
 	if (r == NULL || (r->halt != FZ_RUN && r->halt != FZ_HALT_LOST))
 		return 0;
 	while (fz_run_done(r, fz_descs(f)) < fz_run_target(r)) {

@@ -259,33 +259,35 @@ must_succeed(const struct fz_chan *ch, uint64_t done_before, uint64_t max)
 }
 
 /*
- * The op prefixes the engine surely wrote back, a, and may have, b: what
- * a lost engine ran after its stop began is never written back.
+ * Of op o, the prefix the engine surely wrote back, a, and the longest it
+ * may have, b: what a lost engine ran after the stop's pause reached it
+ * is never written back, and that was before the stop returned.
  */
 static void
 written_back(const struct fz_chan *ch, const struct fz_op *o, uint64_t done,
 		uint64_t *a, uint64_t *b)
 {
-	*a = pieces_below(o, done_at_stop(ch));
 	*b = pieces_below(o, done);
 	if (ch->halt == FZ_HALT_LOST)
-		*b = RTE_MIN(*a, *b);
-	*a = RTE_MIN(*a, *b);
+		*b = RTE_MIN(*b, pieces_below(o, fz_run_done(ch, ch->d_halt)));
+	*a = RTE_MIN(pieces_below(o, done_at_stop(ch)), *b);
 }
 
 /* completed() stopped at op k: whether k is known to have failed. */
 static bool
 known_failed(const struct fz_chan *ch, uint64_t k, uint64_t done)
 {
+	const struct fz_op *o = op_of(ch, k);
 	uint64_t a, b;
 	uint32_t legal;
 
 	if (k >= ch->handed)
 		return false;
-	written_back(ch, op_of(ch, k), done, &a, &b);
-	/* A vanish the driver may not have noticed yet: only what the
-	 * engine finished is known. */
-	if (ch->halt == FZ_HALT_GONE && a < op_of(ch, k)->n)
+	written_back(ch, o, done, &a, &b);
+	/* Reported only if written back whole, for a lost engine; after a
+	 * vanish the driver may not have noticed yet. */
+	if ((ch->halt == FZ_HALT_LOST || ch->halt == FZ_HALT_GONE) &&
+			a < o->n)
 		return false;
 	legal = op_statuses(ch, k, a, b);
 	return legal != 0 && !(legal & ST_BIT(ST(SUCCESSFUL)));
