@@ -27,7 +27,8 @@
 
 #define FZ_MAX_FUNCS	4
 #define FZ_MAX_HELD	3	/* removed channels kept per function */
-#define FZ_MAX_QUAR	8	/* destination areas a lost engine may write */
+#define FZ_MAX_QUAR	64	/* destination areas a lost engine may write */
+#define FZ_LOOPING	UINT64_MAX	/* lost_end of an engine that loops */
 #define FZ_MAX_MARKS	64	/* remembered read/write fault descriptors */
 #define FZ_NEVER	UINT64_MAX
 #define FZ_MIN_DESC	32	/* the guide's ring sizes */
@@ -257,6 +258,7 @@ struct fz_chan {
 	bool lib_conf;		/* configured once: the library has 1 vchan */
 	bool lib_started;	/* the library's dev_started */
 	bool noticed;		/* the driver has shown the device vanished */
+	bool looping;		/* a lost engine runs its ring round and round */
 	uint16_t ring;		/* descriptors, 0 = not set up */
 	uint32_t slot_len;
 	uint32_t max_len;	/* longest copy into a slot */
@@ -310,7 +312,8 @@ struct fz_func {
 	struct fz_chan *held[FZ_MAX_HELD];
 	unsigned int nb_held;
 	struct fz_chan *runner;	/* whose run the engine last had */
-	/* a lost engine of a closed channel may run to this count, 0: none */
+	/* a lost engine of a closed channel may run to this count, 0: none,
+	 * FZ_LOOPING: for ever */
 	uint64_t lost_end;
 	uint64_t frozen;	/* the descriptor count while nothing runs */
 	bool may_run;
@@ -353,6 +356,7 @@ bool fz_unstoppable(const struct fz_func *f);
 bool fz_maybe_unstoppable(const struct fz_func *f);
 bool fz_lost_settled(struct fz_chan *ch);
 bool fz_lost_busy(struct fz_func *f);
+bool fz_lost_looping(const struct fz_func *f);
 int fz_run_halt(struct fz_chan *ch, bool removal, uint64_t begun);
 void fz_faults_cleared(struct fz_func *f);
 void fz_fault_armed(struct fz_func *f, int fault, uint64_t at);

@@ -77,6 +77,8 @@ run_barrier(const struct fz_chan *ch)
 uint64_t
 fz_run_target(const struct fz_chan *ch)
 {
+	if (ch->halt == FZ_HALT_LOST && ch->looping && ch->d_end == FZ_NEVER)
+		return run_barrier(ch);
 	if (ch->halt == FZ_RUN ||
 			(ch->halt == FZ_HALT_LOST && ch->d_end == FZ_NEVER))
 		return RTE_MIN(ch->sd, run_barrier(ch));
@@ -229,6 +231,21 @@ early_check(const struct fz_chan *ch, uint64_t count)
 	return 0;
 }
 
+/*
+ * A lost engine writes nothing back, so what it ran stays VALID: with no
+ * gate after the last submitted descriptor, in a ring full of
+ * descriptors it ran after the stop began, it finds the next one valid
+ * again and runs the ring round and round (until a stall, a vanish or a
+ * reset). The buffers it rewrites are those of ops never reported.
+ */
+static bool
+may_loop(const struct fz_chan *ch)
+{
+	return ch->halt == FZ_HALT_LOST && ch->d_end == FZ_NEVER &&
+		ch->hd == ch->sd &&
+		ch->sd >= ch->ring + fz_run_done(ch, ch->d_stop);
+}
+
 /* Between steps and inside them: what the engine did is allowed. */
 int
 fz_func_check(struct fz_func *f)
@@ -247,7 +264,10 @@ fz_func_check(struct fz_func *f)
 			"%s: the engine ran %" PRIu64 " descriptors while no channel of it ran",
 			f->addr, count - was));
 	}
-	if (r != NULL && (r->halt == FZ_RUN || r->halt == FZ_HALT_LOST))
+	if (r != NULL && fz_run_done(r, count) > r->sd && may_loop(r))
+		r->looping = true;
+	if (r != NULL && (r->halt == FZ_RUN || r->halt == FZ_HALT_LOST) &&
+			!r->looping)
 		FZ_CHECK(FZ_C_ENGINE, fz_run_done(r, count) <=
 				RTE_MAX(r->sd, r->sd_call),
 			"%s: the engine ran descriptor %" PRIu64 " of the run, only %" PRIu64 " were submitted (%" PRIu64 " ops)",
@@ -289,6 +309,19 @@ fz_lost_settled(struct fz_chan *ch)
 		return false;
 	ch->d_end = fz_descs(ch->f);
 	return true;
+}
+
+/* An engine lost, looping (or maybe), that nothing waits for. */
+bool
+fz_lost_looping(const struct fz_func *f)
+{
+	const struct fz_chan *r = f->runner;
+
+	if (r != NULL)
+		return r->halt == FZ_HALT_LOST && r->d_end == FZ_NEVER &&
+			(r->looping || may_loop(r)) &&
+			run_barrier(r) == FZ_NEVER;
+	return f->lost_end == FZ_LOOPING;
 }
 
 /* The lost engine of a closed channel is still running its ring. */
@@ -338,12 +371,14 @@ dst_free(struct fz_chan *ch)
 
 	if (ch->dst_mz == NULL)
 		return;
-	/* A lost engine may still write there: keep it until a replug. */
-	if (ch->halt == FZ_HALT_LOST && fz_run_done(ch, FZ_NEVER) <
-			ch->sd && f->nb_quar < FZ_MAX_QUAR)
-		f->quar[f->nb_quar++] = ch->dst_mz;
-	else
+	/* A lost engine may still write there: keep it until a reset. An
+	 * overflow leaks it rather than let the engine write freed memory. */
+	if (ch->halt == FZ_HALT_LOST && ch->d_end == FZ_NEVER) {
+		if (f->nb_quar < FZ_MAX_QUAR)
+			f->quar[f->nb_quar++] = ch->dst_mz;
+	} else {
 		rte_memzone_free(ch->dst_mz);
+	}
 	ch->dst_mz = NULL;
 	ch->dst = NULL;
 }
@@ -377,7 +412,8 @@ fz_chan_detach(struct fz_chan *ch)
 	/* A lost engine goes on with the ring the model no longer has. */
 	if (f->runner == ch && ch->halt == FZ_HALT_LOST &&
 			ch->d_end == FZ_NEVER)
-		f->lost_end = ch->d0 + fz_run_target(ch);
+		f->lost_end = ch->looping || may_loop(ch) ? FZ_LOOPING :
+			ch->d0 + fz_run_target(ch);
 	if (f->runner == ch)
 		f->runner = NULL;
 	ch->st = FZ_RELEASED;
@@ -454,6 +490,7 @@ fz_run_begin(struct fz_chan *ch)
 	ch->unrun_op = ch->unrun_desc = FZ_NEVER;
 	ch->vanished_after = false;
 	ch->noticed = false;
+	ch->looping = false;
 	memset(ch->log_lines, 0, sizeof(ch->log_lines));
 	f->runner = ch;
 	f->may_run = true;

@@ -175,6 +175,14 @@ fz_quiesce(struct fz_func *f)
 	struct fz_chan *r = f->runner;
 	struct plx_wait w = plx_wait_begin(FZ_WAIT_US);
 
+	/* Settled if it stopped; else no end to wait for: the faults that
+	 * count from it skip. */
+	if (r != NULL)
+		fz_lost_settled(r);
+	else
+		fz_lost_busy(f);
+	if (fz_lost_looping(f))
+		return 0;
 	while (r == NULL && fz_lost_busy(f))
 		if (!plx_waiting(&w, 0))
 			return fz_fail(FZ_C_LIVENESS,
@@ -255,6 +263,10 @@ fz_op_fault(struct fz_func *f, struct fz_rng *r)
 			f->astuck_at != FZ_NEVER || f->rstuck_at != FZ_NEVER))
 		return 0;
 	FZ_OK(fz_quiesce(f));
+	if (fz_lost_looping(f)) {
+		fz_trace("fault: none while a lost engine loops");
+		return 0;
+	}
 	fz_trace("fault %s after %" PRIu64 " (at descriptor %" PRIu64 ")",
 		fault_name(k), after, fz_descs(f) + after);
 	fz_counts[FZ_N_FAULTS]++;
