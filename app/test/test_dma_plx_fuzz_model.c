@@ -566,12 +566,15 @@ fz_run_halt(struct fz_chan *ch, bool removal, uint64_t begun)
 		}
 	}
 	/*
-	 * Whatever a stuck or stalled engine left, start afresh; but not
-	 * under a lost engine, which would then take the pause or abort
-	 * it ignored at some descriptor of its own choosing: it runs on
-	 * until a clear or a replug.
+	 * Whatever a stuck or stalled engine left, start afresh. A stall
+	 * armed for later too: an abort kills it with the transfer, and
+	 * whether the stop had to abort (its pause may merely have timed
+	 * out on a busy CPU) is the driver's secret. But not under a lost
+	 * engine, which would then take the pause or abort it ignored at
+	 * some descriptor of its own choosing: it runs on until a clear or
+	 * a replug.
 	 */
-	if (ch->halt != FZ_HALT_LOST && (f->stall_at == count ||
+	if (ch->halt != FZ_HALT_LOST && (f->stall_at != FZ_NEVER ||
 			f->pstuck_at <= count || f->astuck_at <= count ||
 			f->rstuck_at <= count)) {
 		plx_sim_clear_faults(fz_sim, f->fn);
