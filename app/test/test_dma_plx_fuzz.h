@@ -355,6 +355,8 @@ void fz_run_begin(struct fz_chan *ch);
 bool fz_unstoppable(const struct fz_func *f);
 bool fz_maybe_unstoppable(const struct fz_func *f);
 bool fz_lost_settled(struct fz_chan *ch);
+/* The engine's CTRL as it last published it (for diagnostics). */
+uint32_t fz_engine_ctrl(const struct fz_func *f);
 bool fz_lost_busy(struct fz_func *f);
 bool fz_lost_looping(const struct fz_func *f);
 int fz_run_halt(struct fz_chan *ch, bool removal, uint64_t begun);

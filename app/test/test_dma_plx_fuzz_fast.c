@@ -588,11 +588,12 @@ fz_op_drain(struct fz_chan *ch, struct fz_rng *r)
 		err = ch->rep == rep && use_ok;
 		if (!plx_waiting(&w, n))
 			FZ_OK(fz_fail(FZ_C_LIVENESS,
-				"%s: %" PRIu64 " ops (to %" PRIu64 ") not reported %u s after the last report (run %s, engine has run %" PRIu64 ", %" PRIu64 " submitted)",
+				"%s: %" PRIu64 " ops (to %" PRIu64 ") not reported %u s after the last report (run %s, engine has run %" PRIu64 " descriptors, %" PRIu64 " ops submitted, CTRL 0x%08x)",
 				ch->name, drain_target(ch) - ch->rep,
 				drain_target(ch), FZ_WAIT_US / 1000000,
 				ch->halt == FZ_RUN ? "running" : "halted",
-				fz_run_done(ch, fz_descs(ch->f)), ch->sub));
+				fz_run_done(ch, fz_descs(ch->f)), ch->sub,
+				fz_engine_ctrl(ch->f)));
 	}
 	return 0;
 }

@@ -284,14 +284,20 @@ fz_func_check(struct fz_func *f)
  * published it (a value with IMM_PAUSE_DONE is software's write not yet
  * taken, the model never publishes that bit), lacks IN_PROGRESS.
  */
-static bool
-engine_idle(const struct fz_func *f)
+uint32_t
+fz_engine_ctrl(const struct fz_func *f)
 {
 	const uint32_t *ctrl = RTE_PTR_ADD((uintptr_t)plx_sim_bar0(fz_sim, f->fn),
 		PLX_REG_CTRL);
-	uint32_t v = __atomic_load_n(ctrl, __ATOMIC_ACQUIRE);
 
-	return !(v & (PLX_CTRL_IMM_PAUSE_DONE | PLX_CTRL_IN_PROGRESS));
+	return __atomic_load_n(ctrl, __ATOMIC_ACQUIRE);
+}
+
+static bool
+engine_idle(const struct fz_func *f)
+{
+	return !(fz_engine_ctrl(f) &
+		(PLX_CTRL_IMM_PAUSE_DONE | PLX_CTRL_IN_PROGRESS));
 }
 
 /*

@@ -197,9 +197,10 @@ fz_quiesce(struct fz_func *f)
 			break;
 		if (!plx_waiting(&w, 0))
 			return fz_fail(FZ_C_LIVENESS,
-				"%s: the engine stopped at op %" PRIu64 " of %" PRIu64 " submitted",
+				"%s: the engine stopped at descriptor %" PRIu64 " of %" PRIu64 " submitted (run %s, CTRL 0x%08x)",
 				r->name, fz_run_done(r, fz_descs(f)),
-				fz_run_target(r));
+				fz_run_target(r), fz_halt_name(r->halt),
+				fz_engine_ctrl(f));
 	}
 	return 0;
 }
