@@ -111,6 +111,12 @@ engine_reset(struct fz_func *f)
 	if (r != NULL && r->d_end == FZ_NEVER)
 		r->d_end = f->frozen;
 	fz_quarantine_free(f);
+	/* The probe's stop may have aborted (a pause that timed out) or
+	 * reset the engine, which kills a stall armed for later too. */
+	if (f->stall_at != FZ_NEVER) {
+		plx_sim_clear_faults(fz_sim, f->fn);
+		fz_faults_cleared(f);
+	}
 }
 
 int
