@@ -214,11 +214,14 @@ fz_quiesce(struct fz_func *f)
 static int
 inject(struct fz_func *f, enum plx_sim_fault k, uint64_t after)
 {
+	/* Counted before: a new stall releases one in effect, and the
+	 * engine runs on at once. */
+	uint64_t now = fz_descs(f);
 	int rc = plx_sim_inject(fz_sim, f->fn, k, after);
 
 	FZ_CHECK(FZ_C_SETUP, rc == 0, "%s: inject %s: %d", f->addr,
 		plx_sim_fault_name(k), rc);
-	fz_fault_armed(f, k, fz_descs(f) + after);
+	fz_fault_armed(f, k, now + after);
 	return 0;
 }
 
