@@ -17,12 +17,14 @@
  * derived from --seed and the segment's number. Each op is configure,
  * vchan_setup (nb_desc in and out of range), start, copy (good lengths
  * and addresses, zero or oversized lengths, IOVAs beyond 48 bits, mapped
- * or unmapped ones), submit, completed, completed_status, burst_capacity,
- * stop, close, stats, info, PCI remove, administrator unbind (VFIO
- * request), re-probe, or a simulator fault at a random descriptor
- * (read-fail, write-fail, stall, pause-stuck, abort-stuck with it,
- * surprise removal); the reference model (test_dma_plx_fuzz_model.c)
- * checks every answer. Functions are fuzzed side by side (--funcs).
+ * or unmapped ones), copy_sg (1 to 16 segments a side, split apart, bad
+ * lists), submit, completed, completed_status, burst_capacity, stop,
+ * close, stats, info, PCI remove, administrator unbind (VFIO request),
+ * re-probe, or a simulator fault at a random descriptor (read-fail,
+ * write-fail, stall, surprise removal, pause-stuck, abort-stuck and
+ * reset-stuck with it); the reference model (test_dma_plx_fuzz_model.c,
+ * _report.c, _data.c) checks every answer. Functions are fuzzed side by
+ * side (--funcs).
  *
  * A failed segment is shrunk: its ops are replayed from fresh devices,
  * first up to the failing one, then with chunks left out (delta
