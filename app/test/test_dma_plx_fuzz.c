@@ -305,7 +305,7 @@ func_reset(struct fz_func *f)
 	f->off_bus = false;
 	f->nb_marks = 0;
 	f->surprise_at = FZ_NEVER;
-	fz_faults_cleared(f);
+	fz_faults_cleared(f, fz_descs(f));
 	f->may_run = false;
 	f->frozen = fz_descs(f);
 	fz_quarantine_free(f);

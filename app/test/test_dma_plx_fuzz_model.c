@@ -183,15 +183,29 @@ fz_fault_armed(struct fz_func *f, int fault, uint64_t at)
 	f->mark_st[f->nb_marks++] = st;
 }
 
-/* plx_sim_clear_faults() or a replug: what was armed is gone. */
+/*
+ * plx_sim_clear_faults() or a replug: what was armed is gone; now: the
+ * descriptor count before, as a stall the clear releases lets the engine
+ * run on at once, past faults that no longer strike.
+ */
 void
-fz_faults_cleared(struct fz_func *f)
+fz_faults_cleared(struct fz_func *f, uint64_t now)
 {
-	if (!f->off_bus && f->surprise_at <= fz_descs(f))
-		vanish(f, fz_descs(f));
-	marks_keep(f, 0, -1, fz_descs(f));
+	if (!f->off_bus && f->surprise_at <= now)
+		vanish(f, now);
+	marks_keep(f, 0, -1, now);
 	f->stall_at = f->surprise_at = FZ_NEVER;
 	f->pstuck_at = f->astuck_at = f->rstuck_at = FZ_NEVER;
+}
+
+/* Clear f's faults in the simulator and the model alike. */
+void
+fz_clear_faults(struct fz_func *f)
+{
+	uint64_t now = fz_descs(f);
+
+	plx_sim_clear_faults(fz_sim, f->fn);
+	fz_faults_cleared(f, now);
 }
 
 /* --- the function: vanishing, engine activity --- */
@@ -583,8 +597,7 @@ fz_run_halt(struct fz_chan *ch, bool removal, uint64_t begun)
 	if (ch->halt != FZ_HALT_LOST && (f->stall_at != FZ_NEVER ||
 			f->pstuck_at <= count || f->astuck_at <= count ||
 			f->rstuck_at <= count)) {
-		plx_sim_clear_faults(fz_sim, f->fn);
-		fz_faults_cleared(f);
+		fz_clear_faults(f);
 	}
 	return 0;
 }

@@ -114,8 +114,7 @@ engine_reset(struct fz_func *f)
 	/* The probe's stop may have aborted (a pause that timed out) or
 	 * reset the engine, which kills a stall armed for later too. */
 	if (f->stall_at != FZ_NEVER) {
-		plx_sim_clear_faults(fz_sim, f->fn);
-		fz_faults_cleared(f);
+		fz_clear_faults(f);
 	}
 }
 
@@ -160,15 +159,17 @@ fz_op_probe(struct fz_func *f)
 int
 fz_op_replug(struct fz_func *f)
 {
+	uint64_t now;
 	int rc;
 
 	if (f->probed)
 		return 0;
 	FZ_OK(fz_func_check(f));
+	now = fz_descs(f);
 	rc = plx_sim_replug(fz_sim, f->fn);
 	fz_trace("replug %s -> %d", f->addr, rc);
 	FZ_CHECK(FZ_C_SETUP, rc == 0, "%s: replug: %d", f->addr, rc);
-	fz_faults_cleared(f);
+	fz_faults_cleared(f, now);
 	f->off_bus = false;
 	engine_reset(f);
 	return 0;
@@ -310,8 +311,7 @@ fz_op_clear(struct fz_func *f)
 		fz_trace("clear faults: not under a stalled lost engine");
 		return 0;
 	}
-	plx_sim_clear_faults(fz_sim, f->fn);
-	fz_faults_cleared(f);
+	fz_clear_faults(f);
 	fz_trace("clear faults");
 	return 0;
 }
