@@ -27,7 +27,8 @@
 
 #define FZ_MAX_FUNCS	4
 #define FZ_MAX_HELD	3	/* removed channels kept per function */
-#define FZ_MAX_QUAR	8	/* destination areas a lost engine may write */
+#define FZ_MAX_QUAR	64	/* destination areas a lost engine may write */
+#define FZ_LOOPING	UINT64_MAX	/* lost_end of an engine that loops */
 #define FZ_MAX_MARKS	64	/* remembered read/write fault descriptors */
 #define FZ_NEVER	UINT64_MAX
 #define FZ_MIN_DESC	32	/* the guide's ring sizes */
@@ -35,6 +36,8 @@
 #define FZ_MAX_LEN	0x7ffffffu
 #define FZ_IOVA_BITS	48
 #define FZ_MAX_CPLS	1024	/* completions asked for in one call */
+#define FZ_MAX_SGES	16	/* the guide's max_sges */
+#define FZ_MAX_PIECES	(2 * FZ_MAX_SGES - 1)	/* descriptors of an SG op */
 #define FZ_SRC_LEN	(256 * 1024)
 #define FZ_GUARD_LEN	16	/* guard bytes before a copy's body */
 #define FZ_WAIT_US	(5 * 1000 * 1000)	/* longest wait without progress */
@@ -53,7 +56,7 @@ bool fz_pct(struct fz_rng *r, unsigned int pct);
 
 /* --- checks --- */
 
-/* What a check is about; --allow NAME,... tolerates a class. */
+/* What a check is about: the class a failure names. */
 enum fz_check {
 	FZ_C_RC,		/* control-path return code */
 	FZ_C_FAST_RC,		/* copy, submit return code */
@@ -75,22 +78,15 @@ enum fz_check {
 };
 
 const char *fz_check_name(enum fz_check c);
-int fz_check_parse(const char *name, enum fz_check *c);
-/* Allow (tolerate) class c: count and note it, do not fail. */
-void fz_check_allow(enum fz_check c);
-/*
- * A failed check: -1 with the reason recorded (plx_test_msg), or 0 if
- * its class is tolerated, the caller then goes on with what it saw.
- */
+/* A failed check: -1, with the reason recorded (plx_test_msg). */
 int fz_fail(enum fz_check c, const char *fmt, ...) __rte_format_printf(2, 3);
 /* The class of the failure recorded since fz_fail_reset(). */
 int fz_failed_check(void);
 void fz_fail_reset(void);
-uint64_t fz_tolerated(enum fz_check c);
 
 #define FZ_CHECK(c, cond, ...) do { \
-	if (!(cond) && fz_fail(c, __VA_ARGS__) < 0) \
-		return -1; \
+	if (!(cond)) \
+		return fz_fail(c, __VA_ARGS__); \
 } while (0)
 #define FZ_OK(expr) do { \
 	if ((expr) != 0) \
@@ -102,6 +98,7 @@ uint64_t fz_tolerated(enum fz_check c);
 enum fz_count {
 	FZ_N_STEPS,
 	FZ_N_COPY_OK,
+	FZ_N_SG_OK,
 	FZ_N_COPY_REFUSED,
 	FZ_N_REPORTED,
 	FZ_N_ST_OK,
@@ -135,6 +132,39 @@ void fz_log_show(unsigned int max_lines);
 
 extern bool fz_tracing;
 void fz_trace(const char *fmt, ...) __rte_format_printf(1, 2);
+/* What each trace line starts with: the step. */
+void fz_trace_step(const char *fmt, ...) __rte_format_printf(1, 2);
+
+/* --- the runner (test_dma_plx_fuzz.c) and shrinker (_shrink.c) --- */
+
+struct fz_opts {
+	uint64_t seed;
+	uint64_t steps;
+	uint32_t seg_steps;
+	unsigned int funcs;
+	int64_t segment;	/* only this one, or -1 */
+	const char *ops;	/* with segment: only these op indices */
+	unsigned int shrink_secs;
+	unsigned int stop_ms;
+	bool trace;
+	bool list_checks;
+};
+
+extern struct fz_opts fz_opts;
+/* The options that shape a segment's ops or checks, to rerun it. */
+extern char fz_same_args[512];
+
+struct fz_step;
+struct plx_test_run;
+
+/* Every function removed, power-cycled, probed again. */
+int fz_world_reset(void);
+void fz_segment_ops(uint64_t seed, uint32_t seg, struct fz_step *steps,
+	uint32_t n);
+/* Run segment seg (only the ops in list, if given), report it and shrink
+ * a failure if asked: 0 passed, -1 failed. */
+int fz_segment_run(struct plx_test_run *run, uint32_t seg,
+	const uint32_t *list, uint32_t nb_list, bool do_shrink);
 
 /* --- the model --- */
 
@@ -154,32 +184,50 @@ enum fz_halt {
 	FZ_HALT_LOST,	/* engine ignored pause and abort: never reported */
 };
 
-/* What an op's addresses make the engine do. */
-enum fz_kind {
-	FZ_K_OK,
-	FZ_K_BAD_SRC,	/* unmapped source: read error */
-	FZ_K_BAD_DST,	/* unmapped destination: write error */
-	FZ_K_BAD_BOTH,	/* either error */
+/*
+ * One segment of an op's source or destination list. A source segment
+ * is at offset off of the function's source area; the destination
+ * segments lie one after the other in the op's slot body. bad: the
+ * segment is at an unmapped IOVA (the engine fails its pieces).
+ */
+struct fz_seg {
+	uint32_t off;
+	uint32_t len;
+	bool bad;
 };
+
+/* The lists of the op in a ring slot (a copy has one segment each). */
+struct fz_lists {
+	uint8_t nb_src;
+	uint8_t nb_dst;
+	struct fz_seg src[FZ_MAX_SGES];
+	struct fz_seg dst[FZ_MAX_SGES];
+};
+
+/* A piece: a descriptor of an op, split on both lists' boundaries. */
+struct fz_piece {
+	uint32_t at;	/* offset in the op's bytes (and its body) */
+	uint32_t len;
+	uint32_t src_off;
+	bool src_bad;
+	bool dst_bad;
+};
+
+unsigned int fz_pieces(const struct fz_lists *l, struct fz_piece *p);
 
 /* An op handed out in the current run (ring slot k & (ring - 1)). */
 struct fz_op {
-	uint32_t src_off;
-	uint32_t len;
-	uint16_t body;	/* where in its slot the copy lands */
-	uint8_t kind;	/* enum fz_kind */
-	uint8_t fill;	/* the byte its body held before */
+	uint64_t d;	/* its first descriptor, counted from the run's */
+	uint8_t n;	/* its descriptors */
 };
 
 /* What a destination slot must hold, from the last op into it. */
 struct fz_slot {
 	uint8_t state;	/* FZ_SLOT_* */
 	uint8_t status;	/* as reported */
-	uint8_t fill;
-	uint8_t src_ok;	/* the op's source was mapped */
-	uint16_t body;
+	uint8_t fill;	/* the byte its body held before */
+	uint16_t body;	/* where in the slot the op's bytes land */
 	uint32_t len;
-	uint32_t src_off;
 	uint64_t sum;	/* of the body, where the status leaves it open */
 };
 
@@ -193,6 +241,7 @@ enum {
 enum fz_refusal {
 	FZ_R_LEN,
 	FZ_R_IOVA,
+	FZ_R_SG,	/* a bad scatter-gather list */
 	FZ_R_STOPPED,
 	FZ_R_NODEV,
 	FZ_R_FULL,
@@ -209,8 +258,7 @@ struct fz_chan {
 	bool lib_conf;		/* configured once: the library has 1 vchan */
 	bool lib_started;	/* the library's dev_started */
 	bool noticed;		/* the driver has shown the device vanished */
-	bool retired;		/* after an allowed deviation the model cannot
-				 * follow: only stopped and closed */
+	bool looping;		/* a lost engine runs its ring round and round */
 	uint16_t ring;		/* descriptors, 0 = not set up */
 	uint32_t slot_len;
 	uint32_t max_len;	/* longest copy into a slot */
@@ -219,6 +267,7 @@ struct fz_chan {
 	uint64_t dst_iova;
 	struct fz_op *ops;
 	struct fz_slot *slots;
+	struct fz_lists *lists;	/* per slot */
 	/* the run since the last start */
 	enum fz_halt halt;
 	uint64_t d0;		/* descriptor number of op 0 */
@@ -228,7 +277,16 @@ struct fz_chan {
 	uint64_t handed;	/* ops handed out (op k got id (uint16_t)k) */
 	uint64_t sub;		/* ops submitted (always a prefix) */
 	uint64_t rep;		/* ops reported */
-	uint64_t first_unrun;	/* lowest op reported that the engine did not run */
+	/* the same in descriptors */
+	uint64_t hd;
+	uint64_t sd;
+	uint64_t rd;
+	/* what the copy or submit under way may have submitted already: the
+	 * engine runs it before the call returns and the model counts it */
+	uint64_t sd_call;
+	/* an op reported unfinished: the engine must not finish it */
+	uint64_t unrun_op;
+	uint64_t unrun_desc;	/* descriptors the engine may still count */
 	bool vanished_after;	/* the device vanished after the run halted */
 	/* since the last stats_reset */
 	uint64_t st_rung;	/* ops submitted to the engine */
@@ -254,6 +312,9 @@ struct fz_func {
 	struct fz_chan *held[FZ_MAX_HELD];
 	unsigned int nb_held;
 	struct fz_chan *runner;	/* whose run the engine last had */
+	/* a lost engine of a closed channel may run to this count, 0: none,
+	 * FZ_LOOPING: for ever */
+	uint64_t lost_end;
 	uint64_t frozen;	/* the descriptor count while nothing runs */
 	bool may_run;
 	/* armed faults: descriptor numbers, FZ_NEVER = none */
@@ -261,6 +322,7 @@ struct fz_func {
 	uint64_t surprise_at;
 	uint64_t pstuck_at;
 	uint64_t astuck_at;
+	uint64_t rstuck_at;
 	/* read/write faults, armed or spent: descriptor and status */
 	uint64_t mark_at[FZ_MAX_MARKS];
 	uint8_t mark_st[FZ_MAX_MARKS];
@@ -288,12 +350,20 @@ int fz_chan_new(struct fz_func *f, struct fz_chan **out);
 void fz_chan_free(struct fz_chan *ch);
 void fz_chan_detach(struct fz_chan *ch);
 struct fz_chan *fz_chan_pick(struct fz_func *f, uint32_t r);
-void fz_chan_retire(struct fz_chan *ch);
 int fz_ring_set(struct fz_chan *ch, uint16_t ring);
 void fz_run_begin(struct fz_chan *ch);
+bool fz_unstoppable(const struct fz_func *f);
+bool fz_maybe_unstoppable(const struct fz_func *f);
+bool fz_lost_settled(struct fz_chan *ch);
+/* The engine's CTRL as it last published it (for diagnostics). */
+uint32_t fz_engine_ctrl(const struct fz_func *f);
+bool fz_lost_busy(struct fz_func *f);
+bool fz_lost_looping(const struct fz_func *f);
 int fz_run_halt(struct fz_chan *ch, bool removal, uint64_t begun);
-void fz_faults_cleared(struct fz_func *f);
+void fz_faults_cleared(struct fz_func *f, uint64_t now);
+void fz_clear_faults(struct fz_func *f);
 void fz_fault_armed(struct fz_func *f, int fault, uint64_t at);
+const char *fz_halt_name(enum fz_halt h);
 uint64_t fz_run_done(const struct fz_chan *ch, uint64_t count);
 uint64_t fz_run_target(const struct fz_chan *ch);
 bool fz_vanished(const struct fz_chan *ch);
@@ -301,8 +371,16 @@ bool fz_uncollected(const struct fz_chan *ch);
 int fz_reports(struct fz_chan *ch, bool with_status, uint16_t nb,
 	uint16_t n, uint16_t last, int has_error,
 	const enum rte_dma_status_code *st, uint64_t before, uint64_t after);
+/* fz_data: destination slots (test_dma_plx_fuzz_data.c) */
 int fz_slot_verify(const struct fz_chan *ch, unsigned int i);
 int fz_slots_verify(const struct fz_chan *ch);
+int fz_slot_prepare(struct fz_chan *ch, unsigned int i, const struct fz_slot *s,
+	const struct fz_lists *l);
+int fz_slot_reported(struct fz_chan *ch, uint64_t k,
+	enum rte_dma_status_code st);
+
+/* fz_report: reports and counters (test_dma_plx_fuzz_report.c) */
+uint64_t fz_ops_done(const struct fz_chan *ch, uint64_t done);
 int fz_stats_check(struct fz_chan *ch);
 int fz_vchan_status_check(struct fz_chan *ch, enum rte_dma_vchan_status vs,
 	uint64_t before, uint64_t after);
@@ -314,6 +392,7 @@ void fz_quarantine_free(struct fz_func *f);
 /* fz_ops: the op executor (test_dma_plx_fuzz_ops.c) */
 enum fz_op_kind {
 	FZ_OP_COPY,
+	FZ_OP_COPY_SG,
 	FZ_OP_BURST,
 	FZ_OP_SUBMIT,
 	FZ_OP_COMPLETED,
@@ -347,6 +426,8 @@ struct fz_step {
 };
 
 const char *fz_op_name(enum fz_op_kind k);
+/* Wall time spent in each kind of op, in microseconds. */
+extern uint64_t fz_op_us[FZ_OP_MAX];
 int fz_exec(const struct fz_step *s);
 int fz_between_steps(void);
 int fz_unbind_init(void);

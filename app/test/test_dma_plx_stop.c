@@ -328,25 +328,52 @@ test_stop_reset_stuck(void)
 }
 
 /*
- * The engine lost while it had nothing to do: still no new ring, whose
- * memory the old one's engine might write, and no start.
+ * A lost engine with nothing left unfinished: every copy was written back
+ * before the stop, yet pause, abort and reset are ignored. The channel is
+ * lost all the same: it refuses a new ring (-EBUSY) and a start
+ * (-ENODEV), not only while copies are outstanding.
  */
 static int
 test_stop_lost_idle(void)
 {
+	enum { N = 8, LEN = 64, SLOT = LEN + 16 };
+	static const enum plx_sim_fault stuck[] = { PLX_SIM_FAULT_PAUSE_STUCK,
+		PLX_SIM_FAULT_ABORT_STUCK, PLX_SIM_FAULT_RESET_STUCK };
+	uint8_t *src = buf_alloc(N * LEN), *dst = buf_alloc(N * SLOT);
+	enum rte_dma_status_code st[N + 1];
 	struct plx_test_chan d;
+	unsigned int i;
+	uint64_t base;
+	uint16_t n;
 
 	NEED_SIM(sim);
+	CHECK(src != NULL && dst != NULL);
 	CHECK_OK(fast_start(&d, 64));
-	CHECK_EQ(plx_sim_inject(sim, d.fn, PLX_SIM_FAULT_RESET_STUCK, 0), 0);
-	CHECK_EQ(plx_sim_inject(sim, d.fn, PLX_SIM_FAULT_PAUSE_STUCK, 0), 0);
-	CHECK_EQ(plx_sim_inject(sim, d.fn, PLX_SIM_FAULT_ABORT_STUCK, 0), 0);
-	/* Done once the engine has run with the faults armed: idle again. */
-	CHECK_OK(smoke_copy(&d));
+	fill_pattern(src, N * LEN, 1);
+	memset(dst, GUARD, N * SLOT);
+	base = plx_test_chan_descs(&d);
+	/* Armed first: in effect once the engine has run the copies, which
+	 * they do not stop. */
+	for (i = 0; i < RTE_DIM(stuck); i++)
+		CHECK_EQ(plx_sim_inject(sim, d.fn, stuck[i], 0), 0);
+	for (i = 0; i < N; i++)
+		CHECK_OK(enqueue(&d, iova(src + i * LEN),
+			iova(dst + i * SLOT + 2), LEN, 0));
+	CHECK_EQ(plx_test_chan_submit(&d), 0);
+	CHECK_OK(plx_test_chan_wait_descs(&d, base + N));
 	CHECK_EQ(rte_dma_stop(d.id), 0);
-	CHECK_OK(plx_test_vchan_is(d.id, RTE_DMA_VCHAN_HALTED_ERROR));
+	CHECK_MSG(plx_test_log_has("will never be reported"),
+		"the PMD did not log that it gave up on the engine");
+	CHECK_OK(plx_test_chan_completed_status(&d, N + 1, &n, st));
+	CHECK_EQ(n, N);
+	for (i = 0; i < N; i++) {
+		CHECK_STATUS(st[i], RTE_DMA_STATUS_SUCCESSFUL);
+		CHECK_OK(verify_copy(src + i * LEN, dst + i * SLOT, 2, LEN,
+			SLOT));
+	}
 	CHECK_EQ(vchan_setup(&d, 64), -EBUSY);
 	CHECK_EQ(rte_dma_start(d.id), -ENODEV);
+	CHECK_OK(plx_test_vchan_is(d.id, RTE_DMA_VCHAN_HALTED_ERROR));
 	CHECK_OK(reprobe(FAST_IDX, FAST_ARGS));
 	CHECK_OK(chan_start(&d, FAST_IDX, 64));
 	CHECK_OK(smoke_copy(&d));
