@@ -22,6 +22,7 @@
 #include <rte_dev.h>
 #include <rte_dmadev.h>
 
+#include "plx_dma_compat.h"
 #include "plx_sim_host.h"
 #include "test_plx_common.h"
 #include "test_dma_plx_fuzz.h"
@@ -120,7 +121,7 @@ op_configure(struct fz_chan *ch, struct fz_rng *r)
 	else if (v == 1)
 		conf.nb_vchans = 2;
 	else if (v == 2)
-		conf.enable_silent = true;
+		plx_dma_conf_set_flags(&conf, RTE_DMA_CFG_FLAG_SILENT);
 	if (ch->lib_started)
 		exp |= R_EBUSY;
 	if (v <= 2)
@@ -130,7 +131,7 @@ op_configure(struct fz_chan *ch, struct fz_rng *r)
 	l0 = fz_log_lines();
 	rc = rte_dma_configure(ch->id, &conf);
 	fz_trace("configure(nb_vchans %u%s) -> %d", conf.nb_vchans,
-		conf.enable_silent ? ", silent" : "", rc);
+		plx_dma_conf_flags(&conf) ? ", silent" : "", rc);
 	FZ_OK(rc_check(ch, "configure", rc, or_ok(exp), fz_log_lines() - l0));
 	if (rc == 0) {
 		ch->lib_conf = true;
