@@ -52,10 +52,20 @@ cleanup() {
 	trap - EXIT INT TERM HUP
 	if [ -n "$child" ]; then
 		kill -TERM -- "-$child" 2>/dev/null || true
-		wait "$child" 2>/dev/null || true
-		# Whatever ignored TERM in the command's session.
+		# Ten seconds to end, then whatever is left of the session goes.
+		n=0
+		while [ $n -lt 10 ] && kill -0 "$child" 2>/dev/null; do
+			sleep 1
+			n=$((n + 1))
+		done
 		kill -KILL -- "-$child" 2>/dev/null || true
+		wait "$child" 2>/dev/null || true
 	fi
+	# And what left the session (meson test runs each test in its own).
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] &&
+			kill -KILL "${p#/proc/}" 2>/dev/null || true
+	done
 	for m in $mounted; do
 		umount "$m" 2>/dev/null || umount -l "$m" ||
 			say "cannot unmount $m"

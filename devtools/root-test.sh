@@ -31,7 +31,9 @@ done
 
 mkdir -p "$work" && cd "$work" || exit 1
 logs=$(mktemp -d)
-trap 'rm -rf "$logs"' EXIT INT TERM
+trap 'rm -rf "$logs"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 filter=
 . "$top/devtools/test-lib.sh"
 
