@@ -21,9 +21,10 @@ cache=${PLX_ROOTS_DIR:-/var/cache/plx-dma/roots}
 root=$cache/$suite
 
 # The build (both compilers), the tests in the root, DPDK's own test
-# programs, and xz-utils for fetch-sdk-headers.sh's source-package route.
-pkgs="libdpdk-dev dpdk-dev dpdk meson ninja-build pkg-config gcc clang
-	libc6-dev libpcap-dev python3 python3-pyelftools xz-utils"
+# programs and examples (dpdk-doc: examples/dma), and xz-utils for
+# fetch-sdk-headers.sh's source-package route.
+pkgs="libdpdk-dev dpdk-dev dpdk dpdk-doc meson ninja-build pkg-config gcc
+	clang libc6-dev libpcap-dev python3 python3-pyelftools xz-utils"
 stamp=.plx-dma-packages
 
 say() { echo "root-make: $*" >&2; }
