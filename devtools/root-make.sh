@@ -111,9 +111,12 @@ chmod 755 "$tmp"
 say "$suite: debootstrap from $url into $tmp"
 start=$(date +%s)
 # In a mount namespace of its own: the /proc and /sys debootstrap mounts
-# in the target go with it, however it ends.
+# in the target go with it, however it ends (in a chroot, where / cannot
+# be made private, with the propagation it inherits).
+prop=private
+unshare --mount --propagation private true 2>/dev/null || prop=unchanged
 # shellcheck disable=SC2086
-if ! unshare --mount --propagation private debootstrap --variant=minbase \
+if ! unshare --mount --propagation $prop debootstrap --variant=minbase \
 		"$suite" "$tmp" "$url" $script > "$tmp.log" 2>&1; then
 	tail -n 20 "$tmp.log" >&2
 	say "$suite: debootstrap failed (archive $url reachable?)"

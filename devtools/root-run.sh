@@ -26,9 +26,16 @@ say() { echo "root-run: $*" >&2; }
 
 if [ -z "${PLX_ROOT_RUN_NS:-}" ]; then
 	[ "$(id -u)" = 0 ] || { say "needs root"; exit 1; }
-	PLX_ROOT_RUN_NS=1 exec unshare --mount --propagation private \
+	# In a chroot (a root inside a root), / is no mount point and cannot
+	# be made private: the namespace then keeps the propagation it
+	# inherits, and the root is made a private mount point below.
+	prop=private
+	unshare --mount --propagation private true 2>/dev/null ||
+		prop=unchanged
+	PLX_ROOT_RUN_NS=$prop exec unshare --mount --propagation "$prop" \
 		sh "$0" "$@"
 fi
+prop=$PLX_ROOT_RUN_NS
 unset PLX_ROOT_RUN_NS
 
 binds=
@@ -79,6 +86,11 @@ trap 'cleanup; exit 129' HUP
 # Newest first, for cleanup.
 add_mount() { mounted="$1 $mounted"; }
 
+if [ "$prop" != private ]; then
+	mount --bind "$root" "$root"
+	add_mount "$root"
+	mount --make-rprivate "$root"
+fi
 mount -t proc -o nosuid,nodev,noexec proc "$root/proc"
 add_mount "$root/proc"
 
