@@ -34,6 +34,14 @@ def status_of(result):
     return rc
 
 
+def test_name(full):
+    """A test's own name: meson 1.0 writes "project:suite+suite / name",
+    newer ones (1.7, 1.12) "suite+suite - project:name"."""
+    if " / " in full:
+        return full.split(" / ", 1)[1]
+    return full.split(" - ", 1)[-1].split(":", 1)[-1]
+
+
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
@@ -43,8 +51,7 @@ def main():
         with open(path, encoding="utf-8") as f:
             for line in f:
                 r = json.loads(line)
-                # "project:suite+suite / name"
-                results[r["name"].split(" / ", 1)[-1]] = r
+                results[test_name(r["name"])] = r
     except OSError as e:
         print(f"meson-test-logs: {e}", file=sys.stderr)
     os.makedirs(outdir, exist_ok=True)

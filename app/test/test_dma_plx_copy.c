@@ -20,6 +20,7 @@
 #include <rte_eal.h>
 #include <rte_memory.h>
 
+#include "plx_dma_compat.h"
 #include "test_dma_plx.h"
 
 static int
@@ -74,7 +75,7 @@ test_info(void)
 static int
 test_config_errors(void)
 {
-	struct rte_dma_conf conf = { .nb_vchans = 1, .enable_silent = true };
+	struct rte_dma_conf conf = { .nb_vchans = 1 };
 	struct rte_dma_vchan_conf qconf = {
 		.direction = RTE_DMA_DIR_MEM_TO_MEM,
 		.nb_desc = 64,
@@ -87,8 +88,9 @@ test_config_errors(void)
 
 	CHECK_OK(chan_get(&d, RING_IDX));
 	CHECK_EQ(rte_dma_stop(d.id), 0);
+	plx_dma_conf_set_flags(&conf, RTE_DMA_CFG_FLAG_SILENT);
 	CHECK(rte_dma_configure(d.id, &conf) < 0);
-	conf.enable_silent = false;
+	plx_dma_conf_set_flags(&conf, 0);
 	conf.nb_vchans = 2;
 	CHECK(rte_dma_configure(d.id, &conf) < 0);
 	conf.nb_vchans = 0;

@@ -36,7 +36,7 @@ fz_op_configure(struct fz_chan *ch, struct fz_rng *r)
 	else if (v == 1)
 		conf.nb_vchans = 2;
 	else if (v == 2)
-		conf.enable_silent = true;
+		plx_dma_conf_set_flags(&conf, RTE_DMA_CFG_FLAG_SILENT);
 	if (ch->lib_started)
 		exp |= R_EBUSY;
 	if (v <= 2)
@@ -46,7 +46,7 @@ fz_op_configure(struct fz_chan *ch, struct fz_rng *r)
 	l0 = fz_log_lines();
 	rc = rte_dma_configure(ch->id, &conf);
 	fz_trace("configure(nb_vchans %u%s) -> %d", conf.nb_vchans,
-		conf.enable_silent ? ", silent" : "", rc);
+		plx_dma_conf_flags(&conf) ? ", silent" : "", rc);
 	FZ_OK(fz_rc_check(ch, "configure", rc, fz_or_ok(exp), fz_log_lines() - l0));
 	if (rc == 0) {
 		ch->lib_conf = true;

@@ -88,7 +88,11 @@ sim_container_unmap_all(struct sim_container *c)
 	struct plx_sim *sim = plx_sim_self();
 	unsigned int i;
 
-	for (i = 0; sim != NULL && i < c->nb_maps; i++)
+	/*
+	 * Newest first: mappings made in address order (DPDK's, page by page)
+	 * then each come off the end of the model's table.
+	 */
+	for (i = c->nb_maps; sim != NULL && i-- > 0; )
 		plx_sim_iommu_unmap(sim, c->maps[i].iova, c->maps[i].len);
 	c->nb_maps = 0;
 }
@@ -298,7 +302,6 @@ static int
 sim_map_dma(struct sim_container *c, const struct vfio_iommu_type1_dma_map *m)
 {
 	const uint64_t page = 4096;
-	unsigned int i;
 
 	if (!c->iommu_set || plx_sim_self() == NULL)
 		return -EINVAL;
@@ -308,9 +311,12 @@ sim_map_dma(struct sim_container *c, const struct vfio_iommu_type1_dma_map *m)
 			((m->iova | m->vaddr | m->size) & (page - 1)) != 0 ||
 			m->iova + m->size < m->iova)
 		return -EINVAL;
-	for (i = 0; i < c->nb_maps; i++)
-		if (sim_overlaps(&c->maps[i], m->iova, m->size))
-			return -EEXIST;
+	/*
+	 * An overlap is refused (-EEXIST) by the model's sorted table, found
+	 * by bisection: DPDK 24.11 maps --no-huge memory page by page, and a
+	 * scan of every earlier mapping per map made EAL start-up with 512 MB
+	 * take minutes.
+	 */
 	plx_sim_log(2, "map dma iova 0x%llx len 0x%llx va 0x%llx",
 		(unsigned long long)m->iova, (unsigned long long)m->size,
 		(unsigned long long)m->vaddr);

@@ -64,13 +64,16 @@ plx_sim_iommu_unmap(struct plx_sim *sim, uint64_t iova, uint64_t len)
 {
 	unsigned int i, first, n = 0;
 	uint64_t end = iova + len;
-	int ret = 0;
+	int f, ret = 0;
 
 	if (sim == NULL || len == 0 || end < iova)
 		return -EINVAL;
 	pthread_rwlock_wrlock(&sim->iommu_lock);
-	for (i = 0; i < sim->tab_n && sim->tab[i].iova + sim->tab[i].len <= iova; i++)
-		;
+	/* The first mapping that ends after iova (the table does not overlap). */
+	f = iommu_floor(sim, iova);
+	i = f < 0 ? 0 : (unsigned int)f;
+	if (i < sim->tab_n && sim->tab[i].iova + sim->tab[i].len <= iova)
+		i++;
 	first = i;
 	for (; i < sim->tab_n && sim->tab[i].iova < end; i++, n++) {
 		if (sim->tab[i].iova < iova ||

@@ -73,4 +73,15 @@ plx_dma_conf_flags(const struct rte_dma_conf *conf)
 #endif
 }
 
+/* Ask for the RTE_DMA_CFG_FLAG_* in flags (tests, applications). */
+static inline void
+plx_dma_conf_set_flags(struct rte_dma_conf *conf, uint64_t flags)
+{
+#if PLX_DPDK_AT_LEAST(25, 11)
+	conf->flags = flags;
+#else
+	conf->enable_silent = (flags & RTE_DMA_CFG_FLAG_SILENT) != 0;
+#endif
+}
+
 #endif /* PLX_DMA_COMPAT_H */
