@@ -432,9 +432,12 @@ plx_dma_completed_partial(struct plx_dma_chan *ch, uint16_t nb_cpls,
 		if (flags != *plx_dma_slot_expect(ch, slot))
 			break;
 	}
-	/* Stopped at a write-back that is no clean success: has_error is
-	 * due now, with the successes before it. */
-	if (k == 0 || !(flags & PLX_DESC_VALID))
+	/* Stopped at a write-back that is no clean success, or at an op a
+	 * halted channel reports failed: has_error is due now, with the
+	 * successes before it. */
+	if (k == 0 || !(flags & PLX_DESC_VALID) ||
+			rte_atomic_load_explicit(&ch->halt,
+				rte_memory_order_acquire) != PLX_DMA_HALT_NONE)
 		return plx_dma_report_ops(ch, nb_cpls, last_idx, has_error,
 			NULL);
 	return plx_dma_consume(ch, pos, k, last_idx);
