@@ -24,6 +24,7 @@
 
 #include <rte_common.h>
 #include <rte_dmadev.h>
+#include <rte_io.h>
 #include <rte_memzone.h>
 
 #include "plx_dma_hw.h"
@@ -301,10 +302,10 @@ fz_func_check(struct fz_func *f)
 uint32_t
 fz_engine_ctrl(const struct fz_func *f)
 {
-	const uint32_t *ctrl = RTE_PTR_ADD((uintptr_t)plx_sim_bar0(fz_sim, f->fn),
-		PLX_REG_CTRL);
+	const volatile void *ctrl =
+		RTE_PTR_ADD((uintptr_t)plx_sim_bar0(fz_sim, f->fn), PLX_REG_CTRL);
 
-	return __atomic_load_n(ctrl, __ATOMIC_ACQUIRE);
+	return rte_read32(ctrl);
 }
 
 static bool

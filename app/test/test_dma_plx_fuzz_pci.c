@@ -318,14 +318,14 @@ fz_op_clear(struct fz_func *f)
 
 /* --- administrator unbind: VFIO request, REMOVE event, alarm --- */
 
-static uint32_t unbind_events[FZ_MAX_FUNCS];
+static RTE_ATOMIC(uint32_t) unbind_events[FZ_MAX_FUNCS];
 static bool unbind_registered;
 
 struct unbind_job {
 	const char *addr;
 	bool by_name;
 	int result;
-	uint32_t done;
+	RTE_ATOMIC(uint32_t) done;
 };
 
 static void
@@ -335,7 +335,7 @@ unbind_event(const char *name, enum rte_dev_event_type type, void *arg)
 
 	RTE_SET_USED(arg);
 	if (type == RTE_DEV_EVENT_REMOVE && fn >= 0 && fn < FZ_MAX_FUNCS)
-		__atomic_fetch_add(&unbind_events[fn], 1, __ATOMIC_RELEASE);
+		rte_atomic_fetch_add_explicit(&unbind_events[fn], 1, rte_memory_order_release);
 }
 
 /* Where DPDK lets an application remove a device (not the event). */
@@ -345,7 +345,7 @@ unbind_alarm(void *arg)
 	struct unbind_job *j = arg;
 
 	j->result = plx_test_pci_remove(j->addr, j->by_name);
-	__atomic_store_n(&j->done, 1, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&j->done, 1, rte_memory_order_release);
 }
 
 int
@@ -358,8 +358,8 @@ fz_unbind_init(void)
 		return fz_fail(FZ_C_SETUP, "cannot register a device event callback");
 	unbind_registered = true;
 	for (i = 0; i < fz_w.nb_funcs; i++)
-		fz_w.funcs[i].unbind_seen = __atomic_load_n(&unbind_events[i],
-			__ATOMIC_ACQUIRE);
+		fz_w.funcs[i].unbind_seen = rte_atomic_load_explicit(&unbind_events[i],
+			rte_memory_order_acquire);
 	return 0;
 }
 
@@ -372,12 +372,12 @@ fz_unbind_fini(void)
 }
 
 static int
-wait_flag(const uint32_t *flag, uint32_t past, const char *what,
+wait_flag(const RTE_ATOMIC(uint32_t) *flag, uint32_t past, const char *what,
 		const struct fz_func *f)
 {
 	struct plx_wait w = plx_wait_begin(FZ_WAIT_US);
 
-	while (__atomic_load_n(flag, __ATOMIC_ACQUIRE) == past)
+	while (rte_atomic_load_explicit(flag, rte_memory_order_acquire) == past)
 		if (!plx_waiting(&w, 0))
 			return fz_fail(FZ_C_SETUP, "%s: no %s in %u s", f->addr,
 				what, FZ_WAIT_US / 1000000);
@@ -399,8 +399,8 @@ fz_op_unbind(struct fz_func *f, struct fz_rng *r)
 	rc = plx_sim_inject(fz_sim, f->fn, PLX_SIM_FAULT_UNBIND_REQUEST, 0);
 	FZ_CHECK(FZ_C_SETUP, rc == 0, "%s: unbind request: %d", f->addr, rc);
 	FZ_OK(wait_flag(&unbind_events[f->fn], seen, "REMOVE event", f));
-	f->unbind_seen = __atomic_load_n(&unbind_events[f->fn],
-		__ATOMIC_ACQUIRE);
+	f->unbind_seen = rte_atomic_load_explicit(&unbind_events[f->fn],
+		rte_memory_order_acquire);
 	FZ_CHECK(FZ_C_SETUP, rte_eal_alarm_set(1, unbind_alarm, &job) == 0,
 		"%s: cannot set an alarm", f->addr);
 	FZ_OK(wait_flag(&job.done, 0, "removal from the alarm", f));
@@ -421,8 +421,8 @@ fz_between_steps(void)
 
 	for (i = 0; i < fz_w.nb_funcs; i++) {
 		struct fz_func *f = &fz_w.funcs[i];
-		uint32_t ev = __atomic_load_n(&unbind_events[i],
-			__ATOMIC_ACQUIRE);
+		uint32_t ev = rte_atomic_load_explicit(&unbind_events[i],
+			rte_memory_order_acquire);
 
 		FZ_OK(fz_func_check(f));
 		FZ_CHECK(FZ_C_DEVICE, ev == f->unbind_seen,

@@ -109,7 +109,7 @@ uint64_t fz_counts[FZ_N_MAX];
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static char log_tail[LOG_TAIL];
 static uint64_t log_bytes;
-static uint64_t log_nl;
+static RTE_ATOMIC(uint64_t) log_nl;
 static FILE *log_f;
 
 static ssize_t
@@ -122,7 +122,8 @@ log_write(void *cookie, const char *buf, size_t len)
 	for (i = 0; i < len; i++) {
 		log_tail[log_bytes++ % LOG_TAIL] = buf[i];
 		if (buf[i] == '\n')
-			__atomic_fetch_add(&log_nl, 1, __ATOMIC_RELAXED);
+			rte_atomic_fetch_add_explicit(&log_nl, 1,
+				rte_memory_order_relaxed);
 	}
 	pthread_mutex_unlock(&log_lock);
 	return len;
@@ -154,7 +155,7 @@ fz_log_lines(void)
 {
 	if (log_f != NULL)
 		fflush(log_f);
-	return __atomic_load_n(&log_nl, __ATOMIC_RELAXED);
+	return rte_atomic_load_explicit(&log_nl, rte_memory_order_relaxed);
 }
 
 void
