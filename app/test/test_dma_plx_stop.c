@@ -178,6 +178,9 @@ stop_case(struct plx_test_chan *d, enum plx_sim_fault extra, unsigned int k,
 		}
 	}
 	CHECK_OK(plx_test_vchan_is(d->id, RTE_DMA_VCHAN_ACTIVE));
+	/* Only a stall in effect makes the pause time out: an engine merely
+	 * slow to reach it (under --chaos) pauses at the boundary. */
+	PLX_WAIT_FOR(plx_sim_stalled(sim, d->fn), 5 * 1000 * 1000);
 	CHECK_EQ(rte_dma_stop(d->id), 0);
 	CHECK_OK(plx_test_vchan_is(d->id, lost ? RTE_DMA_VCHAN_HALTED_ERROR :
 		RTE_DMA_VCHAN_IDLE));

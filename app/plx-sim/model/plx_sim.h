@@ -259,6 +259,12 @@ uint64_t plx_sim_chaos_digest(struct plx_sim *sim, unsigned int fn);
 /* Descriptors function fn has processed (written back or failed). */
 uint64_t plx_sim_desc_count(struct plx_sim *sim, unsigned int fn);
 
+/*
+ * Whether function fn's engine sits at an armed stall, its head descriptor
+ * fetched: from then on a pause cannot complete, whatever the timing.
+ */
+bool plx_sim_stalled(struct plx_sim *sim, unsigned int fn);
+
 /* The eventfd that DPDK armed as VFIO request notifier, -1 = none. */
 void plx_sim_set_req_eventfd(struct plx_sim *sim, unsigned int fn, int fd);
 

@@ -404,3 +404,11 @@ plx_sim_desc_count(struct plx_sim *sim, unsigned int fn)
 		return 0;
 	return plx_sim_load(&sim->funcs[fn].desc_count, memory_order_acquire);
 }
+
+bool
+plx_sim_stalled(struct plx_sim *sim, unsigned int fn)
+{
+	if (sim == NULL || fn >= sim->nb_funcs)
+		return false;
+	return plx_sim_load(&sim->funcs[fn].stalled, memory_order_acquire);
+}
