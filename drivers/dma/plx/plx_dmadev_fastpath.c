@@ -409,6 +409,16 @@ plx_dma_all_ok(const union plx_dma_slot *slot, const union plx_dma_slot *end,
 	return diff == 0;
 }
 
+/* Slot written back as a clean success (read with acquire, into *flags)? */
+static __rte_always_inline bool
+plx_dma_slot_clean(const struct plx_dma_chan *ch,
+		const union plx_dma_slot *slot, uint32_t *flags)
+{
+	*flags = rte_atomic_load_explicit(&slot->desc.flags_and_size,
+		rte_memory_order_acquire);
+	return *flags == *plx_dma_slot_expect(ch, slot);
+}
+
 /*
  * The engine is still at work on [first, first + n): report the clean
  * successes it has written back so far, each read with acquire, up to the
@@ -425,13 +435,10 @@ plx_dma_completed_partial(struct plx_dma_chan *ch, uint16_t nb_cpls,
 	uint32_t flags = PLX_DESC_VALID;
 	uint16_t k;
 
-	for (k = 0; ch->sg_pending == 0 && k < n && slot < ch->ring_end;
-			k++, slot++) {
-		flags = rte_atomic_load_explicit(&slot->desc.flags_and_size,
-			rte_memory_order_acquire);
-		if (flags != *plx_dma_slot_expect(ch, slot))
+	/* completed() sent SG ops to the report path: slots are ops here. */
+	for (k = 0; k < n && slot < ch->ring_end; k++, slot++)
+		if (!plx_dma_slot_clean(ch, slot, &flags))
 			break;
-	}
 	/* Stopped at a write-back that is no clean success, or at an op a
 	 * halted channel reports failed: has_error is due now, with the
 	 * successes before it. */
@@ -478,12 +485,10 @@ plx_dma_completed_status(void *dev_private, uint16_t vchan __rte_unused,
 	if (unlikely(ch->sg_pending != 0))
 		limit = 0;
 	for (n = 0; n < limit; n++) {
-		const union plx_dma_slot *slot =
-			&ch->ring[(pos + n) & ch->ring_mask];
-		uint32_t flags = rte_atomic_load_explicit(
-			&slot->desc.flags_and_size, rte_memory_order_acquire);
+		uint32_t flags;
 
-		if (unlikely(flags != *plx_dma_slot_expect(ch, slot)))
+		if (unlikely(!plx_dma_slot_clean(ch,
+				&ch->ring[(pos + n) & ch->ring_mask], &flags)))
 			break;
 		status[n] = RTE_DMA_STATUS_SUCCESSFUL;
 	}
