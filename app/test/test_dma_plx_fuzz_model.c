@@ -252,12 +252,19 @@ early_check(const struct fz_chan *ch, uint64_t count)
  * descriptors it ran after the stop began, it finds the next one valid
  * again and runs the ring round and round (until a stall, a vanish or a
  * reset). The buffers it rewrites are those of ops never reported.
+ * An engine that ignores the stop's pause does the same while the stop
+ * still waits for it, before an abort or a reset takes: the stop has
+ * begun (d_stop), its outcome is not known yet (FZ_RUN).
  */
 static bool
 may_loop(const struct fz_chan *ch)
 {
-	return ch->halt == FZ_HALT_LOST && ch->d_end == FZ_NEVER &&
-		ch->hd == ch->sd &&
+	const struct fz_func *f = ch->f;
+	bool ignoring = ch->halt == FZ_HALT_LOST ||
+		(ch->halt == FZ_RUN && ch->d_stop != FZ_NEVER &&
+		 f->pstuck_at <= fz_descs(f));
+
+	return ignoring && ch->d_end == FZ_NEVER && ch->hd == ch->sd &&
 		ch->sd >= ch->ring + fz_run_done(ch, ch->d_stop);
 }
 
