@@ -143,6 +143,55 @@ max_length_copy(struct plx_test_chan *d)
 	return 0;
 }
 
+/* Copies that start within 48 bits but end beyond them, or wrap. */
+static int
+refuse_crossing(struct plx_test_chan *d, rte_iova_t s, rte_iova_t t,
+		uint16_t cap)
+{
+	const struct {
+		rte_iova_t src;
+		rte_iova_t dst;
+	} bad[] = {
+		{ IOVA_BIT48 - 32, t },
+		{ s, IOVA_BIT48 - 63 },
+		{ UINT64_MAX - 31, t },
+		{ s, UINT64_MAX - 31 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < RTE_DIM(bad); i++) {
+		int ret = rte_dma_copy(d->id, 0, bad[i].src, bad[i].dst, 64,
+			RTE_DMA_OP_FLAG_SUBMIT);
+
+		CHECK_MSG(ret == -EINVAL, "copy %u crossing 2^48: %d", i, ret);
+		CHECK_EQ(rte_dma_burst_capacity(d->id, 0), cap);
+	}
+	return 0;
+}
+
+/*
+ * An IOVA above 2^47 whose copy ends exactly at 2^48 is the engine's to
+ * take: copy() accepts it, and the unmapped source comes back as a read
+ * failure, the destination untouched.
+ */
+static int
+high_iova_copy(struct plx_test_chan *d, uint8_t *dst, rte_iova_t t)
+{
+	enum rte_dma_status_code st;
+	unsigned int i;
+	int rc;
+
+	memset(dst, GUARD, 64);
+	CHECK_OK(plx_test_chan_copy(d, IOVA_BIT48 - 64, t, 64,
+		RTE_DMA_OP_FLAG_SUBMIT, &rc));
+	CHECK_MSG(rc >= 0, "copy ending at 2^48: %d", rc);
+	CHECK_OK(plx_test_chan_wait_status(d, &st, 1));
+	CHECK_STATUS(st, RTE_DMA_STATUS_BUS_READ_ERROR);
+	for (i = 0; i < 64; i++)
+		CHECK_EQ(dst[i], GUARD);
+	return 0;
+}
+
 static int
 test_bad_input(void)
 {
@@ -186,12 +235,14 @@ test_bad_input(void)
 			bad[i].len, ret);
 		CHECK_EQ(rte_dma_burst_capacity(d.id, 0), cap);
 	}
+	CHECK_OK(refuse_crossing(&d, s, t, cap));
 	CHECK_EQ(plx_test_chan_descs(&d), base);
 	CHECK_OK(enqueue(&d, s, t, 64, RTE_DMA_OP_FLAG_SUBMIT));
 	CHECK_OK(plx_test_chan_wait_completed(&d, 2));
 	CHECK_EQ(plx_test_chan_descs(&d), base + 2);
 	CHECK_OK(verify_copy(src, dst, 8, 64, 64 + 16));
 	CHECK_OK(max_length_copy(&d));
+	CHECK_OK(high_iova_copy(&d, dst + 8, t));
 	CHECK_EQ(rte_dma_stop(d.id), 0);
 	return 0;
 }

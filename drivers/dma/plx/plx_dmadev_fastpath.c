@@ -55,27 +55,16 @@ plx_dma_refusal(struct plx_dma_chan *ch)
 	return -EINVAL;
 }
 
-/* copy()'s own arguments, so that copy() reaches it by a bare jump. */
-static __rte_noinline int
-plx_dma_reject_copy(struct plx_dma_chan *ch, uint16_t vchan,
-		rte_iova_t src, rte_iova_t dst, uint32_t length)
+/*
+ * Whether [iova, iova + length) leaves the engine's 48-bit reach, its start
+ * or only its end: a transfer that crossed 2^48 would go on at an address
+ * the engine cannot master, so the op would not copy what was asked. One
+ * compare, which no sum can overflow (length < 2^32).
+ */
+static __rte_always_inline bool
+plx_dma_beyond_iova(rte_iova_t iova, uint64_t length)
 {
-	if (!plx_dma_takes_work(ch))
-		return plx_dma_refusal(ch);
-	if (length == 0 || length > PLX_DESC_MAX_SIZE) {
-		if (plx_dma_first_refusal(ch, PLX_DMA_REFUSE_LENGTH))
-			PLX_CH_LOG(ch, ERR, "vchan %u: length %u outside 1..%u",
-				vchan, length, PLX_DESC_MAX_SIZE);
-		return -EINVAL;
-	}
-	if ((src | dst) & ~PLX_IOVA_MASK) {
-		if (plx_dma_first_refusal(ch, PLX_DMA_REFUSE_IOVA))
-			PLX_CH_LOG(ch, ERR, "vchan %u: IOVA beyond %u bits (src 0x%" PRIx64
-				", dst 0x%" PRIx64 ")", vchan, PLX_IOVA_BITS,
-				src, dst);
-		return -EINVAL;
-	}
-	return -ENOSPC;
+	return iova > (UINT64_C(1) << PLX_IOVA_BITS) - length;
 }
 
 static __rte_always_inline int
@@ -161,6 +150,55 @@ plx_dma_copy_submit(struct plx_dma_chan *ch, uint16_t pos, bool fenced)
 	return (uint16_t)(pos - ch->id_bias);
 }
 
+/* Fill slot pos with a copy whose arguments passed every test. */
+static __rte_always_inline int
+plx_dma_put_copy(struct plx_dma_chan *ch, unsigned int pos, rte_iova_t src,
+		rte_iova_t dst, uint32_t length, uint64_t flags, bool fenced,
+		bool src_first)
+{
+	plx_dma_write_desc(ch, pos, src, dst, length, src_first);
+	ch->write_pos = pos + 1;
+
+	if (unlikely(flags & RTE_DMA_OP_FLAG_SUBMIT))
+		return plx_dma_copy_submit(ch, pos, fenced);
+	return (uint16_t)(pos - ch->id_bias);
+}
+
+/*
+ * What copy()'s quick test let through: a refusal, with its reason, or a
+ * good copy at an IOVA above 2^47, which the quick test leaves to the
+ * exact one. copy()'s own arguments, so that copy() reaches it by a bare
+ * jump; the entry point's choices are the channel's.
+ */
+static __rte_noinline int
+plx_dma_copy_slow(struct plx_dma_chan *ch, uint16_t vchan, rte_iova_t src,
+		rte_iova_t dst, uint32_t length, uint64_t flags)
+{
+	uint16_t limit = ch->enqueue_limit;	/* once, as copy() does */
+	uint16_t pos = ch->write_pos;
+
+	if (limit == 0)
+		return plx_dma_refusal(ch);
+	if (length == 0 || length > PLX_DESC_MAX_SIZE) {
+		if (plx_dma_first_refusal(ch, PLX_DMA_REFUSE_LENGTH))
+			PLX_CH_LOG(ch, ERR, "vchan %u: length %u outside 1..%u",
+				vchan, length, PLX_DESC_MAX_SIZE);
+		return -EINVAL;
+	}
+	if (plx_dma_beyond_iova(src, length) ||
+			plx_dma_beyond_iova(dst, length)) {
+		if (plx_dma_first_refusal(ch, PLX_DMA_REFUSE_IOVA))
+			PLX_CH_LOG(ch, ERR, "vchan %u: IOVA beyond %u bits (src 0x%" PRIx64
+				", dst 0x%" PRIx64 ", %u bytes)", vchan,
+				PLX_IOVA_BITS, src, dst, length);
+		return -EINVAL;
+	}
+	if ((uint16_t)(pos - ch->read_pos) >= limit)
+		return -ENOSPC;
+	return plx_dma_put_copy(ch, pos, src, dst, length, flags, ch->fenced,
+		ch->src_first);
+}
+
 static __rte_always_inline int
 plx_dma_do_copy(struct plx_dma_chan *ch, uint16_t vchan, rte_iova_t src,
 		rte_iova_t dst, uint32_t length, uint64_t flags, bool fenced,
@@ -168,19 +206,19 @@ plx_dma_do_copy(struct plx_dma_chan *ch, uint16_t vchan, rte_iova_t src,
 {
 	unsigned int pos = ch->write_pos;	/* uint16_t, held zero-extended */
 
-	/* One unsigned test catches length 0 and oversize alike; a full
-	 * ring and a channel that takes no work fail alike too. */
-	if (unlikely(((src | dst) >> PLX_IOVA_BITS) != 0 ||
+	/*
+	 * One unsigned test catches length 0 and oversize alike; a full
+	 * ring and a channel that takes no work fail alike too. Both
+	 * addresses below 2^47, with a length below 2^27, keep both ends
+	 * within 48 bits: one shift tests it, and the rare higher IOVA gets
+	 * the exact test out of line.
+	 */
+	if (unlikely(((src | dst) >> (PLX_IOVA_BITS - 1)) != 0 ||
 			length - 1 >= PLX_DESC_MAX_SIZE ||
 			(uint16_t)(pos - ch->read_pos) >= ch->enqueue_limit))
-		return plx_dma_reject_copy(ch, vchan, src, dst, length);
-
-	plx_dma_write_desc(ch, pos, src, dst, length, src_first);
-	ch->write_pos = pos + 1;
-
-	if (unlikely(flags & RTE_DMA_OP_FLAG_SUBMIT))
-		return plx_dma_copy_submit(ch, pos, fenced);
-	return (uint16_t)(pos - ch->id_bias);
+		return plx_dma_copy_slow(ch, vchan, src, dst, length, flags);
+	return plx_dma_put_copy(ch, pos, src, dst, length, flags, fenced,
+		src_first);
 }
 
 int
@@ -228,8 +266,7 @@ plx_dma_sge_bytes(const struct rte_dma_sge *sge, uint16_t nb)
 		return 0;
 	for (i = 0; i < nb; i++) {
 		if (sge[i].length == 0 || sge[i].length > PLX_DESC_MAX_SIZE ||
-				((sge[i].addr + sge[i].length - 1) |
-					sge[i].addr) >> PLX_IOVA_BITS)
+				plx_dma_beyond_iova(sge[i].addr, sge[i].length))
 			return 0;
 		total += sge[i].length;
 	}
