@@ -53,11 +53,23 @@ iova_unmapped(struct fz_rng *r, uint32_t len)
 		~UINT64_C(7));
 }
 
+/* Where len bytes (2 or more) start below 2^48 and end beyond it. */
 static uint64_t
-iova_beyond(struct fz_rng *r)
+iova_crossing(struct fz_rng *r, uint32_t len)
 {
-	switch (fz_below(r, 3)) {
+	return (UINT64_C(1) << FZ_IOVA_BITS) - 1 - fz_below(r, len - 1);
+}
+
+/* An address from which len bytes leave 48 bits: at the start or later. */
+static uint64_t
+iova_beyond(struct fz_rng *r, uint32_t len)
+{
+	switch (fz_below(r, 4)) {
 	case 0:
+		return UINT64_C(1) << FZ_IOVA_BITS;
+	case 3:
+		if (len >= 2 && len <= FZ_MAX_LEN)
+			return iova_crossing(r, len);
 		return UINT64_C(1) << FZ_IOVA_BITS;
 	case 1:
 		return UINT64_MAX - fz_below(r, 4096);
@@ -145,11 +157,11 @@ draw_copy(const struct fz_chan *ch, struct fz_rng *r, bool good,
 	if (c->len == 0 || c->len > FZ_MAX_LEN)
 		c->reasons |= FZ_BIT(FZ_R_LEN);
 	c->src = ws == 0 ? ch->f->src_iova + src_off :
-		ws == 1 ? iova_unmapped(r, c->len) : iova_beyond(r);
+		ws == 1 ? iova_unmapped(r, c->len) : iova_beyond(r, c->len);
 	if (wd == 1 || ch->ring == 0)
 		c->dst = iova_unmapped(r, c->len);
 	else if (wd == 2)
-		c->dst = iova_beyond(r);
+		c->dst = iova_beyond(r, c->len);
 	if (ws == 2 || wd == 2)
 		c->reasons |= FZ_BIT(FZ_R_IOVA);
 	draw_flags(r, good, c);
@@ -227,13 +239,11 @@ sg_spoil(struct fz_rng *r, struct fz_copy *c)
 		sge[i].length = FZ_MAX_LEN + 1 + fz_below(r, 1000);
 		break;
 	case 4:
-		sge[i].addr = iova_beyond(r);
+		sge[i].addr = iova_beyond(r, sge[i].length);
 		break;
 	case 5:
-		/* Starts below 2^48, ends beyond it. */
 		sge[i].length = RTE_MAX(sge[i].length, 2u);
-		sge[i].addr = (UINT64_C(1) << FZ_IOVA_BITS) - 1 -
-			fz_below(r, sge[i].length - 1);
+		sge[i].addr = iova_crossing(r, sge[i].length);
 		break;
 	default:
 		sge[i].length += 1 + fz_below(r, 64);
