@@ -94,7 +94,8 @@ usage(const char *prog)
 		"  --segment I           run segment I only\n"
 		"  --ops LIST            with --segment: only these ops (\"3,17-20\"), traced\n"
 		"  --faults KIND,...     faults to inject (default all: read-fail,write-fail,\n"
-		"                        stall,surprise-removal,pause-stuck,abort-stuck,\n"
+		"                        wb-no-status,wb-both-fail,wb-short,stall,\n"
+		"                        surprise-removal,pause-stuck,abort-stuck,\n"
 		"                        reset-stuck)\n"
 		"  --list-checks         the check classes\n"
 		"  --shrink-secs S       time to shrink a failure (default %u)\n"
@@ -421,7 +422,8 @@ print_coverage(uint64_t t0)
 {
 	static const char *const names[FZ_N_MAX] = {
 		"steps", "copies", "sg-copies", "refused", "reports", "ok", "aborted",
-		"not-attempted", "bus-errors", "link-errors", "starts", "stops",
+		"not-attempted", "bus-errors", "link-errors", "unknown-errors",
+		"starts", "stops",
 		"removals", "unbinds", "probes", "faults", "vanished",
 		"engines-lost",
 	};

@@ -106,6 +106,7 @@ enum fz_count {
 	FZ_N_ST_NA,
 	FZ_N_ST_BUS,
 	FZ_N_ST_LINK,
+	FZ_N_ST_UNKNOWN,
 	FZ_N_STARTS,
 	FZ_N_STOPS,
 	FZ_N_REMOVES,
@@ -224,7 +225,7 @@ struct fz_op {
 /* What a destination slot must hold, from the last op into it. */
 struct fz_slot {
 	uint8_t state;	/* FZ_SLOT_* */
-	uint8_t status;	/* as reported */
+	uint16_t status;	/* as reported (enum rte_dma_status_code) */
 	uint8_t fill;	/* the byte its body held before */
 	uint16_t body;	/* where in the slot the op's bytes land */
 	uint32_t len;
@@ -323,9 +324,10 @@ struct fz_func {
 	uint64_t pstuck_at;
 	uint64_t astuck_at;
 	uint64_t rstuck_at;
-	/* read/write faults, armed or spent: descriptor and status */
+	/* faults of one descriptor's write-back, armed or spent: the
+	 * descriptor and the kind (enum plx_sim_fault) */
 	uint64_t mark_at[FZ_MAX_MARKS];
-	uint8_t mark_st[FZ_MAX_MARKS];
+	uint8_t mark_kind[FZ_MAX_MARKS];
 	unsigned int nb_marks;
 	const struct rte_memzone *quar[FZ_MAX_QUAR];
 	unsigned int nb_quar;
@@ -359,10 +361,12 @@ bool fz_lost_settled(struct fz_chan *ch);
 uint32_t fz_engine_ctrl(const struct fz_func *f);
 bool fz_lost_busy(struct fz_func *f);
 bool fz_lost_looping(const struct fz_func *f);
+void fz_unstrand(struct fz_chan *r);
 int fz_run_halt(struct fz_chan *ch, bool removal, uint64_t begun);
 void fz_faults_cleared(struct fz_func *f, uint64_t now);
 void fz_clear_faults(struct fz_func *f);
 void fz_fault_armed(struct fz_func *f, int fault, uint64_t at);
+enum rte_dma_status_code fz_mark_status(uint8_t kind);
 const char *fz_halt_name(enum fz_halt h);
 uint64_t fz_run_done(const struct fz_chan *ch, uint64_t count);
 uint64_t fz_run_target(const struct fz_chan *ch);

@@ -119,36 +119,55 @@ marks_floor(const struct fz_func *f)
 
 /* Keep the marks that match; j: how many are kept. */
 static void
-marks_keep(struct fz_func *f, uint64_t floor, int st_armed, uint64_t now)
+marks_keep(struct fz_func *f, uint64_t floor, int kind_armed, uint64_t now)
 {
 	unsigned int i, j;
 
 	for (i = j = 0; i < f->nb_marks; i++) {
 		if (f->mark_at[i] < floor ||
-				(f->mark_at[i] >= now && (st_armed < 0 ||
-				f->mark_st[i] == st_armed)))
+				(f->mark_at[i] >= now && (kind_armed < 0 ||
+				f->mark_kind[i] == kind_armed)))
 			continue;
 		f->mark_at[j] = f->mark_at[i];
-		f->mark_st[j++] = f->mark_st[i];
+		f->mark_kind[j++] = f->mark_kind[i];
 	}
 	f->nb_marks = j;
+}
+
+/*
+ * The status the PMD owes for a descriptor a write-back fault struck
+ * (doc/guides/dmadevs/plx.rst): a success short of its size and a word
+ * with no status bit are no success, both failure bits a bus error.
+ */
+enum rte_dma_status_code
+fz_mark_status(uint8_t kind)
+{
+	switch (kind) {
+	case PLX_SIM_FAULT_READ_FAIL:
+		return ST(BUS_READ_ERROR);
+	case PLX_SIM_FAULT_WRITE_FAIL:
+		return ST(BUS_WRITE_ERROR);
+	case PLX_SIM_FAULT_WB_BOTH_FAIL:
+		return ST(BUS_ERROR);
+	default:	/* wb-no-status, wb-short */
+		return ST(ERROR_UNKNOWN);
+	}
 }
 
 void
 fz_fault_armed(struct fz_func *f, int fault, uint64_t at)
 {
 	uint64_t now = fz_descs(f);
-	uint8_t st;
 
 	/* A removal that struck already is not re-armed but done. */
 	if (!f->off_bus && f->surprise_at <= now)
 		vanish(f, now);
 	switch (fault) {
 	case PLX_SIM_FAULT_READ_FAIL:
-		st = ST(BUS_READ_ERROR);
-		break;
 	case PLX_SIM_FAULT_WRITE_FAIL:
-		st = ST(BUS_WRITE_ERROR);
+	case PLX_SIM_FAULT_WB_NO_STATUS:
+	case PLX_SIM_FAULT_WB_BOTH_FAIL:
+	case PLX_SIM_FAULT_WB_SHORT:
 		break;
 	case PLX_SIM_FAULT_STALL:
 		f->stall_at = at;
@@ -170,18 +189,18 @@ fz_fault_armed(struct fz_func *f, int fault, uint64_t at)
 		return;
 	}
 	/* The simulator keeps one of each kind: a new one replaces it. */
-	marks_keep(f, 0, st, now);
+	marks_keep(f, 0, fault, now);
 	if (f->nb_marks == FZ_MAX_MARKS)
-		marks_keep(f, marks_floor(f), st, now);
+		marks_keep(f, marks_floor(f), fault, now);
 	if (f->nb_marks == FZ_MAX_MARKS) {
 		memmove(f->mark_at, f->mark_at + 1,
 			sizeof(f->mark_at[0]) * (FZ_MAX_MARKS - 1));
-		memmove(f->mark_st, f->mark_st + 1,
-			sizeof(f->mark_st[0]) * (FZ_MAX_MARKS - 1));
+		memmove(f->mark_kind, f->mark_kind + 1,
+			sizeof(f->mark_kind[0]) * (FZ_MAX_MARKS - 1));
 		f->nb_marks--;
 	}
 	f->mark_at[f->nb_marks] = at;
-	f->mark_st[f->nb_marks++] = st;
+	f->mark_kind[f->nb_marks++] = fault;
 }
 
 /*
@@ -320,6 +339,21 @@ engine_idle(const struct fz_func *f)
 {
 	return !(fz_engine_ctrl(f) &
 		(PLX_CTRL_IMM_PAUSE_DONE | PLX_CTRL_IN_PROGRESS));
+}
+
+/*
+ * An engine idle short of its target, its channel running: a weak
+ * prefetch latch (dpdk-plx-sim --burst-prefetch) strands submitted
+ * descriptors until the PMD writes START again, which it does when asked
+ * for the vchan status, as an application that waits would ask.
+ */
+void
+fz_unstrand(struct fz_chan *r)
+{
+	enum rte_dma_vchan_status vs;
+
+	if (r->halt == FZ_RUN && r->st == FZ_STARTED && engine_idle(r->f))
+		(void)rte_dma_vchan_status(r->id, 0, &vs);
 }
 
 /*

@@ -202,6 +202,7 @@ fz_quiesce(struct fz_func *f)
 		if ((r->halt != FZ_RUN && r->halt != FZ_HALT_LOST) ||
 				fz_lost_settled(r))
 			break;
+		fz_unstrand(r);
 		if (!plx_waiting(&w, 0))
 			return fz_fail(FZ_C_LIVENESS,
 				"%s: the engine stopped at descriptor %" PRIu64 " of %" PRIu64 " submitted (run %s, CTRL 0x%08x)",
@@ -256,7 +257,8 @@ fz_op_fault(struct fz_func *f, struct fz_rng *r)
 		PLX_SIM_FAULT_WRITE_FAIL, PLX_SIM_FAULT_WRITE_FAIL,
 		PLX_SIM_FAULT_STALL, PLX_SIM_FAULT_SURPRISE_REMOVAL,
 		PLX_SIM_FAULT_PAUSE_STUCK, PLX_SIM_FAULT_ABORT_STUCK,
-		PLX_SIM_FAULT_RESET_STUCK,
+		PLX_SIM_FAULT_RESET_STUCK, PLX_SIM_FAULT_WB_NO_STATUS,
+		PLX_SIM_FAULT_WB_BOTH_FAIL, PLX_SIM_FAULT_WB_SHORT,
 	};
 	enum plx_sim_fault k = kinds[fz_below(r, RTE_DIM(kinds))];
 	struct fz_chan *ch = f->runner;

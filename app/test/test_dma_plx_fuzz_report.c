@@ -28,7 +28,11 @@
 #include "test_dma_plx_fuzz.h"
 
 #define ST(s)		(RTE_DMA_STATUS_ ## s)
-#define ST_BIT(s)	((unsigned int)(s) < 32 ? 1u << (s) : 0u)
+/* Sets of statuses are 32-bit masks: ERROR_UNKNOWN (0x100) takes bit 31. */
+#define ST_UNKNOWN_BIT	31
+#define ST_BIT(s)	((unsigned int)(s) == ST(ERROR_UNKNOWN) ? \
+			 1u << ST_UNKNOWN_BIT : (unsigned int)(s) < ST_UNKNOWN_BIT ? \
+			 1u << ((unsigned int)(s) & 31) : 0u)
 
 static const struct fz_op *
 op_of(const struct fz_chan *ch, uint64_t k)
@@ -47,7 +51,8 @@ mask_names(uint32_t m, char *buf, size_t len)
 	for (s = 0; s < 32 && n < len; s++)
 		if (m & FZ_BIT(s))
 			n += snprintf(buf + n, len - n, "%s%s", n ? "|" : "",
-				plx_test_status_name(s));
+				plx_test_status_name(s == ST_UNKNOWN_BIT ?
+					ST(ERROR_UNKNOWN) : s));
 	if (m == 0)
 		snprintf(buf, len, "no report yet");
 	return buf;
@@ -69,7 +74,7 @@ piece_statuses(const struct fz_chan *ch, uint64_t k, unsigned int j,
 		m |= ST_BIT(ST(BUS_WRITE_ERROR));
 	for (i = 0; i < f->nb_marks; i++)
 		if (f->mark_at[i] == d)
-			m |= ST_BIT(f->mark_st[i]);
+			m |= ST_BIT(fz_mark_status(f->mark_kind[i]));
 	return m != 0 ? m : ST_BIT(ST(SUCCESSFUL));
 }
 
@@ -137,12 +142,15 @@ count_status(enum rte_dma_status_code st)
 		[RTE_DMA_STATUS_NOT_ATTEMPTED] = FZ_N_ST_NA,
 		[RTE_DMA_STATUS_BUS_READ_ERROR] = FZ_N_ST_BUS,
 		[RTE_DMA_STATUS_BUS_WRITE_ERROR] = FZ_N_ST_BUS,
+		[RTE_DMA_STATUS_BUS_ERROR] = FZ_N_ST_BUS,
 		[RTE_DMA_STATUS_DEV_LINK_ERROR] = FZ_N_ST_LINK,
 	};
 
 	fz_counts[FZ_N_REPORTED]++;
 	if ((unsigned int)st < RTE_DIM(idx) && idx[st] != 0)
 		fz_counts[idx[st]]++;
+	else if (st == RTE_DMA_STATUS_ERROR_UNKNOWN)
+		fz_counts[FZ_N_ST_UNKNOWN]++;
 }
 
 /*

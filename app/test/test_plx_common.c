@@ -30,6 +30,7 @@ plx_test_status_name(enum rte_dma_status_code st)
 	case RTE_DMA_STATUS_NOT_ATTEMPTED: return "NOT_ATTEMPTED";
 	case RTE_DMA_STATUS_BUS_READ_ERROR: return "BUS_READ_ERROR";
 	case RTE_DMA_STATUS_BUS_WRITE_ERROR: return "BUS_WRITE_ERROR";
+	case RTE_DMA_STATUS_BUS_ERROR: return "BUS_ERROR";
 	case RTE_DMA_STATUS_DEV_LINK_ERROR: return "DEV_LINK_ERROR";
 	case RTE_DMA_STATUS_ERROR_UNKNOWN: return "ERROR_UNKNOWN";
 	default: return "other";
