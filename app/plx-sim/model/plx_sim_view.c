@@ -50,9 +50,9 @@ static struct sigaction prev_segv;
 #if defined(__x86_64__)
 #define PLX_VIEW_TRAPS	1
 
-/* The view a write to addr faulted in, if its function is gone. */
+/* The writable view holding addr, or NULL. */
 static struct plx_view *
-view_gone_at(uintptr_t addr)
+view_at(uintptr_t addr)
 {
 	unsigned int i, n = plx_sim_load(&views_used, memory_order_acquire);
 
@@ -60,7 +60,7 @@ view_gone_at(uintptr_t addr)
 		uintptr_t b = plx_sim_load(&views[i].base, memory_order_acquire);
 
 		if (b != 0 && addr - b < views[i].len &&
-				plx_sim_load(&views[i].gone, memory_order_acquire))
+				(views[i].prot & PROT_WRITE))
 			return &views[i];
 	}
 	return NULL;
@@ -93,11 +93,14 @@ view_segv(int sig, siginfo_t *si, void *ctx)
 	/* Bit 1 of the page-fault error code: a write. */
 	if (si->si_code == SEGV_ACCERR &&
 			(uc->uc_mcontext.gregs[REG_ERR] & 2) != 0)
-		v = view_gone_at((uintptr_t)si->si_addr);
+		v = view_at((uintptr_t)si->si_addr);
 	if (v == NULL) {
 		view_chain(sig, si, ctx);
 		return;
 	}
+	/* Replugged since the fault: the write is let through. */
+	if (!plx_sim_load(&v->gone, memory_order_acquire))
+		return;
 	n = plx_insn_store_len((const uint8_t *)(uintptr_t)*rip);
 	if (n <= 0) {
 		if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
