@@ -51,6 +51,7 @@ static const struct plx_test *const tables[] = {
 	unplug_det_tests,
 	unplug_sg_tests,
 	unplug_guard_tests,
+	unplug_late_tests,
 	unplug_torture_tests,
 	plx_test_ownership,
 };

@@ -119,6 +119,14 @@ int start_smoke_stop(struct tchan *tc);
  * the channel itself.
  */
 enum { FREES_BOUND = 3, FREES_HELD = 4 };
+/*
+ * A device that vanished while its engine ran may still have write-backs
+ * in flight: its close keeps the ring's memzone for a grace (plx.rst,
+ * :ref:`plx_surprise_removal`), freeing one element less, and the ring
+ * follows within the grace (FREES_RING_KEPT: dev_close_check() waits).
+ */
+enum { FREES_RING_KEPT = 0x100 };
+enum { FREES_GONE = (FREES_HELD - 1) | FREES_RING_KEPT };
 int dev_close_check(int16_t id, unsigned int frees);
 /* Close tc's device, remove and probe it again (between cycles). */
 int fresh_device(struct tchan *tc);
@@ -206,6 +214,7 @@ extern const struct plx_test unplug_det_tests[];	/* _det.c */
 extern const struct plx_test unplug_sg_tests[];	/* _sg.c */
 extern const struct plx_test unplug_torture_tests[];	/* _torture.c */
 extern const struct plx_test unplug_guard_tests[];	/* _guard.c */
+extern const struct plx_test unplug_late_tests[];	/* _late.c */
 
 /* --membarrier-unregistered: registration fails at probe (_guard.c). */
 extern bool mb_unregistered;

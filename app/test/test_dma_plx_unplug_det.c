@@ -193,7 +193,7 @@ test_surprise_idle(void)
 	CHECK_MSG(plx_test_pci_probe(tc->ch.addr, NULL) < 0,
 		"probe of %s succeeded while it is off the bus", tc->ch.addr);
 	CHECK(rte_dma_get_dev_id_by_name(tc->ch.addr) < 0);
-	return replug(tc, true, false, FREES_HELD);
+	return replug(tc, true, false, FREES_GONE);
 }
 
 /* The ring is full (some ops never submitted) when the device vanishes. */
@@ -220,7 +220,7 @@ test_surprise_full_ring(void)
 	CHECK_EQ(plx_test_pci_remove(tc->ch.addr, true), 0);
 	CHECK_OK(removed_now(tc));
 	CHECK_OK(held_check(tc, tc->ch.id, NULL, 0));
-	return replug(tc, true, true, FREES_HELD);
+	return replug(tc, true, true, FREES_GONE);
 }
 
 struct stop_job {
@@ -300,7 +300,7 @@ test_surprise_during_stop(void)
 	CHECK_EQ(plx_test_pci_remove(tc->ch.addr, false), 0);
 	CHECK_OK(removed_now(tc));
 	CHECK_OK(held_check(tc, tc->ch.id, NULL, 0));
-	return dev_close_check(tc->ch.id, FREES_HELD);
+	return dev_close_check(tc->ch.id, FREES_GONE);
 }
 
 /* Remove, probe again: the heap must be as before (nothing kept). */

@@ -107,7 +107,7 @@ test_sg_surprise(void)
 	CHECK_OK(plx_test_vchan_is(tc->ch.id, RTE_DMA_VCHAN_HALTED_ERROR));
 	CHECK_EQ(plx_test_pci_remove(tc->ch.addr, false), 0);
 	CHECK_OK(removed_now(tc));
-	return replug(tc, true, false, FREES_HELD);
+	return replug(tc, true, false, FREES_GONE);
 }
 
 const struct plx_test unplug_sg_tests[] = {

@@ -425,7 +425,8 @@ cycle_finish(struct cycle *c)
 					sign - c->inject_us);
 		}
 		CHECK_OK(replug(tc, c->kind == KIND_SURPRISE,
-			plx_test_rnd_below(&c->rs, 2), FREES_HELD));
+			plx_test_rnd_below(&c->rs, 2),
+			c->kind == KIND_SURPRISE ? FREES_GONE : FREES_HELD));
 		CHECK_OK(fresh_device(tc));
 	}
 	return 0;

@@ -419,6 +419,71 @@ check_config(unsigned int nb)
 	report(ok, "config_space", "%s", why);
 }
 
+/*
+ * What software reads of a function that left the bus: BAR0 all ones at
+ * once, whatever it writes; config space all ones, but for what
+ * vfio-pci keeps a copy of (the IDs); through sysfs (uio) all of it.
+ */
+static bool
+removed_reads_ones(struct plx_sim *sim, unsigned int fn, char *why,
+		size_t len)
+{
+	volatile uint8_t *bar = recs[fn].bar;
+	struct rte_pci_device *dev = recs[fn].dev;
+	uint64_t dropped = plx_sim_dropped_writes(sim, fn);
+	uint16_t vendor = 0, want = PLX_GONE_U16;
+	uint32_t class = 0, count;
+
+	if (expected_kdrv == RTE_PCI_KDRV_VFIO)
+		want = PLX_PCI_VENDOR_ID;
+	*(volatile uint32_t *)(bar + PLX_REG_DESC_RING_COUNT) = 16;
+	count = *(volatile uint32_t *)(bar + PLX_REG_DESC_RING_COUNT);
+	*(volatile uint16_t *)(bar + PLX_REG_CTRL) = PLX_CTRL_START_VAL;
+	if (count != PLX_GONE_U32 ||
+			*(volatile uint16_t *)(bar + PLX_REG_CTRL) != PLX_GONE_U16 ||
+			plx_sim_dropped_writes(sim, fn) != dropped + 2) {
+		snprintf(why, len, "BAR0 read 0x%x after a write, %" PRIu64
+			" write(s) dropped", count,
+			plx_sim_dropped_writes(sim, fn) - dropped);
+		return false;
+	}
+	if (rte_pci_read_config(dev, &vendor, 2, RTE_PCI_VENDOR_ID) != 2 ||
+			rte_pci_read_config(dev, &class, 4,
+				PLX_PCI_CFG_CLASS_REV) != 4 ||
+			vendor != want || class != PLX_GONE_U32) {
+		snprintf(why, len, "config space: vendor 0x%04x, class and "
+			"revision 0x%08x", vendor, class);
+		return false;
+	}
+	return true;
+}
+
+static void
+check_surprise_removal(struct plx_sim *sim, unsigned int fn)
+{
+	char why[160] = "";
+	uint32_t class = 0;
+	bool ok;
+
+	if (recs[fn].dev == NULL) {
+		report(false, "surprise_removal", "%s not probed",
+			plx_sim_func_addr(fn));
+		return;
+	}
+	ok = plx_sim_inject(sim, fn, PLX_SIM_FAULT_SURPRISE_REMOVAL, 0) == 0 &&
+		removed_reads_ones(sim, fn, why, sizeof(why));
+	if (plx_sim_replug(sim, fn) != 0 ||
+			rte_pci_read_config(recs[fn].dev, &class, 4,
+				PLX_PCI_CFG_CLASS_REV) != 4 ||
+			class >> PLX_PCI_CLASS_SHIFT != PLX_PCI_CLASS_DMA) {
+		if (ok)
+			snprintf(why, sizeof(why), "replugged: class 0x%08x",
+				class);
+		ok = false;
+	}
+	report(ok, "surprise_removal", "%s", why);
+}
+
 static void
 check_dma(const char *name, unsigned int fn)
 {
@@ -662,6 +727,8 @@ main(int argc, char **argv)
 	/* After the cycles the IOMMU must still know DPDK's memory (with a
 	 * single function it was dropped and set up again). */
 	check_dma("dma_after_cycles", 0);
+	check_surprise_removal(sim, 0);
+	check_dma("dma_after_replug", 0);
 	check_unbind_request(sim, nb > 1 ? 1 : 0);
 	rte_eal_cleanup();
 	return finish(run.failed > 0 ? 1 : 0);

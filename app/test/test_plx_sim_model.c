@@ -26,6 +26,7 @@ static const struct model_test *const tables[] = {
 	model_threaded_tests,
 	model_variant_tests,
 	model_hostile_tests,
+	model_removal_tests,
 };
 
 /* Named on the command line, or no test is. */

@@ -190,6 +190,7 @@ extern const struct model_test model_ctrl_tests[];	/* _ctrl.c */
 extern const struct model_test model_threaded_tests[];	/* _threaded.c */
 extern const struct model_test model_variant_tests[];	/* _variant.c */
 extern const struct model_test model_hostile_tests[];	/* _hostile.c */
+extern const struct model_test model_removal_tests[];	/* _removal.c */
 
 /* One test; the switch made for it goes whatever the outcome. */
 int model_test_run(const void *test);

@@ -496,8 +496,10 @@ test_late_writeback(struct env *e)
 	/* Data moved, write-back still on its way. */
 	CHECK(memcmp(e->dst + 100, e->src + 100, 64) == 0);
 	CHECK_EQ(flags(e, 1), PLX_DESC_VALID | 64);
+	CHECK_EQ(plx_sim_late_writebacks(e->sim, 0), 0);
 	CHECK_EQ(step(e, 100), 0);
 	CHECK_EQ(flags(e, 1), PLX_DESC_WB_SUCCESS | 64);
+	CHECK_EQ(plx_sim_late_writebacks(e->sim, 0), 1);
 	CHECK_EQ(flags(e, 2), PLX_DESC_VALID | 64);
 	/* Only one, and only for a removal armed after a descriptor. */
 	CHECK_EQ(step(e, 100), 0);

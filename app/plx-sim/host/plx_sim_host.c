@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "plx_sim_host_priv.h"
@@ -624,6 +625,30 @@ out:
 static pthread_mutex_t self_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct plx_sim *_Atomic self;
 static bool self_tried;
+
+/*
+ * The function whose BAR0 file fd is open on, other than the model's own
+ * descriptor of it (its mappings are made through the model already), or
+ * -1; never before the switch is made.
+ */
+int
+plx_sim_host_bar_fn(int fd)
+{
+	struct plx_sim *sim = plx_sim_load(&self, memory_order_acquire);
+	struct stat st, bar;
+	unsigned int fn;
+
+	if (sim == NULL || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return -1;
+	for (fn = 0; fn < plx_sim_nb_funcs(sim); fn++) {
+		int bfd = plx_sim_bar0_fd(sim, fn);
+
+		if (bfd != fd && fstat(bfd, &bar) == 0 &&
+				bar.st_dev == st.st_dev && bar.st_ino == st.st_ino)
+			return fn;
+	}
+	return -1;
+}
 
 struct plx_sim *
 plx_sim_self(void)

@@ -127,6 +127,9 @@ const struct plx_sim_host_opts *plx_sim_host_opts(void);
 int plx_sim_host_dev_path(unsigned int fn, const char *file, char *buf,
 		size_t len);
 
+/* The function whose BAR0 file fd is (the uio route's resource0), or -1. */
+PLX_SIM_INTERNAL int plx_sim_host_bar_fn(int fd);
+
 /* Diagnostics on stderr, shown when level <= PLX_SIM_VERBOSE. */
 void plx_sim_log(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

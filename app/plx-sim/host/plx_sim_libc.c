@@ -151,6 +151,37 @@ sim_classify(const char *path, char *buf, size_t len, unsigned int *fn)
 
 /* --- the interposers --- */
 
+/*
+ * A redirected path opened; /sys/class/uio/uioN/device/config, the
+ * config space DPDK reads on the uio route, is kept track of, so that it
+ * reads all ones once the function is gone, as sysfs answers for a
+ * device that no longer responds.
+ */
+static int
+sim_open_redirect(const char *path, const char *buf, int flags, mode_t mode,
+		int (*real)(const char *, int, mode_t))
+{
+	static const char prefix[] = "/sys/class/uio/uio";
+	static const char suffix[] = "/device/config";
+	size_t n = strlen(path);
+	int fd = real(buf, flags, mode);
+	unsigned int u;
+	int fn, len = 0;
+
+	if (fd < 0 || n <= sizeof(prefix) + sizeof(suffix) - 2 ||
+			strcmp(path + n - (sizeof(suffix) - 1), suffix) != 0 ||
+			sscanf(path, "/sys/class/uio/uio%u%n", &u, &len) != 1 ||
+			(size_t)len != n - (sizeof(suffix) - 1))
+		return fd;
+	fn = plx_sim_func_of_uio(u);
+	if (fn >= 0 && (unsigned int)fn < plx_sim_host_opts()->nb_funcs &&
+			sim_config_file_add(fd, fn) < 0) {
+		real_close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static int
 sim_open(const char *path, int flags, mode_t mode, int (*real)(const char *,
 		int, mode_t))
@@ -173,7 +204,7 @@ sim_open(const char *path, int flags, mode_t mode, int (*real)(const char *,
 		return sim_open_group(buf, flags, fn);
 	default:
 		plx_sim_log(2, "open %s -> %s", path, buf);
-		return real(buf, flags, mode);
+		return sim_open_redirect(path, buf, flags, mode, real);
 	}
 }
 
@@ -300,19 +331,35 @@ ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (sim_file(fd) == NULL)
+	if (sim_file(fd) == NULL || sim_config_fn(fd) >= 0)
 		return REAL(ioctl_fn, "ioctl")(fd, req, arg);
 	ret = sim_file_ioctl(fd, req, arg);
 	return ret < 0 ? sim_errno(ret) : ret;
 }
 
+/*
+ * A mapping made over a view of BAR0 ends the view; a mapping of a BAR0
+ * file (uio: sysfs resource0) is a view, which reads all ones once the
+ * function is gone (plx_sim_bar0_map()).
+ */
 void *
 mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
 	struct sim_file *f = sim_file(fd);
+	int fn;
 
-	if (f == NULL || (flags & MAP_ANONYMOUS))
+	if (flags & MAP_FIXED)
+		plx_sim_bar0_forget(addr, len);
+	if (flags & MAP_ANONYMOUS)
 		return REAL(mmap_fn, "mmap")(addr, len, prot, flags, fd, off);
+	if (f == NULL || f->kind == SIM_FILE_CONFIG) {
+		fn = sim_enabled && (flags & MAP_SHARED) ?
+			plx_sim_host_bar_fn(fd) : -1;
+		if (fn >= 0)
+			return plx_sim_bar0_map(plx_sim_self(), fn, addr, len,
+				prot, flags, off);
+		return REAL(mmap_fn, "mmap")(addr, len, prot, flags, fd, off);
+	}
 	if (f->kind != SIM_FILE_DEVICE) {
 		errno = ENODEV;
 		return MAP_FAILED;
@@ -326,17 +373,35 @@ mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	return mmap(addr, len, prot, flags, fd, off);
 }
 
+int
+munmap(void *addr, size_t len)
+{
+	plx_sim_bar0_forget(addr, len);
+	return REAL(munmap_fn, "munmap")(addr, len);
+}
+
 /*
  * The pread and pwrite families: a device's config space, or else real,
  * the caller's own libc function (see sim_openat()).
  */
+/* A config file of a function that left the bus reads all ones. */
+static ssize_t
+sim_config_read(int fd, ssize_t n, void *buf)
+{
+	int fn = sim_config_fn(fd);
+
+	if (n > 0 && fn >= 0 && !plx_sim_func_present(plx_sim_self(), fn))
+		memset(buf, 0xff, n);
+	return n;
+}
+
 static ssize_t
 sim_pread_fd(int fd, void *buf, size_t len, off_t off, pread_fn real)
 {
 	struct sim_device *d = sim_device_of(fd);
 
 	if (d == NULL)
-		return real(fd, buf, len, off);
+		return sim_config_read(fd, real(fd, buf, len, off), buf);
 	return sim_pread(d, buf, len, off);
 }
 
@@ -348,7 +413,8 @@ sim_pread_chk(int fd, void *buf, size_t len, off_t off, size_t buflen,
 	struct sim_device *d = sim_device_of(fd);
 
 	if (d == NULL)
-		return real(fd, buf, len, off, buflen);
+		return sim_config_read(fd, real(fd, buf, len, off, buflen),
+			buf);
 	if (len > buflen)
 		abort();
 	return sim_pread(d, buf, len, off);
@@ -359,7 +425,11 @@ sim_pwrite_fd(int fd, const void *buf, size_t len, off_t off,
 		pwrite_fn real)
 {
 	struct sim_device *d = sim_device_of(fd);
+	int fn = sim_config_fn(fd);
 
+	/* Nothing answers: the write goes nowhere. */
+	if (fn >= 0 && !plx_sim_func_present(plx_sim_self(), fn))
+		return len;
 	if (d == NULL)
 		return real(fd, buf, len, off);
 	return sim_pwrite(d, buf, len, off);

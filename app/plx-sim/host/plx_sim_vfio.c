@@ -72,6 +72,19 @@ sim_file_add(int fd, enum sim_file_kind kind, void *obj)
 	return 0;
 }
 
+int
+sim_config_file_add(int fd, unsigned int fn)
+{
+	int ret;
+
+	pthread_mutex_lock(&sim_lock);
+	ret = sim_file_add(fd, SIM_FILE_CONFIG, NULL);
+	if (ret == 0)
+		sim_file(fd)->fn = fn;
+	pthread_mutex_unlock(&sim_lock);
+	return ret;
+}
+
 static void
 sim_container_put(struct sim_container *c)
 {
@@ -145,6 +158,8 @@ sim_file_release(struct sim_file *f)
 		f->device->group->nb_devices--;
 		sim_group_put(f->device->group);
 		free(f->device);
+		break;
+	case SIM_FILE_CONFIG:
 		break;
 	}
 	free(f);
@@ -517,6 +532,8 @@ sim_ioctl(struct sim_file *f, unsigned long req, void *arg)
 		return sim_group_ioctl(f->group, req, arg);
 	case SIM_FILE_DEVICE:
 		return sim_device_ioctl(f->device, req, arg);
+	case SIM_FILE_CONFIG:
+		break;
 	}
 	return -ENOTTY;
 }

@@ -20,6 +20,7 @@ enum sim_file_kind {
 	SIM_FILE_CONTAINER = 1,
 	SIM_FILE_GROUP,
 	SIM_FILE_DEVICE,
+	SIM_FILE_CONFIG,	/* a function's config file in the tree (uio) */
 };
 
 struct sim_container;
@@ -31,6 +32,7 @@ struct sim_file {
 		struct sim_container *container;
 		struct sim_group *group;
 		struct sim_device *device;
+		unsigned int fn;	/* SIM_FILE_CONFIG */
 	};
 };
 
@@ -53,10 +55,21 @@ sim_device_of(int fd)
 	return f != NULL && f->kind == SIM_FILE_DEVICE ? f->device : NULL;
 }
 
+/* The function whose sysfs config file fd is, or -1. */
+static inline int
+sim_config_fn(int fd)
+{
+	struct sim_file *f = sim_file(fd);
+
+	return f != NULL && f->kind == SIM_FILE_CONFIG ? (int)f->fn : -1;
+}
+
 /* plx_sim_vfio.c: /dev/vfio/vfio and /dev/vfio/<group>; fd or -1, errno */
 PLX_SIM_INTERNAL int sim_open_container(const char *tree_path, int flags);
 PLX_SIM_INTERNAL int sim_open_group(const char *tree_path, int flags,
 		unsigned int fn);
+/* fd, just opened, is function fn's config file: 0 or a negative errno. */
+PLX_SIM_INTERNAL int sim_config_file_add(int fd, unsigned int fn);
 /* Before libc closes fd: forget the emulated file. */
 PLX_SIM_INTERNAL void sim_file_close(int fd);
 /* An ioctl on an emulated file: its result or a negative errno. */

@@ -289,9 +289,12 @@ sim_pread(struct sim_device *d, void *buf, size_t len, off_t off)
 	if (fd < 0)
 		return sim_errno(-EINVAL);
 	n = REAL(pread_fn, "pread64")(fd, buf, len, roff);
-	if (n > 0 && fd == d->cfg_fd &&
-			!plx_sim_func_present(plx_sim_self(), d->fn))
+	if (n <= 0 || plx_sim_func_present(plx_sim_self(), d->fn))
+		return n;
+	if (fd == d->cfg_fd)
 		sim_config_gone(buf, n, roff);
+	else
+		memset(buf, 0xff, n);	/* BAR0 */
 	return n;
 }
 
@@ -326,6 +329,9 @@ sim_pwrite(struct sim_device *d, const void *buf, size_t len, off_t off)
 		return sim_errno(-EINVAL);
 	if (fd == d->cfg_fd)
 		return sim_config_write(fd, buf, len, roff);
+	/* A removed BAR0 drops writes, as its mappings do. */
+	if (!plx_sim_func_present(plx_sim_self(), d->fn))
+		return len;
 	return REAL(pwrite_fn, "pwrite64")(fd, buf, len, roff);
 }
 
@@ -350,5 +356,7 @@ sim_mmap(struct sim_device *d, void *addr, size_t len, int prot, int flags,
 		return MAP_FAILED;
 	}
 	plx_sim_log(2, "%s: BAR0 mapped", plx_sim_func_addr(d->fn));
-	return REAL(mmap_fn, "mmap")(addr, len, prot, flags, fd, roff);
+	/* A view of the model's: all ones once the function is gone. */
+	return plx_sim_bar0_map(plx_sim_self(), d->fn, addr, len, prot, flags,
+		roff);
 }

@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -153,7 +154,7 @@ struct plx_sim_conf {
 	 * before the removal. Software must not have freed or reused that
 	 * ring slot by then.
 	 */
-	uint32_t late_writeback_us;
+	uint32_t late_writeback_us;	/* plx_sim_late_writebacks() */
 	bool manual;			/* no engine thread: use plx_sim_step() */
 	int verbose;			/* 0 quiet, 1 events, 2 every descriptor */
 	/* Optional: file descriptors backing each BAR0 (4 KiB, shared);
@@ -173,9 +174,27 @@ unsigned int plx_sim_nb_funcs(const struct plx_sim *sim);
 
 /* The size of BAR0 under variants: PLX_BAR0_SIM_LEN unless bar0-8k. */
 uint32_t plx_sim_bar0_len(uint32_t variants);
-/* BAR0 of function fn as software sees it (plx_sim_bar0_len() bytes). */
+/*
+ * BAR0 of function fn as software sees it (plx_sim_bar0_len() bytes), a
+ * view of plx_sim_bar0_map(). The engine's own mapping is another.
+ */
 volatile void *plx_sim_bar0(struct plx_sim *sim, unsigned int fn);
 int plx_sim_bar0_fd(struct plx_sim *sim, unsigned int fn);
+/*
+ * Map BAR0 of function fn for software as mmap() maps its file (shared,
+ * len bytes from off); MAP_FAILED and errno on error. The model keeps the
+ * view: once the function has left the bus (surprise removal), every read
+ * of it returns all ones at once and every write is dropped, until it is
+ * replugged. On x86-64 such a write faults and the model steps over the
+ * instruction (plx_sim_dropped_writes() counts them); elsewhere it reads
+ * back until the engine's next pass stamps all ones again.
+ */
+void *plx_sim_bar0_map(struct plx_sim *sim, unsigned int fn, void *addr,
+		size_t len, int prot, int flags, off_t off);
+/* Forget the views inside [addr, addr + len): about to be unmapped. */
+void plx_sim_bar0_forget(const void *addr, size_t len);
+/* Writes to function fn's views dropped while it was gone. */
+uint64_t plx_sim_dropped_writes(struct plx_sim *sim, unsigned int fn);
 
 /* IOMMU: only mapped IOVA ranges can be read or written by the engine. */
 int plx_sim_iommu_map(struct plx_sim *sim, uint64_t iova, void *vaddr,
@@ -255,6 +274,13 @@ uint64_t plx_sim_ownership_errors(struct plx_sim *sim, unsigned int fn);
  * switches with the same seed that ran the same descriptors agree.
  */
 uint64_t plx_sim_chaos_digest(struct plx_sim *sim, unsigned int fn);
+
+/*
+ * Late write-backs (plx_sim_conf.late_writeback_us) function fn has
+ * delivered: landed where the IOMMU then maps the slot, or dropped if it
+ * maps nothing there.
+ */
+uint64_t plx_sim_late_writebacks(struct plx_sim *sim, unsigned int fn);
 
 /* Descriptors function fn has processed (written back or failed). */
 uint64_t plx_sim_desc_count(struct plx_sim *sim, unsigned int fn);

@@ -639,8 +639,9 @@ func_service(struct plx_func *f, unsigned int max_desc, uint64_t max_bytes,
 	bool active = false;
 
 	if (unlikely(f->removed)) {
-		/* Re-stamp: a dropped write stays visible until this poll. */
-		memset(f->bar, 0xff, sim->bar_len);
+		/* Where writes do not trap, one stays visible until here. */
+		if (!views_trap_writes())
+			memset(f->bar, 0xff, sim->bar_len);
 		late_wb_deliver(f);
 		return 0;
 	}

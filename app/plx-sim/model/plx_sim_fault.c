@@ -60,10 +60,19 @@ late_wb_deliver(struct plx_func *f)
 	if (p != NULL)
 		plx_sim_store(p, f->late_wb, memory_order_release);
 	pthread_rwlock_unlock(&sim->iommu_lock);
+	plx_sim_fetch_add(&f->late_wbs, 1, memory_order_release);
 	plx_log_print(f, "late write-back %08x to %#llx after the removal%s",
 		f->late_wb, (unsigned long long)f->late_iova,
 		p != NULL ? "" : ": not mapped, dropped");
 	f->late_iova = 0;
+}
+
+uint64_t
+plx_sim_late_writebacks(struct plx_sim *sim, unsigned int fn)
+{
+	if (sim == NULL || fn >= sim->nb_funcs)
+		return 0;
+	return plx_sim_load(&sim->funcs[fn].late_wbs, memory_order_acquire);
 }
 
 /* A fault that is a change of state: now. Caller holds f->lock. */
@@ -81,9 +90,11 @@ fault_apply(struct plx_func *f, enum plx_sim_fault fault)
 		f->reset_stuck = true;
 		break;
 	case PLX_SIM_FAULT_SURPRISE_REMOVAL:
-		f->removed = true;
+		plx_sim_store(&f->removed, true, memory_order_release);
 		f->running = false;
 		pf_drop(f);
+		/* Views read-only first: a write racing it is stamped over. */
+		views_set_gone(f, true);
 		memset(f->bar, 0xff, f->sim->bar_len);
 		break;
 	case PLX_SIM_FAULT_UNBIND_REQUEST:

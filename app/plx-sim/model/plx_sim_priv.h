@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "plx_dma_hw.h"
@@ -70,7 +71,8 @@ struct plx_pf_slot {
 struct plx_func {
 	struct plx_sim *sim;
 	unsigned int fn;
-	uint8_t *bar;
+	uint8_t *bar;		/* the engine's own mapping of BAR0 */
+	uint8_t *sw;		/* software's, plx_sim_bar0() (a view) */
 	int bar_fd;
 	bool own_fd;
 	pthread_mutex_t lock;
@@ -132,6 +134,7 @@ struct plx_func {
 	uint64_t late_iova;	/* of its ring slot, 0: none */
 	uint32_t late_wb;
 	uint64_t late_due;
+	uint64_t late_wbs;	/* atomic: delivered so far */
 
 	/* Chunked transfer of the head descriptor, in progress. */
 	bool chunked;
@@ -153,6 +156,7 @@ struct plx_func {
 
 	uint64_t desc_count;	/* atomic: read from any thread */
 	uint64_t owner_errors;	/* atomic: read from any thread */
+	uint64_t dropped_writes;	/* atomic: to views while removed */
 	int req_fd;		/* atomic */
 };
 
@@ -428,6 +432,19 @@ PLX_SIM_INTERNAL void engine_pass(struct plx_sim *sim, struct plx_svc *svc);
  * write-back wb of the descriptor at ring IOVA iova is held back, a
  * removal being due right after it; and its delivery once due.
  */
+/*
+ * Software's views of BAR0 (plx_sim_view.c): on a removal (gone) they
+ * read all ones and drop writes, on a replug they answer again; whether
+ * writes trap at all (else the engine re-stamps all ones each pass).
+ * plx_sim_insn.c: the length of an instruction writing memory, or -1.
+ */
+PLX_SIM_INTERNAL void *views_map(struct plx_func *f, void *addr,
+		size_t len, int prot, int flags, off_t off);
+PLX_SIM_INTERNAL void views_set_gone(struct plx_func *f, bool gone);
+PLX_SIM_INTERNAL void views_forget_func(struct plx_func *f);
+PLX_SIM_INTERNAL bool views_trap_writes(void);
+PLX_SIM_INTERNAL int plx_insn_store_len(const uint8_t *p);
+
 PLX_SIM_INTERNAL bool late_wb_hold(struct plx_func *f, uint64_t iova,
 		uint32_t wb);
 PLX_SIM_INTERNAL void late_wb_deliver(struct plx_func *f);

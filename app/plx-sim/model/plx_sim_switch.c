@@ -158,11 +158,15 @@ func_regs_reset(struct plx_func *f)
 static void
 func_reset(struct plx_func *f)
 {
+	bool was_removed = f->removed;
+
 	func_regs_reset(f);
 	f->pace_last = 0;
 	faults_disarm(f);
-	f->removed = false;
+	plx_sim_store(&f->removed, false, memory_order_release);
 	f->late_iova = 0;
+	if (was_removed)
+		views_set_gone(f, false);
 }
 
 static int
@@ -196,6 +200,9 @@ bar_open(struct plx_func *f, int fd)
 static void
 func_fini(struct plx_func *f)
 {
+	views_forget_func(f);
+	if (f->sw != NULL && f->sw != MAP_FAILED)
+		munmap(f->sw, f->sim->bar_len);
 	if (f->bar != NULL)
 		munmap(f->bar, f->sim->bar_len);
 	if (f->own_fd && f->bar_fd >= 0)
@@ -215,9 +222,16 @@ func_init(struct plx_sim *sim, unsigned int fn, int fd)
 	f->req_fd = -1;
 	pthread_mutex_init(&f->lock, NULL);
 	ret = bar_open(f, fd);
-	if (ret == 0)
-		func_reset(f);
-	return ret;
+	if (ret != 0)
+		return ret;
+	func_reset(f);
+	f->sw = views_map(f, NULL, sim->bar_len,
+		PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	if (f->sw == MAP_FAILED) {
+		f->sw = NULL;
+		return -errno;
+	}
+	return 0;
 }
 
 void
@@ -303,7 +317,7 @@ plx_sim_bar0(struct plx_sim *sim, unsigned int fn)
 {
 	if (sim == NULL || fn >= sim->nb_funcs)
 		return NULL;
-	return sim->funcs[fn].bar;
+	return sim->funcs[fn].sw;
 }
 
 int

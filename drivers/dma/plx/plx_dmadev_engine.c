@@ -16,6 +16,7 @@
 #include <linux/vfio.h>
 
 #include <bus_pci_driver.h>
+#include <rte_alarm.h>
 #include <rte_bus_pci.h>
 #include <rte_cycles.h>
 #include <rte_interrupts.h>
@@ -379,18 +380,64 @@ plx_dma_dump_regs(const struct plx_dma_chan *ch, FILE *f)
 
 /* --- ring memory --- */
 
+/*
+ * How long the ring of a vanished device outlives its release. The engine
+ * may have posted write-backs just before the link went down; PCIe gives
+ * a posted write no completion, so nothing but the buffering between the
+ * switch and memory bounds how late one lands, and that drains in
+ * microseconds. 20 ms is three orders of magnitude beyond, counted from
+ * the release, which comes after the loss was noticed (itself after a
+ * CTRL read returned all ones); and short enough that rings do not pile
+ * up when a device is removed and plugged back over and over.
+ */
+#define PLX_DMA_GONE_GRACE_US	(20 * 1000)
+
+/* The grace of a vanished device's ring is over (EAL alarm thread). */
+static void
+plx_dma_ring_reap(void *arg)
+{
+	const struct rte_memzone *mz = arg;
+
+	PLX_DMA_LOG(DEBUG, "%s: grace over, ring freed", mz->name);
+	rte_memzone_free(mz);
+}
+
+/*
+ * A ring the device may still write: an engine that ignored every stop
+ * may go on forever, so its ring is never reused; a vanished device's
+ * write-backs in flight land within the grace, so its ring is freed
+ * after it.
+ */
+static void
+plx_dma_ring_retire(struct plx_dma_chan *ch)
+{
+	const struct rte_memzone *mz = ch->ring_mz;
+
+	if (ch->hw_lost) {
+		PLX_CH_LOG(ch, ERR, "keeping the %u-descriptor ring of a lost engine",
+			ch->nb_desc);
+		return;
+	}
+	if (ch->halt != PLX_DMA_HALT_GONE) {
+		rte_memzone_free(mz);
+		return;
+	}
+	if (rte_eal_alarm_set(PLX_DMA_GONE_GRACE_US, plx_dma_ring_reap,
+			(void *)(uintptr_t)mz) != 0) {
+		PLX_CH_LOG(ch, ERR, "device gone, no alarm to free its ring: "
+			"keeping the %u-descriptor ring", ch->nb_desc);
+		return;
+	}
+	PLX_CH_LOG(ch, NOTICE, "device gone: its ring is kept %u ms for "
+		"write-backs still in flight", PLX_DMA_GONE_GRACE_US / 1000);
+}
+
 void
 plx_dma_ring_free(struct plx_dma_chan *ch)
 {
 	if (ch->ring_mz == NULL)
 		return;
-	if (ch->hw_lost) {
-		/* The engine may still write into it: never reuse it. */
-		PLX_CH_LOG(ch, ERR, "keeping the %u-descriptor ring of a lost engine",
-			ch->nb_desc);
-	} else {
-		rte_memzone_free(ch->ring_mz);
-	}
+	plx_dma_ring_retire(ch);
 	rte_free(ch->seg_more);
 	ch->seg_more = NULL;
 	ch->ring_mz = NULL;
