@@ -104,15 +104,13 @@ case_run(const struct case_conf *cc, enum engine e, bool latency,
 	seed++;
 	for (i = 0; i < n; i++) {
 		struct chan *ch = &chans[i];
-		uint64_t nbuf = RTE_MAX(opt.mem / cc->size, UINT64_C(1));
 
-		if (opt.ops != 0)
-			nbuf = RTE_MIN(nbuf, opt.ops);
 		ch->engine = e;
 		ch->dev_id = ch->dev[e];
 		ch->size = cc->size;
 		ch->batch = cc->batch;
-		ch->nbuf = RTE_MIN(nbuf, UINT32_MAX);
+		ch->nbuf = buf_count(cc->size);
+		buf_layout(cc->size, &ch->first, &ch->stride);
 		ch->max_ops = opt.ops != 0 ? opt.ops : UINT64_MAX;
 		ch->duration = opt.ops != 0 ? 0 :
 			opt.time_ms * tsc_hz / 1000;

@@ -69,7 +69,8 @@ struct perf_opts {
 	bool sync;			/* instruction-count mode */
 	bool check;			/* CI sanity mode */
 	bool paced;			/* pause between polls of a wait */
-	unsigned int repeat;		/* runs per case, the best counts */
+	bool dense;			/* buffers back to back, not mbufs */
+	unsigned int repeat;		/* rounds of the sweeps, best counts */
 };
 
 extern struct perf_opts opt;
@@ -95,6 +96,7 @@ struct chan {
 	uint16_t batch;
 	uint16_t ring_cap;		/* descriptors of the ring */
 	uint32_t nbuf;			/* buffers of size bytes per side */
+	uint64_t first, stride;		/* buffer 0's offset, the next's */
 	uint64_t max_ops;
 	uint64_t duration;		/* TSC cycles, 0: max_ops only */
 	uint64_t seed;
@@ -147,6 +149,15 @@ struct case_conf {
 int perf_parse_args(int argc, char **argv);
 
 /* --- setup.c --- */
+
+/* Buffers of size bytes per side and channel in a case. */
+uint32_t buf_count(uint32_t size);
+/*
+ * Where buffer i of size bytes lies in a channel's source and destination
+ * zones: at first + i * stride, as the data of mbufs of a pool, or back to
+ * back with --dense.
+ */
+void buf_layout(uint32_t size, uint64_t *first, uint64_t *stride);
 
 void skeleton_create(unsigned int n);
 /* Each channel's device of every engine found (-1: none). */
