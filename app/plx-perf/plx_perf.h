@@ -27,6 +27,7 @@
 #define WAIT_LIMIT_S	5	/* a wait longer than this fails the case */
 #define LAT_WARM	100	/* latency samples taken and dropped first */
 #define PACE_MAX_HZ	50000	/* a paced wait pauses at most 20 us */
+#define XFER_TRIPS	2000	/* round trips of the line probe */
 #define SKELETON_NAME	"dma_skeleton_perf"
 
 enum engine {
@@ -132,6 +133,7 @@ struct result {
 	uint64_t ops;
 	double secs, mops, gbps, cyc_op, idle_pct;
 	double lat_p50, lat_p99;	/* ns, NAN when not measured */
+	double xfer_ns;			/* line round trip, NAN: none */
 	bool ok;
 	const char *why;
 };
@@ -172,6 +174,12 @@ int dev_setup(int16_t dev, uint16_t ring, uint16_t *cap);
 
 /* The lcore function of a channel (arg) for one case. */
 int perf_worker(void *arg);
+/*
+ * A cache line's round trip between the main lcore and a worker lcore, in
+ * TSC cycles: xfer_probe() on the main lcore, xfer_echo() launched on the
+ * worker. What a DMA op costs the worker is mostly such transfers.
+ */
+uint64_t xfer_probe(unsigned int lcore);
 
 /* --- report.c --- */
 

@@ -11,11 +11,13 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <stdalign.h>
 #include <string.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_dmadev.h>
+#include <rte_launch.h>
 #include <rte_memcpy.h>
 #include <rte_pause.h>
 
@@ -364,4 +366,61 @@ perf_worker(void *arg)
 	ch->verified = ch->error == 0 && buffers_verify(ch, nbuf);
 	rte_atomic_store_explicit(&ch->finished, true, rte_memory_order_release);
 	return 0;
+}
+
+/* The line the probe and its echo hand each other, a count in it. */
+#define XFER_STOP	UINT64_MAX
+static struct {
+	alignas(RTE_CACHE_LINE_SIZE) RTE_ATOMIC(uint64_t) turn;
+} xfer_line;
+
+/* The worker's side: answer each odd turn with the next even one. */
+static int
+xfer_echo(void *arg __rte_unused)
+{
+	for (;;) {
+		uint64_t t = rte_atomic_load_explicit(&xfer_line.turn,
+			rte_memory_order_acquire);
+
+		if (t == XFER_STOP)
+			break;
+		if (t & 1)
+			rte_atomic_store_explicit(&xfer_line.turn, t + 1,
+				rte_memory_order_release);
+		else
+			rte_pause();
+	}
+	return 0;
+}
+
+/*
+ * At most XFER_TRIPS round trips and about 2 ms: where the two lcores
+ * share a CPU, each trip is a time slice.
+ */
+uint64_t
+xfer_probe(unsigned int lcore)
+{
+	uint64_t t, t0 = 0, limit = rte_get_tsc_hz() / 500, trips = 0;
+
+	rte_atomic_store_explicit(&xfer_line.turn, 0, rte_memory_order_release);
+	if (rte_eal_remote_launch(xfer_echo, NULL, lcore) != 0)
+		return 0;
+	/* The first trip waits for the worker to start: not counted. */
+	for (t = 0; t < 2 * XFER_TRIPS; t += 2) {
+		if (t == 2)
+			t0 = rte_rdtsc();
+		else if (t > 2 && rte_rdtsc() - t0 > limit)
+			break;
+		rte_atomic_store_explicit(&xfer_line.turn, t + 1,
+			rte_memory_order_release);
+		while (rte_atomic_load_explicit(&xfer_line.turn,
+				rte_memory_order_acquire) != t + 2)
+			rte_pause();
+		trips += t >= 2;
+	}
+	t = rte_rdtsc() - t0;
+	rte_atomic_store_explicit(&xfer_line.turn, XFER_STOP,
+		rte_memory_order_release);
+	rte_eal_wait_lcore(lcore);
+	return trips != 0 ? t / trips : 0;
 }
