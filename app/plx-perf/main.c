@@ -101,7 +101,7 @@ case_run(const struct case_conf *cc, enum engine e, bool latency,
 	r->xfer_ns = NAN;
 	r->ok = true;
 	/* Before any engine of the case runs, on channel 0's lcore. */
-	if (!opt.sync)
+	if (!opt.sync && !latency)
 		r->xfer_ns = (double)xfer_probe(chans[0].lcore) * 1e9 / tsc_hz;
 	if (sim != NULL && (e == ENG_PLX || e == ENG_PLX_NULL))
 		plx_sim_set_null_copy(sim, e == ENG_PLX_NULL);
