@@ -7,8 +7,9 @@
  * dma_plx (with the simulated engine copying, and in its null mode), DPDK's
  * dma_skeleton and a plain rte_memcpy on the worker, side by side in one
  * run. One worker lcore per channel; the loop is dpdk-test-dma-perf's:
- * enqueue until -ENOSPC, submit every kick batch and poll completions; every
- * copied byte is verified at the end of each case.
+ * enqueue until -ENOSPC, submit every kick batch and poll completions, over
+ * buffers spread as the mbufs of a pool (setup.c; --dense: back to back);
+ * every copied byte is verified at the end of each case.
  *
  * Worker busy cycles: TSC cycles of the worker's copy loop minus its idle
  * time. The worker is idle when a poll found nothing to collect while it
