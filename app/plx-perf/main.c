@@ -100,6 +100,7 @@ case_run(const struct case_conf *cc, enum engine e, bool latency,
 	r->ring = cc->ring;
 	r->lat_p50 = r->lat_p99 = NAN;
 	r->xfer_ns = NAN;
+	r->wait_pct[0] = r->wait_pct[1] = NAN;
 	r->ok = true;
 	/* Before any engine of the case runs, on channel 0's lcore. */
 	if (!opt.sync && !latency)
@@ -169,6 +170,9 @@ case_run(const struct case_conf *cc, enum engine e, bool latency,
 	r->mops = ops / r->secs / 1e6;
 	r->gbps = ops * (double)cc->size / r->secs / 1e9;
 	r->cyc_op = (double)busy / ops;
+	for (i = 0; i < 2; i++)
+		r->wait_pct[i] = chans[0].wait_ns[i] == UINT64_MAX ? NAN :
+			chans[0].wait_ns[i] / (r->secs * 1e7);
 	r->idle_pct = 100.0 * idle / (busy + idle);
 	if (opt.sync)
 		printf("    %s: %" PRIu64 " ops, %" PRIu64 " polls, %" PRIu64
@@ -308,6 +312,7 @@ main(int argc, char **argv)
 	if (opt.engines & (1u << ENG_SKELETON))
 		skeleton_create(nb_chans);
 	devices_find();
+	engine_thread_find();
 	for (e = 0; e < ENG_MAX; e++)
 		if ((opt.engines & (1u << e)) && nb_devs[e] == 0)
 			printf("engine %s: no device, skipped\n",

@@ -111,6 +111,7 @@ struct chan {
 	uint64_t busy, idle;
 	uint64_t polls, empty_polls;
 	uint64_t sim_base;
+	uint64_t wait_ns[2];		/* run-queue waits: worker, engine */
 	int error;
 	bool verified;
 	RTE_ATOMIC(bool) finished;
@@ -134,6 +135,7 @@ struct result {
 	double secs, mops, gbps, cyc_op, idle_pct;
 	double lat_p50, lat_p99;	/* ns, NAN when not measured */
 	double xfer_ns;			/* line round trip, NAN: none */
+	double wait_pct[2];		/* run-queue waits: worker, engine */
 	bool ok;
 	const char *why;
 };
@@ -166,6 +168,14 @@ void skeleton_create(unsigned int n);
 void devices_find(void);
 /* A worker lcore and its buffers per channel. */
 int chans_init(void);
+/* The simulated engine's thread in this process, or -1. */
+extern int engine_tid;
+void engine_thread_find(void);
+/*
+ * Nanoseconds a thread (0: the caller) has waited on a run queue, runnable
+ * but not running, or UINT64_MAX if the kernel does not say.
+ */
+uint64_t thread_wait_ns(int tid);
 void dev_stop(int16_t dev);
 /* Configured, one vchan of ring descriptors (*cap: how many), started. */
 int dev_setup(int16_t dev, uint16_t ring, uint16_t *cap);

@@ -5,6 +5,7 @@
 /* dpdk-test-plx-perf: the channels, their worker lcores and buffers, and
  * the devices of each engine. */
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -213,4 +214,53 @@ dev_setup(int16_t dev, uint16_t ring, uint16_t *cap)
 	dev_started[dev] = true;
 	*cap = qconf.nb_desc;
 	return 0;
+}
+
+int engine_tid = -1;
+
+/* The second figure of schedstat: time runnable but not running. */
+uint64_t
+thread_wait_ns(int tid)
+{
+	char path[64];
+	unsigned long long run, wait;
+	FILE *f;
+	int n;
+
+	if (tid == 0)
+		snprintf(path, sizeof(path), "/proc/thread-self/schedstat");
+	else
+		snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat",
+			tid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return UINT64_MAX;
+	n = fscanf(f, "%llu %llu", &run, &wait);
+	fclose(f);
+	return n == 2 ? wait : UINT64_MAX;
+}
+
+/* dpdk-plx-sim names its engine thread. */
+void
+engine_thread_find(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	char path[300], comm[32];
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm",
+			e->d_name);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		if (fgets(comm, sizeof(comm), f) != NULL &&
+				strcmp(comm, "plx-sim\n") == 0)
+			engine_tid = atoi(e->d_name);
+		fclose(f);
+	}
+	if (d != NULL)
+		closedir(d);
 }

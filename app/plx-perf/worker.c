@@ -325,6 +325,26 @@ counters_reset(struct chan *ch)
 		ch->sim_base = plx_sim_desc_count(sim, ch->sim_fn[ch->engine]);
 }
 
+/* The run-queue waits of this worker and of the simulated engine. */
+static void
+waits_read(uint64_t w[2])
+{
+	w[0] = thread_wait_ns(0);
+	w[1] = engine_tid >= 0 ? thread_wait_ns(engine_tid) : UINT64_MAX;
+}
+
+static void
+waits_since(uint64_t w[2])
+{
+	uint64_t now[2];
+	unsigned int i;
+
+	waits_read(now);
+	for (i = 0; i < 2; i++)
+		w[i] = now[i] == UINT64_MAX || w[i] == UINT64_MAX ?
+			UINT64_MAX : now[i] - w[i];
+}
+
 static void
 run_loop(struct chan *ch, uint64_t start)
 {
@@ -358,10 +378,12 @@ perf_worker(void *arg)
 			run_loop(ch, 0);
 		ch->max_ops = max_ops;
 		counters_reset(ch);
+		waits_read(ch->wait_ns);
 		barrier(ch);
 		start = rte_rdtsc();
 		run_loop(ch, start);
 		ch->busy = rte_rdtsc() - start - ch->idle;
+		waits_since(ch->wait_ns);
 	}
 	ch->verified = ch->error == 0 && buffers_verify(ch, nbuf);
 	rte_atomic_store_explicit(&ch->finished, true, rte_memory_order_release);
