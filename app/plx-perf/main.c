@@ -7,8 +7,9 @@
  * dma_plx (with the simulated engine copying, and in its null mode), DPDK's
  * dma_skeleton and a plain rte_memcpy on the worker, side by side in one
  * run. One worker lcore per channel; the loop is dpdk-test-dma-perf's:
- * enqueue until -ENOSPC, submit every kick batch and poll completions; every
- * copied byte is verified at the end of each case.
+ * enqueue until -ENOSPC, submit every kick batch and poll completions, over
+ * buffers spread as the mbufs of a pool (setup.c; --dense: back to back);
+ * every copied byte is verified at the end of each case.
  *
  * Worker busy cycles: TSC cycles of the worker's copy loop minus its idle
  * time. The worker is idle when a poll found nothing to collect while it
@@ -98,21 +99,24 @@ case_run(const struct case_conf *cc, enum engine e, bool latency,
 	r->batch = cc->batch;
 	r->ring = cc->ring;
 	r->lat_p50 = r->lat_p99 = NAN;
+	r->xfer_ns = NAN;
+	r->wait_pct[0] = r->wait_pct[1] = NAN;
 	r->ok = true;
+	/* Before any engine of the case runs, on channel 0's lcore. */
+	if (!opt.sync && !latency)
+		r->xfer_ns = (double)xfer_probe(chans[0].lcore) * 1e9 / tsc_hz;
 	if (sim != NULL && (e == ENG_PLX || e == ENG_PLX_NULL))
 		plx_sim_set_null_copy(sim, e == ENG_PLX_NULL);
 	seed++;
 	for (i = 0; i < n; i++) {
 		struct chan *ch = &chans[i];
-		uint64_t nbuf = RTE_MAX(opt.mem / cc->size, UINT64_C(1));
 
-		if (opt.ops != 0)
-			nbuf = RTE_MIN(nbuf, opt.ops);
 		ch->engine = e;
 		ch->dev_id = ch->dev[e];
 		ch->size = cc->size;
 		ch->batch = cc->batch;
-		ch->nbuf = RTE_MIN(nbuf, UINT32_MAX);
+		ch->nbuf = buf_count(cc->size);
+		buf_layout(cc->size, &ch->first, &ch->stride);
 		ch->max_ops = opt.ops != 0 ? opt.ops : UINT64_MAX;
 		ch->duration = opt.ops != 0 ? 0 :
 			opt.time_ms * tsc_hz / 1000;
@@ -166,6 +170,9 @@ case_run(const struct case_conf *cc, enum engine e, bool latency,
 	r->mops = ops / r->secs / 1e6;
 	r->gbps = ops * (double)cc->size / r->secs / 1e9;
 	r->cyc_op = (double)busy / ops;
+	for (i = 0; i < 2; i++)
+		r->wait_pct[i] = chans[0].wait_ns[i] == UINT64_MAX ? NAN :
+			chans[0].wait_ns[i] / (r->secs * 1e7);
 	r->idle_pct = 100.0 * idle / (busy + idle);
 	if (opt.sync)
 		printf("    %s: %" PRIu64 " ops, %" PRIu64 " polls, %" PRIu64
@@ -174,79 +181,113 @@ case_run(const struct case_conf *cc, enum engine e, bool latency,
 	return 0;
 }
 
+/* Each case's result so far, over the rounds. */
+static struct result results[SWEEP_MAX][MAX_LIST][ENG_MAX];
+
 /*
- * Throughput: the best of opt.repeat runs (the least disturbed on a busy
- * machine); a failed run fails the case.
+ * One round's run of a case into its result: the fastest run (the least
+ * disturbed on a busy machine) counts, with the latency of the round of
+ * the lowest median; a failed run fails the case.
  */
-static int
-case_best(const struct case_conf *cc, enum engine e, struct result *best)
+static void
+case_merge(struct result *best, const struct result *r,
+		const struct result *lat, unsigned int round)
 {
-	unsigned int i;
+	if (round == 0) {
+		*best = *r;
+	} else if (best->ok && (!r->ok || r->mops > best->mops)) {
+		double p50 = best->lat_p50, p99 = best->lat_p99;
 
-	for (i = 0; i < opt.repeat; i++) {
-		struct result r;
-
-		if (case_run(cc, e, false, &r) != 0)
-			return -EIO;
-		if (i == 0 || !r.ok || (best->ok && r.mops > best->mops))
-			*best = r;
-		if (!r.ok)
-			break;
+		*best = *r;
+		best->lat_p50 = p50;
+		best->lat_p99 = p99;
 	}
-	return 0;
+	if (lat == NULL || !best->ok)
+		return;
+	if (!lat->ok) {
+		best->ok = false;
+		best->why = lat->why;
+	} else if (isnan(best->lat_p50) || lat->lat_p50 < best->lat_p50) {
+		best->lat_p50 = lat->lat_p50;
+		best->lat_p99 = lat->lat_p99;
+	}
 }
 
-static void
-sweep_run(enum sweep s)
+/* The list a sweep varies, and its i-th case. */
+static const struct u64_list *
+sweep_list(enum sweep s)
+{
+	return s == SWEEP_SIZE ? &opt.sizes : s == SWEEP_BATCH ? &opt.batches :
+		s == SWEEP_RING ? &opt.rings : &opt.channels;
+}
+
+static struct case_conf
+sweep_case(enum sweep s, unsigned int i)
 {
 	struct case_conf cc = { s, opt.size, opt.batch, opt.ring, 1 };
-	const struct u64_list *l = s == SWEEP_SIZE ? &opt.sizes :
-		s == SWEEP_BATCH ? &opt.batches :
-		s == SWEEP_RING ? &opt.rings : &opt.channels;
+	uint64_t v = sweep_list(s)->v[i];
+
+	if (s == SWEEP_SIZE)
+		cc.size = v;
+	else if (s == SWEEP_BATCH)
+		cc.batch = v;
+	else if (s == SWEEP_RING)
+		cc.ring = v;
+	else
+		cc.channels = v;
+	return cc;
+}
+
+/*
+ * One round of a sweep. The engines run back to back, so that they share
+ * conditions; a case's rounds are a whole sweep apart, so that a spell of
+ * a slow machine (seconds, see the guide) costs one round of a few cases
+ * and not every run of them.
+ */
+static void
+sweep_round(enum sweep s, unsigned int round)
+{
 	unsigned int i, e;
 
-	for (i = 0; i < l->n; i++) {
-		switch (s) {
-		case SWEEP_SIZE:
-			cc.size = l->v[i];
-			break;
-		case SWEEP_BATCH:
-			cc.batch = l->v[i];
-			break;
-		case SWEEP_RING:
-			cc.ring = l->v[i];
-			break;
-		default:
-			cc.channels = l->v[i];
-			break;
-		}
-		/* The engines back to back, so that they share conditions. */
+	for (i = 0; i < sweep_list(s)->n; i++) {
+		struct case_conf cc = sweep_case(s, i);
+
 		for (e = 0; e < ENG_MAX; e++) {
 			struct result r, lat;
+			bool with_lat;
 
 			if (!engine_usable(e, cc.channels))
 				continue;
-			if (case_best(&cc, e, &r) != 0)
+			if (case_run(&cc, e, false, &r) != 0)
 				r.ok = false, r.why = "set-up failed";
-			if (s == SWEEP_SIZE && opt.lat_samples != 0 &&
-					r.ok && !opt.sync &&
-					case_run(&cc, e, true, &lat) == 0) {
-				r.lat_p50 = lat.lat_p50;
-				r.lat_p99 = lat.lat_p99;
-				if (!lat.ok)
-					r.ok = false, r.why = lat.why;
-			}
-			result_print(&r);
-			if (s == SWEEP_SIZE)
-				size_results[i][e] = r;
+			with_lat = s == SWEEP_SIZE && opt.lat_samples != 0 &&
+				r.ok && !opt.sync &&
+				case_run(&cc, e, true, &lat) == 0;
+			case_merge(&results[s][i][e], &r,
+				with_lat ? &lat : NULL, round);
 		}
 	}
+}
+
+static void
+sweep_print(enum sweep s)
+{
+	unsigned int i, e;
+
+	for (i = 0; i < sweep_list(s)->n; i++)
+		for (e = 0; e < ENG_MAX; e++) {
+			if (!engine_usable(e, sweep_case(s, i).channels))
+				continue;
+			result_print(&results[s][i][e]);
+			if (s == SWEEP_SIZE)
+				size_results[i][e] = results[s][i][e];
+		}
 }
 
 int
 main(int argc, char **argv)
 {
-	unsigned int s, e;
+	unsigned int s, e, r;
 	int ret;
 
 	setlinebuf(stdout);
@@ -271,6 +312,7 @@ main(int argc, char **argv)
 	if (opt.engines & (1u << ENG_SKELETON))
 		skeleton_create(nb_chans);
 	devices_find();
+	engine_thread_find();
 	for (e = 0; e < ENG_MAX; e++)
 		if ((opt.engines & (1u << e)) && nb_devs[e] == 0)
 			printf("engine %s: no device, skipped\n",
@@ -280,9 +322,17 @@ main(int argc, char **argv)
 		return 1;
 	}
 	header_print();
+	for (r = 0; r < opt.repeat; r++) {
+		for (s = 0; s < SWEEP_MAX; s++)
+			if (opt.sweeps & (1u << s))
+				sweep_round(s, r);
+		if (opt.repeat > 1)
+			fprintf(stderr, "round %u of %u done\n", r + 1,
+				opt.repeat);
+	}
 	for (s = 0; s < SWEEP_MAX; s++)
 		if (opt.sweeps & (1u << s))
-			sweep_run(s);
+			sweep_print(s);
 	if (opt.sweeps & (1u << SWEEP_SIZE))
 		targets_print();
 	if (sim != NULL)

@@ -42,7 +42,6 @@ struct perf_opts opt = {
 	.time_ms = 200,
 	.mem = 8u << 20,
 	.lat_samples = 2000,
-	.paced = true,
 	.repeat = 1,
 };
 
@@ -62,14 +61,18 @@ usage(const char *prog)
 "      --ring N         ring size of the other sweeps (default 1024)\n"
 "  -t, --time MS        duration of a case (default 200)\n"
 "  -n, --ops N          fixed operation count per channel and case\n"
-"  -m, --mem SIZE       source and destination bytes per channel\n"
-"                       (default 8M)\n"
+"  -m, --mem SIZE       buffer bytes per side and channel: SIZE / size\n"
+"                       buffers (default 8M)\n"
 "  -l, --lat-samples N  latency samples per engine and size (default 2000,\n"
 "                       0: none)\n"
 "      --csv FILE       write the results as CSV\n"
-"      --repeat N       runs per case, the fastest is reported (default 1)\n"
-"      --tight          re-poll at once while waiting for ring room, as\n"
-"                       dpdk-test-dma-perf does (default: paced)\n"
+"      --repeat N       rounds of the sweeps; per case the fastest round is\n"
+"                       reported (default 1)\n"
+"      --dense          buffers back to back (default: spread as the mbufs\n"
+"                       of a pool, as dpdk-test-dma-perf)\n"
+"      --paced          pause between the polls of a wait for ring room\n"
+"                       (default: re-poll at once, as dpdk-test-dma-perf)\n"
+"      --tight          re-poll at once (the default)\n"
 "      --sync           instruction-count mode: poll only once the\n"
 "                       simulated engine has finished what was submitted\n"
 "      --check          sanity mode: fail on insane numbers, end with\n"
@@ -146,6 +149,8 @@ enum {
 	OPT_SYNC,
 	OPT_CHECK,
 	OPT_TIGHT,
+	OPT_PACED,
+	OPT_DENSE,
 	OPT_REPEAT,
 };
 
@@ -170,6 +175,8 @@ perf_parse_args(int argc, char **argv)
 		{ "sync", no_argument, NULL, OPT_SYNC },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "tight", no_argument, NULL, OPT_TIGHT },
+		{ "paced", no_argument, NULL, OPT_PACED },
+		{ "dense", no_argument, NULL, OPT_DENSE },
 		{ "repeat", required_argument, NULL, OPT_REPEAT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -240,6 +247,12 @@ perf_parse_args(int argc, char **argv)
 			break;
 		case OPT_TIGHT:
 			opt.paced = false;
+			break;
+		case OPT_PACED:
+			opt.paced = true;
+			break;
+		case OPT_DENSE:
+			opt.dense = true;
 			break;
 		case OPT_REPEAT:
 			ret = parse_u64(optarg, 1, 100, &v);

@@ -27,6 +27,7 @@
 #define WAIT_LIMIT_S	5	/* a wait longer than this fails the case */
 #define LAT_WARM	100	/* latency samples taken and dropped first */
 #define PACE_MAX_HZ	50000	/* a paced wait pauses at most 20 us */
+#define XFER_TRIPS	2000	/* round trips of the line probe */
 #define SKELETON_NAME	"dma_skeleton_perf"
 
 enum engine {
@@ -69,7 +70,8 @@ struct perf_opts {
 	bool sync;			/* instruction-count mode */
 	bool check;			/* CI sanity mode */
 	bool paced;			/* pause between polls of a wait */
-	unsigned int repeat;		/* runs per case, the best counts */
+	bool dense;			/* buffers back to back, not mbufs */
+	unsigned int repeat;		/* rounds of the sweeps, best counts */
 };
 
 extern struct perf_opts opt;
@@ -95,6 +97,7 @@ struct chan {
 	uint16_t batch;
 	uint16_t ring_cap;		/* descriptors of the ring */
 	uint32_t nbuf;			/* buffers of size bytes per side */
+	uint64_t first, stride;		/* buffer 0's offset, the next's */
 	uint64_t max_ops;
 	uint64_t duration;		/* TSC cycles, 0: max_ops only */
 	uint64_t seed;
@@ -108,6 +111,7 @@ struct chan {
 	uint64_t busy, idle;
 	uint64_t polls, empty_polls;
 	uint64_t sim_base;
+	uint64_t wait_ns[2];		/* run-queue waits: worker, engine */
 	int error;
 	bool verified;
 	RTE_ATOMIC(bool) finished;
@@ -130,6 +134,8 @@ struct result {
 	uint64_t ops;
 	double secs, mops, gbps, cyc_op, idle_pct;
 	double lat_p50, lat_p99;	/* ns, NAN when not measured */
+	double xfer_ns;			/* line round trip, NAN: none */
+	double wait_pct[2];		/* run-queue waits: worker, engine */
 	bool ok;
 	const char *why;
 };
@@ -148,11 +154,28 @@ int perf_parse_args(int argc, char **argv);
 
 /* --- setup.c --- */
 
+/* Buffers of size bytes per side and channel in a case. */
+uint32_t buf_count(uint32_t size);
+/*
+ * Where buffer i of size bytes lies in a channel's source and destination
+ * zones: at first + i * stride, as the data of mbufs of a pool, or back to
+ * back with --dense.
+ */
+void buf_layout(uint32_t size, uint64_t *first, uint64_t *stride);
+
 void skeleton_create(unsigned int n);
 /* Each channel's device of every engine found (-1: none). */
 void devices_find(void);
 /* A worker lcore and its buffers per channel. */
 int chans_init(void);
+/* The simulated engine's thread in this process, or -1. */
+extern int engine_tid;
+void engine_thread_find(void);
+/*
+ * Nanoseconds a thread (0: the caller) has waited on a run queue, runnable
+ * but not running, or UINT64_MAX if the kernel does not say.
+ */
+uint64_t thread_wait_ns(int tid);
 void dev_stop(int16_t dev);
 /* Configured, one vchan of ring descriptors (*cap: how many), started. */
 int dev_setup(int16_t dev, uint16_t ring, uint16_t *cap);
@@ -161,6 +184,12 @@ int dev_setup(int16_t dev, uint16_t ring, uint16_t *cap);
 
 /* The lcore function of a channel (arg) for one case. */
 int perf_worker(void *arg);
+/*
+ * A cache line's round trip between the main lcore and a worker lcore, in
+ * TSC cycles: xfer_probe() on the main lcore, xfer_echo() launched on the
+ * worker. What a DMA op costs the worker is mostly such transfers.
+ */
+uint64_t xfer_probe(unsigned int lcore);
 
 /* --- report.c --- */
 

@@ -17,13 +17,20 @@
 
 struct result size_results[MAX_LIST][ENG_MAX];
 
+/* A figure with its decimals, empty when not measured. */
 static void
-fmt_ns(char *buf, size_t len, double v)
+fmt_opt(char *buf, size_t len, double v, int decimals)
 {
 	if (isnan(v))
 		snprintf(buf, len, "%s", "");
 	else
-		snprintf(buf, len, "%.0f", v);
+		snprintf(buf, len, "%.*f", decimals, v);
+}
+
+static void
+fmt_ns(char *buf, size_t len, double v)
+{
+	fmt_opt(buf, len, v, 0);
 }
 
 static bool
@@ -37,23 +44,27 @@ result_sane(const struct result *r)
 void
 result_print(const struct result *r)
 {
-	char p50[32], p99[32];
+	char p50[32], p99[32], xfer[32], ww[32], ew[32];
 	bool sane = result_sane(r);
 
 	fmt_ns(p50, sizeof(p50), r->lat_p50);
 	fmt_ns(p99, sizeof(p99), r->lat_p99);
+	fmt_ns(xfer, sizeof(xfer), r->xfer_ns);
+	fmt_opt(ww, sizeof(ww), r->wait_pct[0], 1);
+	fmt_opt(ew, sizeof(ew), r->wait_pct[1], 1);
 	printf("%-8s %-9s %2u %6u %4u %5u %10" PRIu64 " %8.2f %7.2f %8.1f "
-		"%5.1f %7s %7s %s%s\n", sweep_names[r->sweep],
+		"%5.1f %7s %7s %5s %5s %5s %s%s\n", sweep_names[r->sweep],
 		engine_names[r->engine], r->channels, r->size, r->batch,
 		r->ring, r->ops, r->mops, r->gbps, r->cyc_op, r->idle_pct,
-		p50, p99, r->ok ? "ok" : "FAILED: ", r->ok ? "" : r->why);
+		p50, p99, xfer, ww, ew, r->ok ? "ok" : "FAILED: ",
+		r->ok ? "" : r->why);
 	if (csv != NULL)
 		fprintf(csv, "%s,%s,%u,%u,%u,%u,%" PRIu64 ",%.4f,%.3f,%.3f,"
-			"%.1f,%.1f,%s,%s,%s\n", sweep_names[r->sweep],
+			"%.1f,%.1f,%s,%s,%s,%s,%s,%s\n", sweep_names[r->sweep],
 			engine_names[r->engine], r->channels, r->size,
 			r->batch, r->ring, r->ops, r->secs, r->mops, r->gbps,
 			r->cyc_op, r->idle_pct, p50, p99,
-			r->ok ? "yes" : "no");
+			r->ok ? "yes" : "no", xfer, ww, ew);
 	if (opt.check) {
 		if (sane)
 			checks_passed++;
@@ -151,13 +162,24 @@ header_print(void)
 		printf(" %s %u%s", engine_names[e],
 			e == ENG_CPU ? nb_chans : nb_devs[e],
 			(opt.engines & (1u << e)) ? "" : " (off)");
-	printf("\n%s per case; busy cycles are TSC cycles\n",
-		opt.ops != 0 ? "fixed op count" : "timed");
-	printf("%-8s %-9s %2s %6s %4s %5s %10s %8s %7s %8s %5s %7s %7s\n",
-		"sweep", "engine", "ch", "size", "kick", "ring", "ops", "Mops",
-		"GB/s", "cyc/op", "idle%", "p50ns", "p99ns");
-	if (csv != NULL)
+	printf("\n%s per case, best of %u round(s); buffers %s; %s polling; "
+		"busy cycles are TSC cycles; xfer: a cache line's round trip "
+		"to the main lcore before the case (ns); wwait, ewait: time "
+		"the worker, the simulated engine waited for a CPU (%%)\n",
+		opt.ops != 0 ? "fixed op count" : "timed", opt.repeat,
+		opt.dense ? "dense" : "spread as mbufs",
+		opt.paced ? "paced" : "tight");
+	printf("%-8s %-9s %2s %6s %4s %5s %10s %8s %7s %8s %5s %7s %7s %5s "
+		"%5s %5s\n", "sweep", "engine", "ch", "size", "kick", "ring",
+		"ops", "Mops", "GB/s", "cyc/op", "idle%", "p50ns", "p99ns",
+		"xfer", "wwait", "ewait");
+	if (csv != NULL) {
+		fprintf(csv, "# buffers %s, %s polling, best of %u round(s)\n",
+			opt.dense ? "dense" : "mbuf", opt.paced ? "paced" :
+			"tight", opt.repeat);
 		fprintf(csv, "sweep,engine,channels,size,kick_batch,ring,ops,"
 			"seconds,mops,gbps,busy_cycles_per_op,idle_pct,"
-			"lat_p50_ns,lat_p99_ns,verified\n");
+			"lat_p50_ns,lat_p99_ns,verified,xfer_rt_ns,"
+			"worker_wait_pct,engine_wait_pct\n");
+	}
 }

@@ -5,6 +5,7 @@
 /* dpdk-test-plx-perf: the channels, their worker lcores and buffers, and
  * the devices of each engine. */
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,6 +16,8 @@
 #include <rte_dev.h>
 #include <rte_dmadev.h>
 #include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
 #include <rte_memzone.h>
 
 #include "plx_perf.h"
@@ -76,9 +79,70 @@ devices_find(void)
 	nb_devs[ENG_CPU] = MAX_CHANNELS;
 }
 
+uint32_t
+buf_count(uint32_t size)
+{
+	uint64_t n = RTE_MAX(opt.mem / size, UINT64_C(1));
+
+	if (opt.ops != 0)
+		n = RTE_MIN(n, opt.ops);
+	return RTE_MIN(n, UINT32_MAX);
+}
+
+/*
+ * dpdk-test-dma-perf copies between the data of mbufs taken in order from
+ * a fresh pool whose data room is the copy size plus the headroom. DPDK
+ * itself says how large a pool's element is (object header, mbuf, data
+ * room, rounded to cache lines and padded to spread the objects over the
+ * memory channels); the data starts after the header, the mbuf and the
+ * headroom. Consecutive buffers are thus an element apart, not size bytes:
+ * at 64 B, 448 bytes. (A pool also leaves no object straddling a page; on
+ * 4 KiB pages that is a gap of less than an element per page, not made
+ * here.)
+ */
+void
+buf_layout(uint32_t size, uint64_t *first, uint64_t *stride)
+{
+	struct rte_mempool_objsz sz;
+
+	if (opt.dense) {
+		*first = 0;
+		*stride = size;
+		return;
+	}
+	rte_mempool_calc_obj_size(sizeof(struct rte_mbuf) +
+		RTE_PKTMBUF_HEADROOM + size, 0, &sz);
+	*first = sz.header_size + sizeof(struct rte_mbuf) +
+		RTE_PKTMBUF_HEADROOM;
+	*stride = sz.total_size;
+}
+
+/* Bytes a side needs for the buffers of size bytes. */
+static uint64_t
+buf_span(uint32_t size)
+{
+	uint64_t first, stride;
+
+	buf_layout(size, &first, &stride);
+	return first + (buf_count(size) - 1) * stride + size;
+}
+
+/* The largest span of the copy sizes of the run. */
+static uint64_t
+zone_len(void)
+{
+	uint64_t len = buf_span(opt.size);
+	unsigned int i;
+
+	for (i = 0; i < opt.sizes.n; i++)
+		len = RTE_MAX(len, buf_span(opt.sizes.v[i]));
+	return RTE_ALIGN_CEIL(len, 4096);
+}
+
 int
 chans_init(void)
 {
+	uint64_t len = zone_len();
 	unsigned int lcore;
 	char name[RTE_MEMZONE_NAMESIZE];
 
@@ -89,17 +153,18 @@ chans_init(void)
 			break;
 		ch->lcore = lcore;
 		snprintf(name, sizeof(name), "perf_src%u", nb_chans);
-		ch->src_mz = rte_memzone_reserve_aligned(name, opt.mem,
+		ch->src_mz = rte_memzone_reserve_aligned(name, len,
 			rte_lcore_to_socket_id(lcore), RTE_MEMZONE_IOVA_CONTIG,
 			4096);
 		snprintf(name, sizeof(name), "perf_dst%u", nb_chans);
-		ch->dst_mz = rte_memzone_reserve_aligned(name, opt.mem,
+		ch->dst_mz = rte_memzone_reserve_aligned(name, len,
 			rte_lcore_to_socket_id(lcore), RTE_MEMZONE_IOVA_CONTIG,
 			4096);
 		ch->lat = calloc(opt.lat_samples + 1, sizeof(*ch->lat));
 		if (ch->src_mz == NULL || ch->dst_mz == NULL || ch->lat == NULL) {
 			fprintf(stderr, "cannot allocate %" PRIu64 " bytes "
-				"twice for channel %u\n", opt.mem, nb_chans);
+				"twice for channel %u (EAL -m too small?)\n",
+				len, nb_chans);
 			return -ENOMEM;
 		}
 		nb_chans++;
@@ -149,4 +214,53 @@ dev_setup(int16_t dev, uint16_t ring, uint16_t *cap)
 	dev_started[dev] = true;
 	*cap = qconf.nb_desc;
 	return 0;
+}
+
+int engine_tid = -1;
+
+/* The second figure of schedstat: time runnable but not running. */
+uint64_t
+thread_wait_ns(int tid)
+{
+	char path[64];
+	unsigned long long run, wait;
+	FILE *f;
+	int n;
+
+	if (tid == 0)
+		snprintf(path, sizeof(path), "/proc/thread-self/schedstat");
+	else
+		snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat",
+			tid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return UINT64_MAX;
+	n = fscanf(f, "%llu %llu", &run, &wait);
+	fclose(f);
+	return n == 2 ? wait : UINT64_MAX;
+}
+
+/* dpdk-plx-sim names its engine thread. */
+void
+engine_thread_find(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	char path[300], comm[32];
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm",
+			e->d_name);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		if (fgets(comm, sizeof(comm), f) != NULL &&
+				strcmp(comm, "plx-sim\n") == 0)
+			engine_tid = atoi(e->d_name);
+		fclose(f);
+	}
+	if (d != NULL)
+		closedir(d);
 }

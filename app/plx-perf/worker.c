@@ -11,11 +11,13 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <stdalign.h>
 #include <string.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_dmadev.h>
+#include <rte_launch.h>
 #include <rte_memcpy.h>
 #include <rte_pause.h>
 
@@ -31,6 +33,13 @@ static inline uint8_t *
 chan_dst(const struct chan *ch)
 {
 	return ch->dst_mz->addr;
+}
+
+/* Where buffer buf is in the source and the destination zone. */
+static inline size_t
+buf_off(const struct chan *ch, uint32_t buf)
+{
+	return ch->first + (size_t)buf * ch->stride;
 }
 
 /*
@@ -85,12 +94,13 @@ dma_wait(struct chan *ch)
 
 /*
  * The ring is full: collect until a kick batch (at most half the ring)
- * fits again. Retrying the copy after every poll, as dpdk-test-dma-perf
- * does, degenerates into one-op submits whenever the engine is slower than
- * the worker. Paced (the default), the worker then waits about as long as
- * the missing completions should take, from the rate seen in this wait,
- * instead of re-reading descriptors the engine is writing: the figure is
- * then the driver's cost, not that of a cache line bouncing between the
+ * fits again. By default the worker re-polls at once, as an application
+ * with nothing else to do, and as dpdk-test-dma-perf (which retries the
+ * copy after every poll instead, and so submits one op at a time whenever
+ * the engine is slower than the worker). With --paced it waits about as
+ * long as the missing completions should take, from the rate seen in this
+ * wait, instead of re-reading descriptors the engine is writing: the figure
+ * is then the driver's cost, not that of a cache line bouncing between the
  * cores at the engine's pace.
  */
 static void
@@ -143,9 +153,11 @@ pass_end(const struct chan *ch, uint64_t start)
 static __rte_noinline void
 perf_dma_loop(struct chan *ch, uint64_t start)
 {
-	const rte_iova_t src0 = ch->src_mz->iova, dst0 = ch->dst_mz->iova;
+	const rte_iova_t src0 = ch->src_mz->iova + ch->first;
+	const rte_iova_t dst0 = ch->dst_mz->iova + ch->first;
 	const int16_t dev = ch->dev_id;
 	const uint32_t size = ch->size;
+	const uint64_t stride = ch->stride;
 	const uint16_t batch = ch->batch;
 	rte_iova_t src = src0, dst = dst0;
 	uint32_t buf = 0;
@@ -176,8 +188,8 @@ perf_dma_loop(struct chan *ch, uint64_t start)
 		}
 		ch->issued++;
 		buf++;
-		src += size;
-		dst += size;
+		src += stride;
+		dst += stride;
 		if (++pending == batch) {
 			dma_submit(ch);
 			pending = 0;
@@ -194,8 +206,10 @@ perf_dma_loop(struct chan *ch, uint64_t start)
 static __rte_noinline void
 perf_cpu_loop(struct chan *ch, uint64_t start)
 {
-	uint8_t *const src0 = chan_src(ch), *const dst0 = chan_dst(ch);
+	uint8_t *const src0 = chan_src(ch) + ch->first;
+	uint8_t *const dst0 = chan_dst(ch) + ch->first;
 	const uint32_t size = ch->size;
+	const uint64_t stride = ch->stride;
 	uint8_t *src = src0, *dst = dst0;
 	uint32_t buf = 0;
 
@@ -210,8 +224,8 @@ perf_cpu_loop(struct chan *ch, uint64_t start)
 		rte_memcpy(dst, src, size);
 		ch->issued++;
 		buf++;
-		src += size;
-		dst += size;
+		src += stride;
+		dst += stride;
 	}
 	ch->done = ch->issued;
 }
@@ -223,7 +237,7 @@ perf_latency(struct chan *ch)
 	unsigned int i, buf = 0;
 
 	for (i = 0; i < opt.lat_samples + LAT_WARM && ch->error == 0; i++) {
-		size_t off = (size_t)buf * ch->size;
+		size_t off = buf_off(ch, buf);
 		uint64_t t0, t1;
 
 		t0 = rte_rdtsc_precise();
@@ -253,32 +267,44 @@ perf_latency(struct chan *ch)
 		ch->issued = ch->done = i;
 }
 
-/* Source: a pattern unique to the case; destination: zero. */
+/* Source: a pattern unique to the case; destination: zero; buffers only. */
 static void
-buffers_fill(struct chan *ch, size_t len)
+buffers_fill(struct chan *ch, uint32_t nbuf)
 {
 	uint8_t *s = chan_src(ch);
-	size_t i;
+	uint32_t b;
 
-	for (i = 0; i + 8 <= len; i += 8) {
-		uint64_t v = (ch->seed + i) * UINT64_C(0x9e3779b97f4a7c15);
+	for (b = 0; b < nbuf; b++) {
+		size_t i = buf_off(ch, b), end = i + ch->size;
 
-		memcpy(s + i, &v, 8);
+		for (; i + 8 <= end; i += 8) {
+			uint64_t v = (ch->seed + i) *
+				UINT64_C(0x9e3779b97f4a7c15);
+
+			memcpy(s + i, &v, 8);
+		}
+		for (; i < end; i++)
+			s[i] = (uint8_t)(ch->seed + i);
+		memset(chan_dst(ch) + buf_off(ch, b), 0, ch->size);
 	}
-	for (; i < len; i++)
-		s[i] = (uint8_t)(ch->seed + i);
-	memset(chan_dst(ch), 0, len);
 }
 
 /* Every buffer was copied at least once (none, in null-copy mode). */
 static bool
-buffers_verify(const struct chan *ch, size_t len)
+buffers_verify(const struct chan *ch, uint32_t nbuf)
 {
-	const uint8_t *d = chan_dst(ch);
+	const uint8_t *d = chan_dst(ch), *s = chan_src(ch);
+	uint32_t b;
 
-	if (ch->engine != ENG_PLX_NULL)
-		return memcmp(d, chan_src(ch), len) == 0;
-	return d[0] == 0 && memcmp(d, d + 1, len - 1) == 0;
+	for (b = 0; b < nbuf; b++) {
+		const uint8_t *db = d + buf_off(ch, b);
+
+		if (ch->engine != ENG_PLX_NULL ?
+				memcmp(db, s + buf_off(ch, b), ch->size) != 0 :
+				db[0] != 0 || memcmp(db, db + 1, ch->size - 1) != 0)
+			return false;
+	}
+	return true;
 }
 
 static void
@@ -299,6 +325,26 @@ counters_reset(struct chan *ch)
 		ch->sim_base = plx_sim_desc_count(sim, ch->sim_fn[ch->engine]);
 }
 
+/* The run-queue waits of this worker and of the simulated engine. */
+static void
+waits_read(uint64_t w[2])
+{
+	w[0] = thread_wait_ns(0);
+	w[1] = engine_tid >= 0 ? thread_wait_ns(engine_tid) : UINT64_MAX;
+}
+
+static void
+waits_since(uint64_t w[2])
+{
+	uint64_t now[2];
+	unsigned int i;
+
+	waits_read(now);
+	for (i = 0; i < 2; i++)
+		w[i] = now[i] == UINT64_MAX || w[i] == UINT64_MAX ?
+			UINT64_MAX : now[i] - w[i];
+}
+
 static void
 run_loop(struct chan *ch, uint64_t start)
 {
@@ -312,14 +358,13 @@ int
 perf_worker(void *arg)
 {
 	struct chan *ch = arg;
-	size_t len = (size_t)ch->nbuf * ch->size;
+	uint32_t nbuf = ch->nbuf;
 	uint64_t max_ops = ch->max_ops, start;
 
 	/* The latency run uses its first buffers only. */
 	if (ch->latency)
-		len = (size_t)RTE_MIN(ch->nbuf, opt.lat_samples + LAT_WARM) *
-			ch->size;
-	buffers_fill(ch, len);
+		nbuf = RTE_MIN(nbuf, opt.lat_samples + LAT_WARM);
+	buffers_fill(ch, nbuf);
 	ch->error = 0;
 	if (ch->latency) {
 		counters_reset(ch);
@@ -333,12 +378,71 @@ perf_worker(void *arg)
 			run_loop(ch, 0);
 		ch->max_ops = max_ops;
 		counters_reset(ch);
+		waits_read(ch->wait_ns);
 		barrier(ch);
 		start = rte_rdtsc();
 		run_loop(ch, start);
 		ch->busy = rte_rdtsc() - start - ch->idle;
+		waits_since(ch->wait_ns);
 	}
-	ch->verified = ch->error == 0 && buffers_verify(ch, len);
+	ch->verified = ch->error == 0 && buffers_verify(ch, nbuf);
 	rte_atomic_store_explicit(&ch->finished, true, rte_memory_order_release);
 	return 0;
+}
+
+/* The line the probe and its echo hand each other, a count in it. */
+#define XFER_STOP	UINT64_MAX
+static struct {
+	alignas(RTE_CACHE_LINE_SIZE) RTE_ATOMIC(uint64_t) turn;
+} xfer_line;
+
+/* The worker's side: answer each odd turn with the next even one. */
+static int
+xfer_echo(void *arg __rte_unused)
+{
+	for (;;) {
+		uint64_t t = rte_atomic_load_explicit(&xfer_line.turn,
+			rte_memory_order_acquire);
+
+		if (t == XFER_STOP)
+			break;
+		if (t & 1)
+			rte_atomic_store_explicit(&xfer_line.turn, t + 1,
+				rte_memory_order_release);
+		else
+			rte_pause();
+	}
+	return 0;
+}
+
+/*
+ * At most XFER_TRIPS round trips and about 2 ms: where the two lcores
+ * share a CPU, each trip is a time slice.
+ */
+uint64_t
+xfer_probe(unsigned int lcore)
+{
+	uint64_t t, t0 = 0, limit = rte_get_tsc_hz() / 500, trips = 0;
+
+	rte_atomic_store_explicit(&xfer_line.turn, 0, rte_memory_order_release);
+	if (rte_eal_remote_launch(xfer_echo, NULL, lcore) != 0)
+		return 0;
+	/* The first trip waits for the worker to start: not counted. */
+	for (t = 0; t < 2 * XFER_TRIPS; t += 2) {
+		if (t == 2)
+			t0 = rte_rdtsc();
+		else if (t > 2 && rte_rdtsc() - t0 > limit)
+			break;
+		rte_atomic_store_explicit(&xfer_line.turn, t + 1,
+			rte_memory_order_release);
+		while (rte_atomic_load_explicit(&xfer_line.turn,
+				rte_memory_order_acquire) != t + 2)
+			rte_pause();
+		trips += t >= 2;
+	}
+	t = rte_rdtsc() - t0;
+	rte_atomic_store_explicit(&xfer_line.turn, XFER_STOP,
+		rte_memory_order_release);
+	rte_eal_wait_lcore(lcore);
+	return trips != 0 ? t / trips : 0;
 }
