@@ -215,6 +215,7 @@ extern const struct plx_test unplug_sg_tests[];	/* _sg.c */
 extern const struct plx_test unplug_torture_tests[];	/* _torture.c */
 extern const struct plx_test unplug_guard_tests[];	/* _guard.c */
 extern const struct plx_test unplug_late_tests[];	/* _late.c */
+bool unplug_late_armed(void);
 
 /* --membarrier-unregistered: registration fails at probe (_guard.c). */
 extern bool mb_unregistered;
