@@ -23,20 +23,6 @@
 #define PLX_BATCH_DESC		64
 #define PLX_BATCH_BYTES		(1u << 20)
 
-/* --- IOMMU: a function's last-hit translations (misses: plx_sim_iommu.c) --- */
-
-/* Host address of [iova, iova + len) or NULL. After xlate_sync(). */
-static inline uint8_t *
-xlate(struct plx_func *f, enum plx_xlate_kind kind, uint64_t iova,
-		uint64_t len)
-{
-	const struct plx_iommu_ent *c = &f->xl[kind];
-
-	if (likely(ent_covers(c, iova, len)))
-		return c->va + (iova - c->iova);
-	return xlate_miss(f, kind, iova, len);
-}
-
 /*
  * --- engine ---
  *
@@ -52,18 +38,15 @@ xlate(struct plx_func *f, enum plx_xlate_kind kind, uint64_t iova,
  * transfers (desc_slice()) are not. In manual mode a step fills the
  * queue before processing the head, which makes the race of a descriptor
  * turning valid after its prefetch reproducible: plx_sim_step(sim, fn, 1)
- * leaves the snapshots behind for the next step to act on.
+ * leaves the snapshots behind for the next step to act on. Before an
+ * atomic descriptor runs, the host lines of those queued behind it are
+ * hinted to the caches (hints_issue(), plx_sim_hint.c), which changes
+ * nothing observable.
  *
  * The ring is read through the IOMMU like the data. An unmapped ring is
  * taken as a failed fetch: the engine stops with DESC_INVALID set and
  * raises ERROR | INV_DESC in INTR_STATUS.
  */
-
-static inline uint64_t
-iova_of(uint16_t hi, uint32_t lo)
-{
-	return ((uint64_t)hi << 32) | lo;
-}
 
 /*
  * Next descriptor after lo: wrap to the base after DESC_RING_COUNT of them.
@@ -109,13 +92,6 @@ ring_host(struct plx_func *f, uint32_t lo)
 	if (likely(off < f->ring_bytes && f->ring_va != NULL))
 		return f->ring_va + off;
 	return ring_host_lookup(f, lo);
-}
-
-/* The i-th queued snapshot, 0 being the head. */
-static inline struct plx_pf_slot *
-pf_at(struct plx_func *f, unsigned int i)
-{
-	return &f->pf[(f->pf_head + i) % PLX_PF_MAX];
 }
 
 /* Write-back addresses of the snapshots queued under an older IOMMU map. */
@@ -238,100 +214,6 @@ desc_plan(struct plx_func *f, uint32_t *size, uint32_t *status)
 		break;
 	}
 	return 0;
-}
-
-/* Source and destination, the low words in the variant's order. */
-static inline void
-desc_addrs(const struct plx_func *f, const struct plx_dma_hw_desc *d,
-		uint64_t *src, uint64_t *dst)
-{
-	bool swap = variant_on(f, PLX_SIM_VAR_SRC_BEFORE_DST);
-
-	*src = iova_of(d->src_addr_hi, swap ? d->dst_addr_lo : d->src_addr_lo);
-	*dst = iova_of(d->dst_addr_hi, swap ? d->src_addr_lo : d->dst_addr_lo);
-}
-
-/*
- * --- cache hints: the requests a real engine keeps in flight ---
- *
- * While the head descriptor is copied, the first lines of the source and
- * destination of each valid snapshot queued behind it are hinted to the
- * CPU's caches (each snapshot once), and so are the head's write-back
- * slot and register line, which it writes next: their misses then
- * overlap the copy instead of following one another. A hint is a
- * prefetch, which neither reads nor writes memory as software can tell,
- * so it changes nothing observable: what runs is still the snapshot, in
- * order, checked against the IOMMU when it runs. Only what the IOMMU
- * translates is hinted, through last-hit caches of the hints' own; a
- * custom translator (plx_sim_set_iova_xlate()) gets no hint, nor does a
- * null copy.
- */
-#define PLX_LINE		64u
-/* Lines hinted at the start of either side of a queued descriptor. */
-#define PLX_HINT_LINES		4u
-
-/* The line holding p, for ownership (write). */
-static inline void
-hint_own(const void *p)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	/* PREFETCHW, which executes as a no-op where it is not supported. */
-	__asm__ volatile("prefetchw %0" : : "m"(*(const char *)p));
-#else
-	__builtin_prefetch(p, 1, 3);
-#endif
-}
-
-/* The lines of [p, p + len), len > 0, to read or to own. */
-static inline void
-hint_lines(const uint8_t *p, uint32_t len, bool own)
-{
-	uintptr_t a = (uintptr_t)p & ~(uintptr_t)(PLX_LINE - 1);
-	uintptr_t end = (uintptr_t)p + len;
-
-	for (; a < end; a += PLX_LINE) {
-		if (own)
-			hint_own((const void *)a);
-		else
-			__builtin_prefetch((const void *)a, 0, 3);
-	}
-}
-
-static void
-desc_hint(struct plx_func *f, const struct plx_pf_slot *s)
-{
-	uint32_t size = s->d.flags_and_size & PLX_DESC_SIZE_MASK;
-	uint64_t src, dst;
-	const uint8_t *p;
-
-	if (!(s->d.flags_and_size & PLX_DESC_VALID) || size == 0)
-		return;
-	size = size < PLX_HINT_LINES * PLX_LINE ? size : PLX_HINT_LINES * PLX_LINE;
-	desc_addrs(f, &s->d, &src, &dst);
-	p = xlate(f, PLX_XL_HINT_SRC, src, size);
-	if (p != NULL)
-		hint_lines(p, size, false);
-	p = xlate(f, PLX_XL_HINT_DST, dst, size);
-	if (p != NULL)
-		hint_lines(p, size, true);
-}
-
-/* Before the head runs: hint what it writes back and what follows it. */
-static inline void
-hints_issue(struct plx_func *f)
-{
-	const struct plx_pf_slot *s = pf_at(f, 0);
-	unsigned int i;
-
-	if (s->host != NULL && (f->cfg & PLX_CTRL_WRITE_BACK_EN))
-		hint_own(s->host);
-	hint_own(reg32(f, PLX_REG_DESC_RING_NEXT_ADDR));
-	if (unlikely(f->sim->xlate != NULL) ||
-			plx_sim_load(&f->sim->conf.null_copy, memory_order_relaxed))
-		return;
-	for (i = f->pf_hinted > 1 ? f->pf_hinted : 1; i < f->pf_n; i++)
-		desc_hint(f, pf_at(f, i));
-	f->pf_hinted = f->pf_n;
 }
 
 /* The fast, atomic transfer: all checked, then one memmove. */
@@ -524,6 +406,7 @@ desc_run(struct plx_func *f)
 	const struct plx_pf_slot *s = pf_at(f, 0);
 	uint32_t size = s->d.flags_and_size & PLX_DESC_SIZE_MASK;
 
+	/* Their misses overlap this copy, as a real engine's reads would. */
 	hints_issue(f);
 	desc_complete(f, desc_transfer(f, &s->d, size));
 	return size;

@@ -302,6 +302,50 @@ iommu_find(const struct plx_sim *sim, uint64_t iova, uint64_t len,
 PLX_SIM_INTERNAL uint8_t *xlate_miss(struct plx_func *f,
 		enum plx_xlate_kind kind, uint64_t iova, uint64_t len);
 
+/* Host address of [iova, iova + len) or NULL. After xlate_sync(). */
+static inline uint8_t *
+xlate(struct plx_func *f, enum plx_xlate_kind kind, uint64_t iova,
+		uint64_t len)
+{
+	const struct plx_iommu_ent *c = &f->xl[kind];
+
+	if (likely(ent_covers(c, iova, len)))
+		return c->va + (iova - c->iova);
+	return xlate_miss(f, kind, iova, len);
+}
+
+/* --- descriptors, as the engine and its hints read them --- */
+
+static inline uint64_t
+iova_of(uint16_t hi, uint32_t lo)
+{
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* The i-th queued snapshot, 0 being the head. */
+static inline struct plx_pf_slot *
+pf_at(struct plx_func *f, unsigned int i)
+{
+	return &f->pf[(f->pf_head + i) % PLX_PF_MAX];
+}
+
+/* Source and destination, the low words in the variant's order. */
+static inline void
+desc_addrs(const struct plx_func *f, const struct plx_dma_hw_desc *d,
+		uint64_t *src, uint64_t *dst)
+{
+	bool swap = variant_on(f, PLX_SIM_VAR_SRC_BEFORE_DST);
+
+	*src = iova_of(d->src_addr_hi, swap ? d->dst_addr_lo : d->src_addr_lo);
+	*dst = iova_of(d->dst_addr_hi, swap ? d->src_addr_lo : d->dst_addr_lo);
+}
+
+/*
+ * Hint the host's caches before the head descriptor runs (plx_sim_hint.c):
+ * a prefetch, nothing observable. Caller holds f->lock and iommu_lock.
+ */
+PLX_SIM_INTERNAL void hints_issue(struct plx_func *f);
+
 /* CTRL bits software sets and reads back unchanged. */
 #define PLX_CTRL_CFG_MASK	(PLX_CTRL_WRITE_BACK_EN | PLX_CTRL_DESC_MODE_MASK | \
 				 PLX_CTRL_RING_STOP_MODE | \
