@@ -309,6 +309,11 @@ test_writeback_disabled(struct env *e)
 	return 0;
 }
 
+/* With the engine's cache prefetch hints (off by default). */
+static const struct plx_sim_conf hints_conf = {
+	.nb_funcs = 1, .cpu = -1, .manual = true, .prefetch_hints = true,
+};
+
 static const struct plx_sim_conf null_copy_conf = {
 	.nb_funcs = 1, .cpu = -1, .manual = true, .null_copy = true,
 };
@@ -383,9 +388,9 @@ test_iommu_reject(struct env *e)
 }
 
 /*
- * The engine hints the lines of the descriptors it fetched ahead, never
- * keeps their translation: unmapping or remapping what a queued
- * descriptor points at takes effect when it runs.
+ * The engine hints the lines of the descriptors it fetched ahead
+ * (hints_conf), never keeps their translation: unmapping or remapping
+ * what a queued descriptor points at takes effect when it runs.
  */
 static int
 test_prefetch_remap(struct env *e)
@@ -475,6 +480,19 @@ test_iommu_runs(struct env *e)
 	CHECK_EQ(flags(e, 7), PLX_DESC_WB_SUCCESS | 64);
 	CHECK(mem_is(e->dst + 5100, 0x77, 64));
 	return 0;
+}
+
+/* The same with the cache hints on: they change nothing. */
+static int
+test_prefetch_snapshot_hinted(struct env *e)
+{
+	return test_prefetch_snapshot(e);
+}
+
+static int
+test_iommu_reject_hinted(struct env *e)
+{
+	return test_iommu_reject(e);
 }
 
 /* Map/unmap argument rules, and adjacent mappings. */
@@ -708,7 +726,9 @@ const struct model_test model_ring_tests[] = {
 	ENV_TEST(null_copy, &null_copy_conf, 4, 4096),
 	MANUAL(size_zero, 4, 4096),
 	MANUAL(iommu_reject, 16, 16384),
-	MANUAL(prefetch_remap, 16, 4096),
+	ENV_TEST(prefetch_remap, &hints_conf, 16, 4096),
+	ENV_TEST(prefetch_snapshot_hinted, &hints_conf, 16, 64 * 1024),
+	ENV_TEST(iommu_reject_hinted, &hints_conf, 16, 16384),
 	MANUAL(iommu_table, 16, 4096),
 	MANUAL(iommu_runs, 16, 8192),
 	MANUAL(iova_not_vaddr, 16, 4096),

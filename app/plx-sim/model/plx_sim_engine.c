@@ -39,7 +39,7 @@
  * queue before processing the head, which makes the race of a descriptor
  * turning valid after its prefetch reproducible: plx_sim_step(sim, fn, 1)
  * leaves the snapshots behind for the next step to act on. Before an
- * atomic descriptor runs, the host lines of those queued behind it are
+ * atomic descriptor runs, the host lines of those queued behind it may be
  * hinted to the caches (hints_issue(), plx_sim_hint.c), which changes
  * nothing observable.
  *

@@ -15,7 +15,8 @@
  * order, checked against the IOMMU when it runs. Only what the IOMMU
  * translates is hinted, through last-hit caches of the hints' own; a
  * custom translator (plx_sim_set_iova_xlate()) gets no hint, nor does a
- * null copy.
+ * null copy. Off unless plx_sim_conf.prefetch_hints: with buffers in
+ * address order, which the CPU's prefetchers follow, hints only cost.
  */
 
 #include <stdbool.h>
@@ -80,6 +81,8 @@ hints_issue(struct plx_func *f)
 	const struct plx_pf_slot *s = pf_at(f, 0);
 	unsigned int i;
 
+	if (likely(!f->sim->conf.prefetch_hints))
+		return;
 	if (s->host != NULL && (f->cfg & PLX_CTRL_WRITE_BACK_EN))
 		hint_own(s->host);
 	hint_own(reg32(f, PLX_REG_DESC_RING_NEXT_ADDR));
