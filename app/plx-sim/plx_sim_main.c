@@ -81,6 +81,8 @@ usage(FILE *f)
 "      --burst-prefetch   fetch descriptors four at a time whatever their\n"
 "                         VALID bit; a START latched while running\n"
 "                         re-reads one descriptor only\n"
+"      --prefetch-hints   prefetch the lines of the descriptors fetched\n"
+"                         ahead into the CPU's caches (nothing observable)\n"
 "      --fault FN:KIND[:AFTER]\n"
 "                         arm a fault on function FN (0-based: function\n"
 "                         FN is 0000:03:00.FN+1) after AFTER descriptors;\n"
@@ -176,6 +178,7 @@ enum {
 	OPT_CPU,
 	OPT_NULL_COPY,
 	OPT_BURST,
+	OPT_HINTS,
 	OPT_CHAOS,
 	OPT_CHUNKED,
 	OPT_LATE_WB,
@@ -192,6 +195,7 @@ static const struct option long_opts[] = {
 	{ "cpu", required_argument, NULL, OPT_CPU },
 	{ "null-copy", no_argument, NULL, OPT_NULL_COPY },
 	{ "burst-prefetch", no_argument, NULL, OPT_BURST },
+	{ "prefetch-hints", no_argument, NULL, OPT_HINTS },
 	{ "chaos", required_argument, NULL, OPT_CHAOS },
 	{ "chunked", no_argument, NULL, OPT_CHUNKED },
 	{ "late-writeback", required_argument, NULL, OPT_LATE_WB },
@@ -257,6 +261,9 @@ parse_args(int argc, char **argv, struct plx_sim_host_opts *o, bool *keep)
 			break;
 		case OPT_BURST:
 			o->burst_prefetch = true;
+			break;
+		case OPT_HINTS:
+			o->prefetch_hints = true;
 			break;
 		case OPT_CHUNKED:
 			o->chunked = true;

@@ -4,7 +4,8 @@
 
 /*
  * Model tests: power-on, the ring walk, prefetch and its snapshots,
- * write-back, the IOMMU and IOVA translation, the ring's own mapping.
+ * write-back, the IOMMU and IOVA translation (with the engine's cached
+ * translations and prefetch hints), the ring's own mapping.
  * Most run in manual mode, where plx_sim_step() makes every interleaving
  * deterministic.
  */
@@ -308,6 +309,11 @@ test_writeback_disabled(struct env *e)
 	return 0;
 }
 
+/* With the engine's cache prefetch hints (off by default). */
+static const struct plx_sim_conf hints_conf = {
+	.nb_funcs = 1, .cpu = -1, .manual = true, .prefetch_hints = true,
+};
+
 static const struct plx_sim_conf null_copy_conf = {
 	.nb_funcs = 1, .cpu = -1, .manual = true, .null_copy = true,
 };
@@ -379,6 +385,114 @@ test_iommu_reject(struct env *e)
 	CHECK_EQ(kick(e, 100), 1);
 	CHECK_EQ(flags(e, 6), PLX_DESC_WB_READ_FAIL);
 	return 0;
+}
+
+/*
+ * The engine hints the lines of the descriptors it fetched ahead
+ * (hints_conf), never keeps their translation: unmapping or remapping
+ * what a queued descriptor points at takes effect when it runs.
+ */
+static int
+test_prefetch_remap(struct env *e)
+{
+	uint8_t *a = env_page(e, 4096), *b = env_page(e, 4096);
+
+	CHECK(a != NULL && b != NULL);
+	memset(a, 0xa1, 4096);
+	memset(b, 0xb2, 4096);
+	CHECK(plx_sim_iommu_map(e->sim, IOVA_A, a, 4096) == 0);
+	CHECK(plx_sim_iommu_map(e->sim, IOVA_B, b, 4096) == 0);
+	desc_set(e, 0, 0, 0, 64);
+	desc_put(&e->ring[1], IOVA_A, iova(e->dst + 1000), 64, true);
+	desc_put(&e->ring[2], IOVA_B, iova(e->dst + 2000), 64, true);
+	desc_put(&e->ring[3], iova(e->src + 3000), IOVA_B + 64, 64, true);
+	/* 0 runs with 1..3 queued behind it, their lines hinted. */
+	CHECK_EQ(ring_run(e, 0, 1), 1);
+	/* 1's source moves to b; 2's source and 3's destination go. */
+	CHECK(plx_sim_iommu_unmap(e->sim, IOVA_A, 4096) == 0);
+	CHECK(plx_sim_iommu_unmap(e->sim, IOVA_B, 4096) == 0);
+	CHECK(plx_sim_iommu_map(e->sim, IOVA_A, b, 4096) == 0);
+	CHECK_EQ(step(e, 100), 3);
+	CHECK_EQ(flags(e, 1), PLX_DESC_WB_SUCCESS | 64);
+	CHECK(mem_is(e->dst + 1000, 0xb2, 64));
+	CHECK_EQ(flags(e, 2), PLX_DESC_WB_READ_FAIL);
+	CHECK(mem_is(e->dst + 2000, 0, 64));
+	CHECK_EQ(flags(e, 3), PLX_DESC_WB_WRITE_FAIL);
+	CHECK(mem_is(a, 0xa1, 4096) && mem_is(b, 0xb2, 4096));
+	CHECK_EQ(plx_sim_ownership_errors(e->sim, 0), 0);
+	return 0;
+}
+
+/*
+ * Mappings made page by page (as DPDK maps its memory segments) are one
+ * block while contiguous in IOVA and host address, for the engine's
+ * cached translations too; a change of the map is seen at once.
+ */
+static int
+test_iommu_runs(struct env *e)
+{
+	uint8_t *p = env_page(e, 8 * 4096), *q = env_page(e, 4096);
+	uint64_t pg = 4096;
+	unsigned int i;
+
+	CHECK(p != NULL && q != NULL);
+	for (i = 0; i < 8; i++) {
+		memset(p + i * pg, 0x10 + i, pg);
+		CHECK(plx_sim_iommu_map(e->sim, IOVA_A + i * pg, p + i * pg,
+			pg) == 0);
+	}
+	memset(q, 0x77, pg);
+	desc_put(&e->ring[0], IOVA_A + 10, iova(e->dst), 64, true);
+	desc_put(&e->ring[1], IOVA_A + 6 * pg - 32, iova(e->dst + 100), 64,
+		true);
+	desc_put(&e->ring[2], iova(e->src), IOVA_A + 2 * pg - 16, 32, true);
+	CHECK_EQ(ring_run(e, 0, 100), 3);
+	CHECK_EQ(flags(e, 0), PLX_DESC_WB_SUCCESS | 64);
+	CHECK(mem_is(e->dst, 0x10, 64));
+	CHECK_EQ(flags(e, 1), PLX_DESC_WB_SUCCESS | 64);
+	CHECK(mem_is(e->dst + 100, 0x15, 32) &&
+		mem_is(e->dst + 132, 0x16, 32));
+	CHECK_EQ(flags(e, 2), PLX_DESC_WB_SUCCESS | 32);
+	CHECK(memcmp(p + 2 * pg - 16, e->src, 32) == 0);
+	/* Page 6 goes, and with it the block across it. */
+	CHECK(plx_sim_iommu_unmap(e->sim, IOVA_A + 6 * pg, pg) == 0);
+	desc_put(&e->ring[3], IOVA_A + 6 * pg - 32, iova(e->dst + 200), 64,
+		true);
+	desc_put(&e->ring[4], IOVA_A + 7 * pg + 8, iova(e->dst + 300), 64,
+		true);
+	desc_put(&e->ring[5], IOVA_A + 5 * pg, iova(e->dst + 400), pg, true);
+	CHECK_EQ(kick(e, 100), 3);
+	CHECK_EQ(flags(e, 3), PLX_DESC_WB_READ_FAIL);
+	CHECK(mem_is(e->dst + 200, 0, 64));
+	CHECK_EQ(flags(e, 4), PLX_DESC_WB_SUCCESS | 64);
+	CHECK(mem_is(e->dst + 300, 0x17, 64));
+	CHECK_EQ(flags(e, 5), PLX_DESC_WB_SUCCESS | (uint32_t)pg);
+	CHECK(mem_is(e->dst + 400, 0x15, pg));
+	/* Back at other memory: contiguous IOVA, not host. */
+	CHECK(plx_sim_iommu_map(e->sim, IOVA_A + 6 * pg, q, pg) == 0);
+	desc_put(&e->ring[6], IOVA_A + 6 * pg - 32, iova(e->dst + 5000), 64,
+		true);
+	desc_put(&e->ring[7], IOVA_A + 6 * pg + 100, iova(e->dst + 5100), 64,
+		true);
+	CHECK_EQ(kick(e, 100), 2);
+	CHECK_EQ(flags(e, 6), PLX_DESC_WB_READ_FAIL);
+	CHECK(mem_is(e->dst + 5000, 0, 64));
+	CHECK_EQ(flags(e, 7), PLX_DESC_WB_SUCCESS | 64);
+	CHECK(mem_is(e->dst + 5100, 0x77, 64));
+	return 0;
+}
+
+/* The same with the cache hints on: they change nothing. */
+static int
+test_prefetch_snapshot_hinted(struct env *e)
+{
+	return test_prefetch_snapshot(e);
+}
+
+static int
+test_iommu_reject_hinted(struct env *e)
+{
+	return test_iommu_reject(e);
 }
 
 /* Map/unmap argument rules, and adjacent mappings. */
@@ -612,7 +726,11 @@ const struct model_test model_ring_tests[] = {
 	ENV_TEST(null_copy, &null_copy_conf, 4, 4096),
 	MANUAL(size_zero, 4, 4096),
 	MANUAL(iommu_reject, 16, 16384),
+	ENV_TEST(prefetch_remap, &hints_conf, 16, 4096),
+	ENV_TEST(prefetch_snapshot_hinted, &hints_conf, 16, 64 * 1024),
+	ENV_TEST(iommu_reject_hinted, &hints_conf, 16, 16384),
 	MANUAL(iommu_table, 16, 4096),
+	MANUAL(iommu_runs, 16, 8192),
 	MANUAL(iova_not_vaddr, 16, 4096),
 	MANUAL(iova_xlate, 8, 4096),
 	MANUAL(ring_unmapped, 8, 4096),

@@ -334,6 +334,10 @@ plx_sim_host_opts_from_env(struct plx_sim_host_opts *opts)
 		return -1;
 	opts->burst_prefetch = v != 0;
 	v = 0;
+	if (sim_env_u64(PLX_SIM_ENV_HINTS, 1, &v) < 0)
+		return -1;
+	opts->prefetch_hints = v != 0;
+	v = 0;
 	if (sim_env_u64(PLX_SIM_ENV_CHUNKED, 1, &v) < 0)
 		return -1;
 	opts->chunked = v != 0;
@@ -406,6 +410,8 @@ plx_sim_host_opts_to_env(const struct plx_sim_host_opts *opts,
 				opts->null_copy) < 0 ||
 			sim_setenv_u64(PLX_SIM_ENV_BURST,
 				opts->burst_prefetch) < 0 ||
+			sim_setenv_u64(PLX_SIM_ENV_HINTS,
+				opts->prefetch_hints) < 0 ||
 			setenv(PLX_SIM_ENV_CHAOS, chaos, 1) < 0 ||
 			sim_setenv_u64(PLX_SIM_ENV_CHUNKED, opts->chunked) < 0 ||
 			sim_setenv_u64(PLX_SIM_ENV_LATE_WB, opts->late_wb_us) < 0 ||
@@ -582,6 +588,7 @@ host_create(void)
 	conf.cpu = opts->cpu;
 	conf.null_copy = opts->null_copy;
 	conf.burst_prefetch = opts->burst_prefetch;
+	conf.prefetch_hints = opts->prefetch_hints;
 	conf.chaos = opts->chaos;
 	conf.chaos_seed = opts->chaos_seed;
 	conf.chunked = opts->chunked;

@@ -22,6 +22,7 @@
  *   PLX_SIM_CPU          CPU of the engine thread, -1 = not pinned
  *   PLX_SIM_NULL_COPY    1: write back without moving data
  *   PLX_SIM_BURST_PREFETCH 1: burst prefetch (plx_sim_conf.burst_prefetch)
+ *   PLX_SIM_PREFETCH_HINTS 1: cache hints (plx_sim_conf.prefetch_hints)
  *   PLX_SIM_CHAOS        seed of the timing chaos; unset or empty: none
  *   PLX_SIM_CHUNKED      1: non-atomic transfers (plx_sim_conf.chunked)
  *   PLX_SIM_LATE_WB_US   plx_sim_conf.late_writeback_us
@@ -45,6 +46,7 @@
 #define PLX_SIM_ENV_CPU		"PLX_SIM_CPU"
 #define PLX_SIM_ENV_NULL_COPY	"PLX_SIM_NULL_COPY"
 #define PLX_SIM_ENV_BURST	"PLX_SIM_BURST_PREFETCH"
+#define PLX_SIM_ENV_HINTS	"PLX_SIM_PREFETCH_HINTS"
 #define PLX_SIM_ENV_CHAOS	"PLX_SIM_CHAOS"
 #define PLX_SIM_ENV_CHUNKED	"PLX_SIM_CHUNKED"
 #define PLX_SIM_ENV_LATE_WB	"PLX_SIM_LATE_WB_US"
@@ -85,6 +87,7 @@ struct plx_sim_host_opts {
 	int cpu;
 	bool null_copy;
 	bool burst_prefetch;
+	bool prefetch_hints;
 	bool chaos;
 	uint64_t chaos_seed;
 	bool chunked;

@@ -23,37 +23,6 @@
 #define PLX_BATCH_DESC		64
 #define PLX_BATCH_BYTES		(1u << 20)
 
-/* --- IOMMU: a function's last-hit translations --- */
-
-static uint8_t *
-xlate_miss(struct plx_func *f, enum plx_xlate_kind kind, uint64_t iova,
-		uint64_t len)
-{
-	struct plx_sim *sim = f->sim;
-	struct plx_iommu_ent *c = &f->xl[kind];
-
-	/* A custom translation is not cached: its entries stay empty. */
-	if (sim->xlate != NULL)
-		return sim->xlate(iova, len);
-	if (!iommu_find(sim, iova, len, c)) {
-		c->len = 0;
-		return NULL;
-	}
-	return c->va + (iova - c->iova);
-}
-
-/* Host address of [iova, iova + len) or NULL. After xlate_sync(). */
-static inline uint8_t *
-xlate(struct plx_func *f, enum plx_xlate_kind kind, uint64_t iova,
-		uint64_t len)
-{
-	const struct plx_iommu_ent *c = &f->xl[kind];
-
-	if (likely(ent_covers(c, iova, len)))
-		return c->va + (iova - c->iova);
-	return xlate_miss(f, kind, iova, len);
-}
-
 /*
  * --- engine ---
  *
@@ -69,18 +38,15 @@ xlate(struct plx_func *f, enum plx_xlate_kind kind, uint64_t iova,
  * transfers (desc_slice()) are not. In manual mode a step fills the
  * queue before processing the head, which makes the race of a descriptor
  * turning valid after its prefetch reproducible: plx_sim_step(sim, fn, 1)
- * leaves the snapshots behind for the next step to act on.
+ * leaves the snapshots behind for the next step to act on. Before an
+ * atomic descriptor runs, the host lines of those queued behind it may be
+ * hinted to the caches (hints_issue(), plx_sim_hint.c), which changes
+ * nothing observable.
  *
  * The ring is read through the IOMMU like the data. An unmapped ring is
  * taken as a failed fetch: the engine stops with DESC_INVALID set and
  * raises ERROR | INV_DESC in INTR_STATUS.
  */
-
-static inline uint64_t
-iova_of(uint16_t hi, uint32_t lo)
-{
-	return ((uint64_t)hi << 32) | lo;
-}
 
 /*
  * Next descriptor after lo: wrap to the base after DESC_RING_COUNT of them.
@@ -126,13 +92,6 @@ ring_host(struct plx_func *f, uint32_t lo)
 	if (likely(off < f->ring_bytes && f->ring_va != NULL))
 		return f->ring_va + off;
 	return ring_host_lookup(f, lo);
-}
-
-/* The i-th queued snapshot, 0 being the head. */
-static inline struct plx_pf_slot *
-pf_at(struct plx_func *f, unsigned int i)
-{
-	return &f->pf[(f->pf_head + i) % PLX_PF_MAX];
 }
 
 /* Write-back addresses of the snapshots queued under an older IOMMU map. */
@@ -255,17 +214,6 @@ desc_plan(struct plx_func *f, uint32_t *size, uint32_t *status)
 		break;
 	}
 	return 0;
-}
-
-/* Source and destination, the low words in the variant's order. */
-static inline void
-desc_addrs(const struct plx_func *f, const struct plx_dma_hw_desc *d,
-		uint64_t *src, uint64_t *dst)
-{
-	bool swap = variant_on(f, PLX_SIM_VAR_SRC_BEFORE_DST);
-
-	*src = iova_of(d->src_addr_hi, swap ? d->dst_addr_lo : d->src_addr_lo);
-	*dst = iova_of(d->dst_addr_hi, swap ? d->src_addr_lo : d->dst_addr_lo);
 }
 
 /* The fast, atomic transfer: all checked, then one memmove. */
@@ -441,6 +389,8 @@ desc_complete(struct plx_func *f, uint32_t wb)
 	plx_sim_store(&f->desc_count, n + 1, memory_order_release);
 	f->pf_head = (f->pf_head + 1) % PLX_PF_MAX;
 	f->pf_n--;
+	if (f->pf_hinted > 0)
+		f->pf_hinted--;
 	plx_log(f, 2, "desc %08x size %u -> %08x", s->addr_lo, size, wb);
 	if (!(wb & PLX_DESC_WB_SUCCESS) &&
 			variant_on(f, PLX_SIM_VAR_STOP_ON_ERROR) &&
@@ -456,6 +406,8 @@ desc_run(struct plx_func *f)
 	const struct plx_pf_slot *s = pf_at(f, 0);
 	uint32_t size = s->d.flags_and_size & PLX_DESC_SIZE_MASK;
 
+	/* Their misses overlap this copy, as a real engine's reads would. */
+	hints_issue(f);
 	desc_complete(f, desc_transfer(f, &s->d, size));
 	return size;
 }

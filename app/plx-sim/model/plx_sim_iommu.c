@@ -95,6 +95,81 @@ out:
 	return ret;
 }
 
+/*
+ * The runs of the table: its maximal spans of entries contiguous both as
+ * IOVA and as host address, each of which iommu_find() accepts a range
+ * across as one block. A last-hit translation caches a whole run, not the
+ * entry hit: DPDK maps memory segment by segment, so under --no-huge
+ * (4 KiB segments) a benchmark's copies spread over MiBs would nearly all
+ * miss otherwise. Built again at the first miss after the map changed;
+ * caller holds iommu_lock (read) and runs_lock.
+ */
+static bool
+runs_build(struct plx_sim *sim)
+{
+	unsigned int i, n = 0;
+
+	if (sim->runs_cap < sim->tab_n) {
+		void *t = realloc(sim->runs, sim->tab_n * sizeof(*sim->runs));
+
+		if (t == NULL)
+			return false;
+		sim->runs = t;
+		sim->runs_cap = sim->tab_n;
+	}
+	for (i = 0; i < sim->tab_n; i++) {
+		const struct plx_iommu_ent *e = &sim->tab[i];
+		struct plx_iommu_ent *r = n > 0 ? &sim->runs[n - 1] : NULL;
+
+		if (r != NULL && r->iova + r->len == e->iova &&
+				r->va + r->len == e->va)
+			r->len += e->len;
+		else
+			sim->runs[n++] = *e;
+	}
+	sim->runs_n = n;
+	sim->runs_gen = sim->iommu_gen;
+	return true;
+}
+
+/* The run holding [iova, iova + len) into *out, as iommu_find() would. */
+static bool
+runs_find(struct plx_sim *sim, uint64_t iova, uint64_t len,
+		struct plx_iommu_ent *out)
+{
+	bool ok;
+	int i;
+
+	pthread_mutex_lock(&sim->runs_lock);
+	if (sim->runs_gen != sim->iommu_gen && !runs_build(sim)) {
+		pthread_mutex_unlock(&sim->runs_lock);
+		return iommu_find(sim, iova, len, out);
+	}
+	i = ents_floor(sim->runs, sim->runs_n, iova);
+	ok = i >= 0 && ent_covers(&sim->runs[i], iova, len);
+	if (ok)
+		*out = sim->runs[i];
+	pthread_mutex_unlock(&sim->runs_lock);
+	return ok;
+}
+
+uint8_t *
+xlate_miss(struct plx_func *f, enum plx_xlate_kind kind, uint64_t iova,
+		uint64_t len)
+{
+	struct plx_sim *sim = f->sim;
+	struct plx_iommu_ent *c = &f->xl[kind];
+
+	/* A custom translation is not cached: its entries stay empty. */
+	if (sim->xlate != NULL)
+		return sim->xlate(iova, len);
+	if (!runs_find(sim, iova, len, c)) {
+		c->len = 0;
+		return NULL;
+	}
+	return c->va + (iova - c->iova);
+}
+
 void
 plx_sim_set_iova_xlate(struct plx_sim *sim, plx_sim_iova_xlate_t fn)
 {

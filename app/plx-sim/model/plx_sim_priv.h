@@ -47,6 +47,10 @@ enum plx_xlate_kind {
 	PLX_XL_RING,
 	PLX_XL_SRC,
 	PLX_XL_DST,
+	/* Those of the prefetch hints (plx_sim_engine.c), kept apart so
+	 * that hints for the next descriptors never evict the head's. */
+	PLX_XL_HINT_SRC,
+	PLX_XL_HINT_DST,
 	PLX_XL_MAX
 };
 
@@ -105,6 +109,7 @@ struct plx_func {
 	struct plx_pf_slot pf[PLX_PF_MAX];
 	unsigned int pf_head;
 	unsigned int pf_n;
+	unsigned int pf_hinted;	/* snapshots from the head whose lines were hinted */
 
 	/* IOMMU last-hit caches, valid while xl_gen == iommu generation. */
 	struct plx_iommu_ent xl[PLX_XL_MAX];
@@ -172,6 +177,12 @@ struct plx_sim {
 	unsigned int tab_cap;
 	uint64_t iommu_gen;
 	plx_sim_iova_xlate_t xlate;
+	/* The table's runs for the translation caches (plx_sim_iommu.c). */
+	pthread_mutex_t runs_lock;
+	struct plx_iommu_ent *runs;
+	unsigned int runs_n;
+	unsigned int runs_cap;
+	uint64_t runs_gen;		/* the iommu_gen they are of */
 
 	pthread_t thread;
 	bool has_thread;
@@ -218,16 +229,16 @@ now_ns(void)
 
 /* --- IOMMU lookup: the map's and the engine's --- */
 
-/* Index of the last entry with iova <= a, or -1. */
+/* Index of the last of n entries sorted by iova with iova <= a, or -1. */
 static inline int
-iommu_floor(const struct plx_sim *sim, uint64_t a)
+ents_floor(const struct plx_iommu_ent *t, unsigned int n, uint64_t a)
 {
-	int lo = 0, hi = (int)sim->tab_n - 1, res = -1;
+	int lo = 0, hi = (int)n - 1, res = -1;
 
 	while (lo <= hi) {
 		int mid = lo + (hi - lo) / 2;
 
-		if (sim->tab[mid].iova <= a) {
+		if (t[mid].iova <= a) {
 			res = mid;
 			lo = mid + 1;
 		} else {
@@ -235,6 +246,13 @@ iommu_floor(const struct plx_sim *sim, uint64_t a)
 		}
 	}
 	return res;
+}
+
+/* Index of the last mapping with iova <= a, or -1. */
+static inline int
+iommu_floor(const struct plx_sim *sim, uint64_t a)
+{
+	return ents_floor(sim->tab, sim->tab_n, a);
 }
 
 /* An empty entry covers nothing; iova below the entry wraps off high. */
@@ -276,6 +294,57 @@ iommu_find(const struct plx_sim *sim, uint64_t iova, uint64_t len,
 	*out = e;
 	return true;
 }
+
+/*
+ * Host address of [iova, iova + len) or NULL, for a miss of function f's
+ * last-hit translation of that kind (plx_sim_iommu.c); iommu_lock held.
+ */
+PLX_SIM_INTERNAL uint8_t *xlate_miss(struct plx_func *f,
+		enum plx_xlate_kind kind, uint64_t iova, uint64_t len);
+
+/* Host address of [iova, iova + len) or NULL. After xlate_sync(). */
+static inline uint8_t *
+xlate(struct plx_func *f, enum plx_xlate_kind kind, uint64_t iova,
+		uint64_t len)
+{
+	const struct plx_iommu_ent *c = &f->xl[kind];
+
+	if (likely(ent_covers(c, iova, len)))
+		return c->va + (iova - c->iova);
+	return xlate_miss(f, kind, iova, len);
+}
+
+/* --- descriptors, as the engine and its hints read them --- */
+
+static inline uint64_t
+iova_of(uint16_t hi, uint32_t lo)
+{
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* The i-th queued snapshot, 0 being the head. */
+static inline struct plx_pf_slot *
+pf_at(struct plx_func *f, unsigned int i)
+{
+	return &f->pf[(f->pf_head + i) % PLX_PF_MAX];
+}
+
+/* Source and destination, the low words in the variant's order. */
+static inline void
+desc_addrs(const struct plx_func *f, const struct plx_dma_hw_desc *d,
+		uint64_t *src, uint64_t *dst)
+{
+	bool swap = variant_on(f, PLX_SIM_VAR_SRC_BEFORE_DST);
+
+	*src = iova_of(d->src_addr_hi, swap ? d->dst_addr_lo : d->src_addr_lo);
+	*dst = iova_of(d->dst_addr_hi, swap ? d->src_addr_lo : d->dst_addr_lo);
+}
+
+/*
+ * Hint the host's caches before the head descriptor runs (plx_sim_hint.c):
+ * a prefetch, nothing observable. Caller holds f->lock and iommu_lock.
+ */
+PLX_SIM_INTERNAL void hints_issue(struct plx_func *f);
 
 /* CTRL bits software sets and reads back unchanged. */
 #define PLX_CTRL_CFG_MASK	(PLX_CTRL_WRITE_BACK_EN | PLX_CTRL_DESC_MODE_MASK | \
@@ -407,6 +476,7 @@ pf_drop(struct plx_func *f)
 {
 	f->pf_head = 0;
 	f->pf_n = 0;
+	f->pf_hinted = 0;
 	f->pace_due = 0;
 	f->xfer_busy = false;
 }

@@ -248,7 +248,9 @@ plx_sim_destroy(struct plx_sim *sim)
 	for (fn = 0; fn < sim->nb_funcs; fn++)
 		func_fini(&sim->funcs[fn]);
 	pthread_rwlock_destroy(&sim->iommu_lock);
+	pthread_mutex_destroy(&sim->runs_lock);
 	free(sim->tab);
+	free(sim->runs);
 	free(sim);
 }
 
@@ -280,6 +282,8 @@ plx_sim_create(const struct plx_sim_conf *conf)
 		PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	pthread_rwlock_init(&sim->iommu_lock, &attr);
 	pthread_rwlockattr_destroy(&attr);
+	pthread_mutex_init(&sim->runs_lock, NULL);
+	sim->runs_gen = PLX_NEVER;
 	for (fn = 0; fn < conf->nb_funcs && ret == 0; fn++) {
 		ret = func_init(sim, fn,
 			conf->bar_fds != NULL ? conf->bar_fds[fn] : -1);
