@@ -259,6 +259,7 @@ fz_op_fault(struct fz_func *f, struct fz_rng *r)
 		PLX_SIM_FAULT_PAUSE_STUCK, PLX_SIM_FAULT_ABORT_STUCK,
 		PLX_SIM_FAULT_RESET_STUCK, PLX_SIM_FAULT_WB_NO_STATUS,
 		PLX_SIM_FAULT_WB_BOTH_FAIL, PLX_SIM_FAULT_WB_SHORT,
+		PLX_SIM_FAULT_LOST_START, PLX_SIM_FAULT_GLITCH,
 	};
 	enum plx_sim_fault k = kinds[fz_below(r, RTE_DIM(kinds))];
 	struct fz_chan *ch = f->runner;
