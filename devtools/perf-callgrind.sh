@@ -15,6 +15,7 @@
 #
 # Usage: devtools/perf-callgrind.sh [dpdk-test-plx-perf options]
 #   e.g. devtools/perf-callgrind.sh -s 4096 --batch 8
+#        devtools/perf-callgrind.sh --sg 4    (scatter-gather, 4 segments)
 # Environment: BUILD (build directory, default build), OPS (default 65536).
 set -eu
 
@@ -75,15 +76,29 @@ per_op() { # instructions ops
 	awk -v i="$1" -v n="$2" 'BEGIN { printf "%.1f", i / n }'
 }
 
+# With --sg N (scatter-gather ops of N segments a side), the copy is
+# plx_dma_copy_sg, and the driver's figure is given per segment too.
+sges=1
+copy=plx_dma_copy
+prev=
+for a in "$@"; do
+	[ "$prev" = --sg ] && sges=$a
+	prev=$a
+done
+[ "$sges" -gt 1 ] && copy=plx_dma_copy_sg
+
 total=0
-for fn in plx_dma_copy plx_dma_submit plx_dma_completed; do
+for fn in $copy plx_dma_submit plx_dma_completed; do
 	run "$fn" "$fn ${fn}_fenced" "$@"
 	printf '%-18s %6s instructions/op\n' "$fn" "$(per_op "$ir" "$ops_done")"
 	total=$((total + ir))
 done
-sed -n 's/^ *plx-null: /  per run: /p' "$out/plx_dma_copy.log"
+sed -n 's/^ *plx-null: /  per run: /p' "$out/$copy.log"
 printf '%-18s %6s instructions/op (copy + submit + completed)\n' driver \
 	"$(per_op "$total" "$ops_done")"
+[ "$sges" -le 1 ] ||
+	printf '%-18s %6s instructions/segment (%s segments per op)\n' \
+		"driver" "$(per_op "$total" $((ops_done * sges)))" "$sges"
 run loop "perf_dma_loop sync_engine" "$@"
 printf '%-18s %6s instructions/op (%s)\n' "worker loop" \
 	"$(per_op "$ir" "$ops_done")" "benchmark loop, rte_dma_* wrappers, driver"

@@ -37,6 +37,7 @@ struct perf_opts opt = {
 	.rings = { 8, { 32, 64, 128, 256, 512, 1024, 2048, 4096 } },
 	.channels = { 4, { 1, 2, 3, 4 } },
 	.size = 64,
+	.sges = 1,
 	.batch = 32,
 	.ring = 1024,
 	.time_ms = 200,
@@ -73,10 +74,12 @@ usage(const char *prog)
 "      --paced          pause between the polls of a wait for ring room\n"
 "                       (default: re-poll at once, as dpdk-test-dma-perf)\n"
 "      --tight          re-poll at once (the default)\n"
+"      --sg N           DMA ops as scatter-gather copies of N equal segments\n"
+"                       on each side (1-%u; default 1: plain copies)\n"
 "      --sync           instruction-count mode: poll only once the\n"
 "                       simulated engine has finished what was submitted\n"
 "      --check          sanity mode: fail on insane numbers, end with\n"
-"                       \"N passed, N failed\"\n", prog);
+"                       \"N passed, N failed\"\n", prog, PERF_MAX_SGES);
 }
 
 static int
@@ -98,6 +101,17 @@ parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v)
 	if (*end == 'i')	/* Ki, Mi: the same */
 		end++;
 	return *end == '\0' && *v >= min && *v <= max ? 0 : -EINVAL;
+}
+
+static uint64_t
+smallest(const struct u64_list *l)
+{
+	uint64_t m = UINT64_MAX;
+	unsigned int i;
+
+	for (i = 0; i < l->n; i++)
+		m = RTE_MIN(m, l->v[i]);
+	return m;
 }
 
 static int
@@ -152,6 +166,7 @@ enum {
 	OPT_PACED,
 	OPT_DENSE,
 	OPT_REPEAT,
+	OPT_SG,
 };
 
 int
@@ -178,6 +193,7 @@ perf_parse_args(int argc, char **argv)
 		{ "paced", no_argument, NULL, OPT_PACED },
 		{ "dense", no_argument, NULL, OPT_DENSE },
 		{ "repeat", required_argument, NULL, OPT_REPEAT },
+		{ "sg", required_argument, NULL, OPT_SG },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -258,6 +274,10 @@ perf_parse_args(int argc, char **argv)
 			ret = parse_u64(optarg, 1, 100, &v);
 			opt.repeat = v;
 			break;
+		case OPT_SG:
+			ret = parse_u64(optarg, 1, PERF_MAX_SGES, &v);
+			opt.sges = v;
+			break;
 		default:
 			usage(argv[0]);
 			return -EINVAL;
@@ -270,6 +290,12 @@ perf_parse_args(int argc, char **argv)
 	}
 	for (c = 0; c < (int)opt.sizes.n; c++)
 		v = RTE_MAX(v, opt.sizes.v[c]);
+	if (opt.sges > 1 && RTE_MIN(smallest(&opt.sizes), opt.size) <
+			opt.sges) {
+		fprintf(stderr, "--sg %u: every copy size must be at least %u "
+			"bytes\n", opt.sges, opt.sges);
+		return -EINVAL;
+	}
 	if (RTE_MAX(v, (uint64_t)opt.size) > opt.mem) {
 		fprintf(stderr, "copy sizes must not exceed --mem\n");
 		return -EINVAL;

@@ -23,6 +23,7 @@
 
 #define MAX_CHANNELS	4
 #define MAX_LIST	32
+#define PERF_MAX_SGES	16	/* --sg at most */
 #define MAX_CPL		255	/* completions per poll, as dpdk-test-dma-perf */
 #define WAIT_LIMIT_S	5	/* a wait longer than this fails the case */
 #define LAT_WARM	100	/* latency samples taken and dropped first */
@@ -72,6 +73,7 @@ struct perf_opts {
 	bool paced;			/* pause between polls of a wait */
 	bool dense;			/* buffers back to back, not mbufs */
 	unsigned int repeat;		/* rounds of the sweeps, best counts */
+	uint16_t sges;			/* segments per DMA op, 1: plain copies */
 };
 
 extern struct perf_opts opt;

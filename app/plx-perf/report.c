@@ -162,6 +162,9 @@ header_print(void)
 		printf(" %s %u%s", engine_names[e],
 			e == ENG_CPU ? nb_chans : nb_devs[e],
 			(opt.engines & (1u << e)) ? "" : " (off)");
+	if (opt.sges > 1)
+		printf("\nDMA ops: scatter-gather, %u segments per side",
+			opt.sges);
 	printf("\n%s per case, best of %u round(s); buffers %s; %s polling; "
 		"busy cycles are TSC cycles; xfer: a cache line's round trip "
 		"to the main lcore before the case (ns); wwait, ewait: time "

@@ -50,8 +50,9 @@ buf_off(const struct chan *ch, uint32_t buf)
 static __rte_noinline void
 sync_engine(struct chan *ch)
 {
+	/* An op of --sg segments is as many descriptors (equal lists). */
 	while (plx_sim_desc_count(sim, ch->sim_fn[ch->engine]) - ch->sim_base <
-			ch->submitted)
+			ch->submitted * opt.sges)
 		sched_yield();
 }
 
@@ -149,6 +150,27 @@ pass_end(const struct chan *ch, uint64_t start)
 	return ch->duration != 0 && rte_rdtsc() - start >= ch->duration;
 }
 
+/*
+ * One op of --sg segments on each side: the buffer cut into equal parts,
+ * the last taking the remainder.
+ */
+static inline int
+dma_copy_sg(int16_t dev, rte_iova_t src, rte_iova_t dst, uint32_t size)
+{
+	struct rte_dma_sge s[PERF_MAX_SGES], d[PERF_MAX_SGES];
+	const uint16_t n = opt.sges;
+	const uint32_t part = size / n;
+	uint16_t i;
+
+	for (i = 0; i < n; i++) {
+		s[i].addr = src + (uint64_t)i * part;
+		d[i].addr = dst + (uint64_t)i * part;
+		s[i].length = d[i].length = i + 1 < n ? part :
+			size - (uint32_t)(n - 1) * part;
+	}
+	return rte_dma_copy_sg(dev, 0, s, d, n, n, 0);
+}
+
 /* The measured loop of the DMA engines, dpdk-test-dma-perf's. */
 static __rte_noinline void
 perf_dma_loop(struct chan *ch, uint64_t start)
@@ -173,7 +195,8 @@ perf_dma_loop(struct chan *ch, uint64_t start)
 			if (pass_end(ch, start))
 				break;
 		}
-		ret = rte_dma_copy(dev, 0, src, dst, size, 0);
+		ret = opt.sges > 1 ? dma_copy_sg(dev, src, dst, size) :
+			rte_dma_copy(dev, 0, src, dst, size, 0);
 		if (unlikely(ret < 0)) {
 			if (ret != -ENOSPC) {
 				ch->error = ret;

@@ -150,7 +150,7 @@ plx_dma_start(struct rte_dma_dev *dev)
 	if (ret == 0) {
 		/* A clean ring: ids restart at 0 with the engine at the base. */
 		memset(ch->ring, 0, (size_t)ch->nb_desc * sizeof(*ch->ring));
-		memset(ch->seg_more, 0, ch->nb_desc);
+		memset(ch->seg_extra, 0, ch->nb_desc);
 		ch->write_pos = ch->submit_pos = ch->read_pos = 0;
 		ch->id_bias = ch->submit_bias = ch->read_bias = 0;
 		ch->sg_pending = 0;

@@ -201,8 +201,11 @@ struct plx_dma_chan {
 	struct rte_dma_dev *dmadev;	/* NULL once CLOSED */
 	struct rte_pci_device *pci;	/* NULL once removed */
 	uint8_t *bar0;			/* NULL once removed */
-	/* Per slot: 1 while it holds a segment of an SG op but its last. */
-	uint8_t *seg_more;
+	/*
+	 * Per slot: the slots of the op it starts less one (0 for a plain
+	 * copy, and in every slot that starts no unreported op).
+	 */
+	uint8_t *seg_extra;
 	const struct rte_memzone *ring_mz;
 	uint64_t ring_iova;
 	uint16_t nb_desc;
@@ -346,12 +349,6 @@ plx_dma_slot_flags(const union plx_dma_slot *slot)
 {
 	return rte_le_to_cpu_32(rte_atomic_load_explicit(
 		&slot->desc.flags_and_size, rte_memory_order_acquire));
-}
-
-static __rte_always_inline uint32_t
-plx_dma_desc_flags(const struct plx_dma_chan *ch, uint16_t pos)
-{
-	return plx_dma_slot_flags(&ch->ring[pos & ch->ring_mask]);
 }
 
 /* Whether the engine may still run and is to be stopped. */

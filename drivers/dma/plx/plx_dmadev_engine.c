@@ -438,8 +438,8 @@ plx_dma_ring_free(struct plx_dma_chan *ch)
 	if (ch->ring_mz == NULL)
 		return;
 	plx_dma_ring_retire(ch);
-	rte_free(ch->seg_more);
-	ch->seg_more = NULL;
+	rte_free(ch->seg_extra);
+	ch->seg_extra = NULL;
 	ch->ring_mz = NULL;
 	ch->ring = NULL;
 	ch->ring_end = NULL;
@@ -453,7 +453,7 @@ plx_dma_ring_alloc(struct plx_dma_chan *ch, uint16_t nb_desc)
 	size_t len = (size_t)nb_desc * sizeof(struct plx_dma_hw_desc);
 	char mz_name[RTE_MEMZONE_NAMESIZE];
 	const struct rte_memzone *mz;
-	uint8_t *seg_more;
+	uint8_t *seg_extra;
 	uint64_t iova;
 
 	snprintf(mz_name, sizeof(mz_name), "plx_dma_ring_%u",
@@ -476,15 +476,15 @@ plx_dma_ring_alloc(struct plx_dma_chan *ch, uint16_t nb_desc)
 		rte_memzone_free(mz);
 		return -ENOMEM;
 	}
-	seg_more = rte_zmalloc_socket("plx_dma_seg_more", nb_desc, 0,
+	seg_extra = rte_zmalloc_socket("plx_dma_seg_extra", nb_desc, 0,
 		ch->device.numa_node);
-	if (seg_more == NULL) {
+	if (seg_extra == NULL) {
 		PLX_CH_LOG(ch, ERR, "no memory for a %u-descriptor ring", nb_desc);
 		rte_memzone_free(mz);
 		return -ENOMEM;
 	}
 	plx_dma_ring_free(ch);
-	ch->seg_more = seg_more;
+	ch->seg_extra = seg_extra;
 	ch->ring_mz = mz;
 	ch->ring = mz->addr;
 	ch->ring_iova = iova;

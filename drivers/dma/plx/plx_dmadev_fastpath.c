@@ -293,13 +293,61 @@ plx_dma_sg_descs(const struct rte_dma_sge *src, const struct rte_dma_sge *dst,
 	return n;
 }
 
-/* Why an SG op is refused; room: whether the ring has its slots. */
-static __rte_noinline int
-plx_dma_reject_sg(struct plx_dma_chan *ch, uint16_t vchan, uint16_t nb_src,
-		uint16_t nb_dst, uint64_t src_bytes, uint64_t dst_bytes, bool room)
+/*
+ * Descriptors of the op, 0 if its lists are bad, by the exact tests: for
+ * lists that pair segment by segment at low IOVAs, plx_dma_sg_plan() has
+ * a quicker answer.
+ */
+static __rte_noinline unsigned int
+plx_dma_sg_plan_exact(const struct rte_dma_sge *src,
+		const struct rte_dma_sge *dst, uint16_t nb_src, uint16_t nb_dst)
 {
+	uint64_t src_bytes = plx_dma_sge_bytes(src, nb_src);
+
+	if (src_bytes == 0 || src_bytes != plx_dma_sge_bytes(dst, nb_dst))
+		return 0;
+	return plx_dma_sg_descs(src, dst, nb_src, nb_dst);
+}
+
+/*
+ * Descriptors of the op, 0 if its lists are bad. The common op pairs
+ * segments of equal lengths one for one, each a descriptor: one pass
+ * over both lists proves it, with the quick reach test of copy() (both
+ * addresses below 2^47, lengths below 2^27).
+ */
+static __rte_always_inline unsigned int
+plx_dma_sg_plan(const struct rte_dma_sge *src, const struct rte_dma_sge *dst,
+		uint16_t nb_src, uint16_t nb_dst)
+{
+	uint64_t high = 0;
+	bool odd = false;
+	uint16_t i;
+
+	if (src == NULL || dst == NULL || nb_src != nb_dst ||
+			nb_src - 1u >= PLX_DMA_MAX_SGES)
+		return plx_dma_sg_plan_exact(src, dst, nb_src, nb_dst);
+	for (i = 0; i < nb_src; i++) {
+		high |= src[i].addr | dst[i].addr;
+		odd |= src[i].length - 1 >= PLX_DESC_MAX_SIZE ||
+			src[i].length != dst[i].length;
+	}
+	if (unlikely(odd || (high >> (PLX_IOVA_BITS - 1)) != 0))
+		return plx_dma_sg_plan_exact(src, dst, nb_src, nb_dst);
+	return nb_src;
+}
+
+/* Why an SG op is refused: the channel, its lists, or no room for it. */
+static __rte_noinline int
+plx_dma_reject_sg(struct plx_dma_chan *ch, uint16_t vchan,
+		const struct rte_dma_sge *src, const struct rte_dma_sge *dst,
+		uint16_t nb_src, uint16_t nb_dst)
+{
+	uint64_t src_bytes, dst_bytes;
+
 	if (!plx_dma_takes_work(ch))
 		return plx_dma_refusal(ch);
+	src_bytes = plx_dma_sge_bytes(src, nb_src);
+	dst_bytes = plx_dma_sge_bytes(dst, nb_dst);
 	if (src_bytes == 0 || src_bytes != dst_bytes) {
 		if (plx_dma_first_refusal(ch, PLX_DMA_REFUSE_SG))
 			PLX_CH_LOG(ch, ERR, "vchan %u: bad scatter-gather lists "
@@ -310,36 +358,24 @@ plx_dma_reject_sg(struct plx_dma_chan *ch, uint16_t vchan, uint16_t nb_src,
 				PLX_IOVA_BITS, src_bytes, dst_bytes);
 		return -EINVAL;
 	}
-	return room ? 0 : -ENOSPC;
+	return -ENOSPC;
 }
 
-static __rte_always_inline int
-plx_dma_do_copy_sg(struct plx_dma_chan *ch, uint16_t vchan,
+/* Write the n descriptors of lists that do not pair one for one. */
+static void
+plx_dma_write_split(struct plx_dma_chan *ch, uint16_t pos,
 		const struct rte_dma_sge *src, const struct rte_dma_sge *dst,
-		uint16_t nb_src, uint16_t nb_dst, uint64_t flags, bool fenced)
+		uint16_t nb_src)
 {
-	uint64_t src_bytes = plx_dma_sge_bytes(src, nb_src);
-	uint64_t dst_bytes = plx_dma_sge_bytes(dst, nb_dst);
-	uint16_t first = ch->write_pos, pos = first;
 	uint32_t s_off = 0, d_off = 0;
-	unsigned int n, i = 0, j = 0;
-	int id;
+	unsigned int i = 0, j = 0;
 
-	n = src_bytes != 0 && src_bytes == dst_bytes ?
-		plx_dma_sg_descs(src, dst, nb_src, nb_dst) : 0;
-	if (unlikely(n == 0 ||
-			(uint16_t)(first - ch->read_pos) + n > ch->enqueue_limit))
-		return plx_dma_reject_sg(ch, vchan, nb_src, nb_dst, src_bytes,
-			dst_bytes, false);
 	while (i < nb_src) {
 		uint32_t len = RTE_MIN(src[i].length - s_off,
 			dst[j].length - d_off);
 
-		ch->seg_more[pos & ch->ring_mask] =
-			(uint16_t)(pos + 1 - first) != n;
-		plx_dma_write_desc(ch, pos, src[i].addr + s_off,
+		plx_dma_write_desc(ch, pos++, src[i].addr + s_off,
 			dst[j].addr + d_off, len, ch->src_first);
-		pos++;
 		s_off += len;
 		d_off += len;
 		if (s_off == src[i].length)
@@ -347,8 +383,31 @@ plx_dma_do_copy_sg(struct plx_dma_chan *ch, uint16_t vchan,
 		if (d_off == dst[j].length)
 			j++, d_off = 0;
 	}
+}
+
+static __rte_always_inline int
+plx_dma_do_copy_sg(struct plx_dma_chan *ch, uint16_t vchan,
+		const struct rte_dma_sge *src, const struct rte_dma_sge *dst,
+		uint16_t nb_src, uint16_t nb_dst, uint64_t flags, bool fenced)
+{
+	uint16_t first = ch->write_pos;
+	unsigned int n = plx_dma_sg_plan(src, dst, nb_src, nb_dst);
+	unsigned int i;
+	int id;
+
+	if (unlikely(n == 0 ||
+			(uint16_t)(first - ch->read_pos) + n > ch->enqueue_limit))
+		return plx_dma_reject_sg(ch, vchan, src, dst, nb_src, nb_dst);
+	if (n == nb_src && n == nb_dst) {	/* then paired one for one */
+		for (i = 0; i < n; i++)
+			plx_dma_write_desc(ch, first + i, src[i].addr,
+				dst[i].addr, src[i].length, ch->src_first);
+	} else {
+		plx_dma_write_split(ch, first, src, dst, nb_src);
+	}
+	ch->seg_extra[first & ch->ring_mask] = n - 1;
 	id = (uint16_t)(first - ch->id_bias);
-	ch->write_pos = pos;
+	ch->write_pos = first + n;
 	ch->id_bias += n - 1;
 	ch->sg_pending += n > 1;
 	if (flags & RTE_DMA_OP_FLAG_SUBMIT) {
@@ -359,8 +418,7 @@ plx_dma_do_copy_sg(struct plx_dma_chan *ch, uint16_t vchan,
 			ch->write_pos = first;
 			ch->id_bias -= n - 1;
 			ch->sg_pending -= n > 1;
-			for (pos = first; pos != (uint16_t)(first + n); pos++)
-				ch->seg_more[pos & ch->ring_mask] = 0;
+			ch->seg_extra[first & ch->ring_mask] = 0;
 			return ret;
 		}
 	}

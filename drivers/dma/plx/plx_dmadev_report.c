@@ -49,11 +49,7 @@ plx_dma_wb_status(const struct plx_dma_chan *ch, uint16_t slot,
 static uint16_t
 plx_dma_op_slots(const struct plx_dma_chan *ch, uint16_t pos)
 {
-	uint16_t n = 1;
-
-	while (ch->seg_more[(uint16_t)(pos + n - 1) & ch->ring_mask])
-		n++;
-	return n;
+	return 1 + ch->seg_extra[pos & ch->ring_mask];
 }
 
 /*
@@ -71,13 +67,16 @@ plx_dma_op_state(const struct plx_dma_chan *ch, uint16_t pos, uint16_t n,
 
 	*st = RTE_DMA_STATUS_SUCCESSFUL;
 	for (i = 0; submitted && i < n; i++) {
-		uint32_t flags = plx_dma_desc_flags(ch, pos + i);
+		uint16_t slot = (uint16_t)(pos + i) & ch->ring_mask;
+		uint32_t flags = plx_dma_slot_flags(&ch->ring[slot]);
 
 		if (flags & PLX_DESC_VALID)
 			break;
-		if (*st == RTE_DMA_STATUS_SUCCESSFUL)
-			*st = plx_dma_wb_status(ch,
-				(uint16_t)(pos + i) & ch->ring_mask, flags);
+		/* The exact clean write-back needs no decoding. */
+		if (*st == RTE_DMA_STATUS_SUCCESSFUL && flags !=
+				rte_le_to_cpu_32(*plx_dma_slot_expect(ch,
+					&ch->ring[slot])))
+			*st = plx_dma_wb_status(ch, slot, flags);
 	}
 	if (submitted && i == n)
 		return PLX_DMA_OP_REPORT;
@@ -128,10 +127,7 @@ plx_dma_account(struct plx_dma_chan *ch, const struct plx_dma_reported *r,
 {
 	uint16_t pos = ch->read_pos + r->slots;
 	uint16_t handed = ch->submit_pos - ch->read_pos;
-	uint16_t i;
 
-	for (i = 0; r->sg_ops != 0 && i != r->slots; i++)
-		ch->seg_more[(uint16_t)(ch->read_pos + i) & ch->ring_mask] = 0;
 	ch->read_bias += r->slots - r->ops;
 	ch->sg_pending -= r->sg_ops;
 	ch->completed += r->ops;
@@ -187,7 +183,11 @@ plx_dma_report_ops(struct plx_dma_chan *ch, uint16_t nb_cpls,
 		if (status != NULL)
 			status[r.ops] = st;
 		r.failed += st != RTE_DMA_STATUS_SUCCESSFUL;
-		r.sg_ops += n > 1;
+		if (n > 1) {
+			/* Its slot may start a plain copy next time round. */
+			ch->seg_extra[pos & ch->ring_mask] = 0;
+			r.sg_ops++;
+		}
 		r.slots += n;
 		r.ops++;
 	}
