@@ -550,14 +550,16 @@ plx_dma_completed_partial(struct plx_dma_chan *ch, uint16_t nb_cpls,
 }
 
 /*
- * completed() with SG ops outstanding: the whole ops, up to nb_cpls, that
- * the engine has been given, found by their first slots' slot counts; if
- * every one of their slots is a clean write-back, they are reported at
- * once, as plain copies are. Anything else is the op walk's.
+ * completed() and completed_status() (status not NULL) with SG ops
+ * outstanding: the whole ops, up to nb_cpls, that the engine has been
+ * given, found by their first slots' slot counts; if every one of their
+ * slots is a clean write-back, they are reported at once, as plain copies
+ * are. Anything else is the op walk's.
  */
 static __rte_noinline uint16_t
 plx_dma_completed_sg(struct plx_dma_chan *ch, uint16_t nb_cpls,
-		uint16_t *last_idx, bool *has_error)
+		uint16_t *last_idx, bool *has_error,
+		enum rte_dma_status_code *status)
 {
 	uint16_t pos = ch->read_pos, end = pos, p;
 	uint16_t handed = ch->submit_pos - pos;
@@ -578,7 +580,7 @@ plx_dma_completed_sg(struct plx_dma_chan *ch, uint16_t nb_cpls,
 			!plx_dma_all_ok(first, first + (uint16_t)(end - pos),
 				ch->ring_bytes_mask + sizeof(*first)))
 		return plx_dma_report_ops(ch, nb_cpls, last_idx, has_error,
-			NULL);
+			status);
 	/* Their first slots may start plain copies next time round. */
 	for (p = pos; p != end; ) {
 		uint8_t *extra = &ch->seg_extra[p & ch->ring_mask];
@@ -586,6 +588,8 @@ plx_dma_completed_sg(struct plx_dma_chan *ch, uint16_t nb_cpls,
 		p += 1 + *extra;
 		*extra = 0;
 	}
+	for (p = 0; status != NULL && p < ops; p++)
+		status[p] = RTE_DMA_STATUS_SUCCESSFUL;
 	ch->read_bias += (uint16_t)(end - pos) - ops;
 	ch->sg_pending -= sg_ops;
 	ch->read_pos = end;
@@ -605,7 +609,8 @@ plx_dma_completed(void *dev_private, uint16_t vchan __rte_unused,
 	const union plx_dma_slot *end = first + n;
 
 	if (unlikely(ch->sg_pending != 0))
-		return plx_dma_completed_sg(ch, nb_cpls, last_idx, has_error);
+		return plx_dma_completed_sg(ch, nb_cpls, last_idx, has_error,
+			NULL);
 	/* Slots are ops here; anything else is the report path's. */
 	if (unlikely(n == 0 || end > ch->ring_end ||
 			(n < nb_cpls && (uint16_t)(pos + n) != ch->write_pos)))
@@ -629,7 +634,8 @@ plx_dma_completed_status(void *dev_private, uint16_t vchan __rte_unused,
 	uint16_t n;
 
 	if (unlikely(ch->sg_pending != 0))
-		limit = 0;
+		return plx_dma_completed_sg(ch, nb_cpls, last_idx, NULL,
+			status);
 	for (n = 0; n < limit; n++) {
 		uint32_t flags;
 
