@@ -319,6 +319,20 @@ uint16_t plx_dma_burst_capacity(const void *dev_private, uint16_t vchan);
 /* Fast-path internals shared with the report path (plx_dmadev_report.c). */
 int plx_dma_refusal(struct plx_dma_chan *ch);
 bool plx_dma_first_refusal(struct plx_dma_chan *ch, enum plx_dma_refusal why);
+/* What a run of reports did to the counters. */
+struct plx_dma_reported {
+	uint16_t slots;
+	uint16_t ops;
+	uint16_t sg_ops;	/* of the ops, those of several slots */
+	uint16_t failed;
+};
+
+/*
+ * Apply a run of reports from read_pos on, in one place: positions,
+ * biases, counters, the SG ops' first slots cleared, *last_idx.
+ */
+void plx_dma_account(struct plx_dma_chan *ch, const struct plx_dma_reported *r,
+		uint16_t *last_idx);
 /*
  * Report ops from read_pos on, one by one, whatever their slots: into
  * status (completed_status()), or, status NULL, stopping before a failed

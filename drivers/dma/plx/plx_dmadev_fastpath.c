@@ -561,41 +561,32 @@ plx_dma_completed_sg(struct plx_dma_chan *ch, uint16_t nb_cpls,
 		uint16_t *last_idx, bool *has_error,
 		enum rte_dma_status_code *status)
 {
-	uint16_t pos = ch->read_pos, end = pos, p;
+	uint16_t pos = ch->read_pos;
 	uint16_t handed = ch->submit_pos - pos;
-	uint16_t ops = 0, sg_ops = 0;
 	const union plx_dma_slot *first = &ch->ring[pos & ch->ring_mask];
+	struct plx_dma_reported r = { 0 };
+	uint16_t i;
 
-	while (ops < nb_cpls) {
-		uint16_t n = 1 + ch->seg_extra[end & ch->ring_mask];
+	while (r.ops < nb_cpls) {
+		uint16_t n = 1 + ch->seg_extra[(pos + r.slots) & ch->ring_mask];
 
-		if ((uint16_t)(end + n - pos) > handed)
+		if (r.slots + n > handed)
 			break;
-		sg_ops += n > 1;
-		end += n;
-		ops++;
+		r.sg_ops += n > 1;
+		r.slots += n;
+		r.ops++;
 	}
-	if (ops == 0 || first + (uint16_t)(end - pos) > ch->ring_end ||
-			(ops < nb_cpls && end != ch->write_pos) ||
-			!plx_dma_all_ok(first, first + (uint16_t)(end - pos),
+	if (r.ops == 0 || first + r.slots > ch->ring_end ||
+			(r.ops < nb_cpls &&
+			 (uint16_t)(pos + r.slots) != ch->write_pos) ||
+			!plx_dma_all_ok(first, first + r.slots,
 				ch->ring_bytes_mask + sizeof(*first)))
 		return plx_dma_report_ops(ch, nb_cpls, last_idx, has_error,
 			status);
-	/* Their first slots may start plain copies next time round. */
-	for (p = pos; p != end; ) {
-		uint8_t *extra = &ch->seg_extra[p & ch->ring_mask];
-
-		p += 1 + *extra;
-		*extra = 0;
-	}
-	for (p = 0; status != NULL && p < ops; p++)
-		status[p] = RTE_DMA_STATUS_SUCCESSFUL;
-	ch->read_bias += (uint16_t)(end - pos) - ops;
-	ch->sg_pending -= sg_ops;
-	ch->read_pos = end;
-	ch->completed += ops;
-	*last_idx = end - 1 - ch->read_bias;
-	return ops;
+	for (i = 0; status != NULL && i < r.ops; i++)
+		status[i] = RTE_DMA_STATUS_SUCCESSFUL;
+	plx_dma_account(ch, &r, last_idx);
+	return r.ops;
 }
 
 uint16_t

@@ -113,21 +113,30 @@ plx_dma_wait_halt(struct plx_dma_chan *ch, uint16_t pos, uint8_t halt)
 	return rte_atomic_load_explicit(&ch->halt, rte_memory_order_acquire);
 }
 
-/* What a run of reports did to the counters, applied in one place. */
-struct plx_dma_reported {
-	uint16_t slots;
-	uint16_t ops;
-	uint16_t sg_ops;	/* of the ops, those of several slots */
-	uint16_t failed;
-};
-
+/* Clear the slot counts of the ops whose first slots run from pos to end. */
 static void
+plx_dma_clear_heads(uint8_t *seg_extra, uint16_t mask, uint16_t pos,
+		uint16_t end)
+{
+	while (pos != end) {
+		uint8_t *extra = &seg_extra[pos & mask];
+
+		pos += 1 + *extra;
+		*extra = 0;
+	}
+}
+
+void
 plx_dma_account(struct plx_dma_chan *ch, const struct plx_dma_reported *r,
 		uint16_t *last_idx)
 {
 	uint16_t pos = ch->read_pos + r->slots;
 	uint16_t handed = ch->submit_pos - ch->read_pos;
 
+	/* The reported SG ops' first slots may start plain copies next. */
+	if (r->sg_ops != 0)
+		plx_dma_clear_heads(ch->seg_extra, ch->ring_mask, ch->read_pos,
+			pos);
 	ch->read_bias += r->slots - r->ops;
 	ch->sg_pending -= r->sg_ops;
 	ch->completed += r->ops;
@@ -183,11 +192,7 @@ plx_dma_report_ops(struct plx_dma_chan *ch, uint16_t nb_cpls,
 		if (status != NULL)
 			status[r.ops] = st;
 		r.failed += st != RTE_DMA_STATUS_SUCCESSFUL;
-		if (n > 1) {
-			/* Its slot may start a plain copy next time round. */
-			ch->seg_extra[pos & ch->ring_mask] = 0;
-			r.sg_ops++;
-		}
+		r.sg_ops += n > 1;
 		r.slots += n;
 		r.ops++;
 	}
